@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from "commander";
+import { registerCompile } from "./commands/compile.js";
+import { registerValidate } from "./commands/validate.js";
+import { Exit } from "./exit-codes.js";
+
+const program = new Command("oci")
+  .description("Git-backed installer for OpenStack clusters on Debian bare metal")
+  .showHelpAfterError()
+  .exitOverride();
+registerValidate(program);
+registerCompile(program);
+for (const command of program.commands) command.exitOverride();
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // --help and --version end here too, with exit code 0.
+    process.exitCode = error.exitCode === 0 ? Exit.ok : Exit.usage;
+  } else {
+    const code = (error as { code?: string }).code;
+    process.stderr.write(`oci: error${code ? ` ${code}` : ""}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = Exit.runtimeFailure;
+  }
+}

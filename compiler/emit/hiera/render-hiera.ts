@@ -1,0 +1,107 @@
+import type { ClusterIR, MachineIR, NetworkIR, SiteIR } from "../../resolve/site-ir.js";
+import { yamlText, type OutputFile } from "../output-file.js";
+
+// Keys are in the `oci::` namespace: the Puppet module's classes read them by automatic parameter
+// lookup (`oci::cluster::vip` is parameter `vip` of class `oci::cluster`). Hierarchy:
+// nodes/<fqdn> → clusters/<cluster> → common.
+
+/** hiera/common.yaml, hiera/clusters/<name>.yaml and hiera/nodes/<fqdn>.yaml. */
+export function renderHiera(ir: SiteIR): OutputFile[] {
+  const files: OutputFile[] = [{ path: "hiera/common.yaml", content: yamlText(commonData(ir)) }];
+  for (const cluster of ir.clusters) {
+    files.push({ path: `hiera/clusters/${cluster.name}.yaml`, content: yamlText(clusterData(cluster, ir)) });
+  }
+  const networks = new Map(ir.networks.map((n) => [n.name, n]));
+  for (const machine of ir.machines) {
+    files.push({ path: `hiera/nodes/${machine.fqdn}.yaml`, content: yamlText(nodeData(machine, networks)) });
+  }
+  return files;
+}
+
+function commonData(ir: SiteIR): Record<string, unknown> {
+  const { site } = ir;
+  return {
+    "oci::site::name": site.name,
+    "oci::site::domain": site.domain,
+    "oci::base::debian_release": site.debianRelease,
+    "oci::base::debian_mirror": site.debianMirror,
+    "oci::base::openstack_release": site.openstackRelease,
+    "oci::base::ntp_servers": site.ntpServers,
+    "oci::base::dns_servers": site.dnsServers,
+    "oci::base::dns_search": site.dnsSearch,
+    "oci::base::puppet_server": site.puppetServer,
+    "oci::base::provisioning_url": site.provisioningUrl,
+  };
+}
+
+function clusterData(cluster: ClusterIR, ir: SiteIR): Record<string, unknown> {
+  const byHost = new Map(ir.machines.filter((m) => m.cluster === cluster.name).map((m) => [m.hostname, m]));
+  const hosts = (names: readonly string[]) =>
+    names.map((name) => {
+      const m = byHost.get(name)!;
+      return { hostname: m.hostname, fqdn: m.fqdn, address: m.managementAddress };
+    });
+  const t = cluster.topology;
+  return {
+    "oci::cluster::name": cluster.name,
+    "oci::cluster::domain": cluster.domain,
+    "oci::cluster::vip": cluster.vip.address,
+    "oci::cluster::vip_network": cluster.vip.network,
+    "oci::cluster::vip_mode": cluster.vip.mode,
+    ...(cluster.vip.bgp ? { "oci::cluster::bgp": { asn: cluster.vip.bgp.asn, peers: cluster.vip.bgp.peers } } : {}),
+    "oci::cluster::public_endpoint": cluster.publicEndpoint,
+    "oci::cluster::public_certificate": cluster.publicCertificate,
+    "oci::cluster::services": cluster.services,
+    "oci::cluster::cinder_backend": cluster.backends.cinder,
+    "oci::cluster::glance_backend": cluster.backends.glance,
+    "oci::cluster::nova_backend": cluster.backends.nova,
+    "oci::cluster::controllers": hosts(t.controllers),
+    "oci::cluster::ceph_mons": hosts(t.cephMons),
+    "oci::cluster::ceph_osds": hosts(t.cephOsds),
+    "oci::cluster::swift_proxies": hosts(t.swiftProxies),
+    "oci::cluster::swift_stores": t.swiftStores.map((name) => {
+      const m = byHost.get(name)!;
+      return { hostname: m.hostname, address: m.managementAddress, ...m.swift };
+    }),
+    "oci::cluster::swift_part_power": cluster.swift.partPower,
+    "oci::cluster::swift_replicas": cluster.swift.replicas,
+    "oci::cluster::swift_zones": cluster.swift.zones,
+    "oci::cluster::messaging_hosts": hosts(t.messaging),
+    "oci::cluster::sql_hosts": hosts(t.sql),
+    "oci::cluster::computes": hosts(t.computes),
+    "oci::cluster::network_nodes": hosts(t.networkNodes),
+    "oci::cluster::volume_nodes": hosts(t.volumes),
+    "oci::cluster::setup_waves": cluster.waves.map((w) => ({ number: w.number, name: w.name, machines: w.machines })),
+  };
+}
+
+function nodeData(machine: MachineIR, networks: ReadonlyMap<string, NetworkIR>): Record<string, unknown> {
+  return {
+    "oci::node::hostname": machine.hostname,
+    "oci::node::fqdn": machine.fqdn,
+    "oci::node::cluster": machine.cluster,
+    "oci::node::role": machine.role,
+    "oci::node::management_address": machine.managementAddress,
+    "oci::node::setup_wave": machine.setupWave,
+    "oci::node::interfaces": machine.interfaces.map((i) => {
+      const n = networks.get(i.network)!;
+      return {
+        network: i.network,
+        address: i.address,
+        prefix: i.prefix,
+        mtu: n.mtu,
+        purpose: n.purpose,
+        ...(n.vlan === undefined ? {} : { vlan: n.vlan }),
+        ...(n.gateway === undefined ? {} : { gateway: n.gateway }),
+        ...(i.device === undefined ? {} : { device: i.device }),
+        ...(i.mac === undefined ? {} : { mac: i.mac }),
+      };
+    }),
+    ...(machine.serial === undefined ? {} : { "oci::node::serial": machine.serial }),
+    ...(machine.ipmi ? { "oci::node::ipmi_address": machine.ipmi.address } : {}),
+    ...(machine.compute ? { "oci::node::instance_storage": machine.compute.storage } : {}),
+    ...(machine.swift ? { "oci::node::swift": machine.swift } : {}),
+    ...(machine.ceph ? { "oci::node::ceph_disks": machine.ceph.disks } : {}),
+    ...(machine.volume ? { "oci::node::volume_disks": machine.volume.disks } : {}),
+  };
+}

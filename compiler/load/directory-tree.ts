@@ -1,0 +1,33 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { SiteTree } from "./site-tree.js";
+
+/**
+ * A site on disk. Symbolic links are not followed, so a site cannot pull in files from outside
+ * its root, and hidden entries (`.git`, `.github` …) are not part of the site.
+ */
+export class DirectoryTree implements SiteTree {
+  constructor(readonly root: string) {}
+
+  async listFiles(): Promise<string[]> {
+    const out: string[] = [];
+    await this.#walk("", out);
+    return out.sort();
+  }
+
+  async readFile(path: string): Promise<string> {
+    return readFile(join(this.root, path), "utf8");
+  }
+
+  async #walk(relative: string, out: string[]): Promise<void> {
+    const entries = await readdir(join(this.root, relative), { withFileTypes: true });
+    await Promise.all(
+      entries.map(async (entry) => {
+        if (entry.name.startsWith(".") || entry.name === "node_modules") return;
+        const path = relative === "" ? entry.name : `${relative}/${entry.name}`;
+        if (entry.isDirectory()) await this.#walk(path, out);
+        else if (entry.isFile()) out.push(path);
+      }),
+    );
+  }
+}

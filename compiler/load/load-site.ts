@@ -1,0 +1,78 @@
+import { LineCounter, parseAllDocuments, type Document } from "yaml";
+import { Code } from "../diagnostics/codes.js";
+import { DiagnosticBag } from "../diagnostics/diagnostic.js";
+import { isYamlFile, LAYOUT_HELP, placeOf, type FilePlace } from "./site-layout.js";
+import type { SiteTree } from "./site-tree.js";
+import { SourceFile } from "./source-file.js";
+
+/** A YAML file that parsed, at a place the site format knows. */
+export interface LoadedFile {
+  readonly source: SourceFile;
+  readonly place: FilePlace;
+}
+
+export interface LoadResult {
+  readonly files: LoadedFile[];
+  readonly diagnostics: DiagnosticBag;
+}
+
+/** Reads and parses every site file. Load only parses: it judges YAML syntax, never content. */
+export async function loadSite(tree: SiteTree, diagnostics = new DiagnosticBag()): Promise<LoadResult> {
+  const paths = (await tree.listFiles()).filter(isYamlFile);
+  const files: LoadedFile[] = [];
+  const texts = await Promise.all(paths.map((path) => tree.readFile(path).then(
+    (text) => ({ path, text }),
+    (error: unknown) => ({ path, error }),
+  )));
+  for (const entry of texts) {
+    const { path } = entry;
+    if ("error" in entry) {
+      diagnostics.error(Code.UnreadableFile, { file: path, line: 1, col: 1 }, `cannot read file: ${String(entry.error)}`);
+      continue;
+    }
+    const place = placeOf(path);
+    if (place === undefined) {
+      diagnostics.warning(Code.FileIgnored, { file: path, line: 1, col: 1 }, "YAML file outside the site layout; it is ignored", `site files live in ${LAYOUT_HELP}`);
+      continue;
+    }
+    const source = parseSourceFile(path, entry.text, diagnostics);
+    if (source) files.push({ source, place });
+  }
+  if (!paths.some((p) => p === "site.yaml" || p === "site.yml")) {
+    diagnostics.error(Code.MissingSiteFile, { file: "site.yaml", line: 1, col: 1 }, "the site has no site.yaml", "create site.yaml with `kind: Site` at the root of the site repository");
+  }
+  return { files, diagnostics };
+}
+
+/** Parses one file; reports syntax errors, empty files and extra documents, and returns the file only when it is usable. */
+export function parseSourceFile(path: string, text: string, diagnostics: DiagnosticBag): SourceFile | undefined {
+  const lines = new LineCounter();
+  const documents = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const list: Document[] = Array.isArray(documents) ? documents : [];
+  const first = list[0];
+  if (first === undefined || (list.length === 1 && first.contents === null && first.errors.length === 0)) {
+    diagnostics.error(Code.EmptyFile, { file: path, line: 1, col: 1 }, "the file is empty", "write one object with `apiVersion: oci/v1` and `kind:`, or delete the file");
+    return undefined;
+  }
+  let usable = true;
+  for (const doc of list) {
+    for (const error of doc.errors) {
+      usable = false;
+      const [line, col] = error.linePos?.[0] ? [error.linePos[0].line, error.linePos[0].col] : [1, 1];
+      const code = error.code === "DUPLICATE_KEY" ? Code.DuplicateKey : Code.YamlSyntax;
+      diagnostics.error(code, { file: path, line, col }, firstLine(error.message));
+    }
+  }
+  if (list.length > 1) {
+    usable = false;
+    const second = list[1]!;
+    const offset = second.range?.[0] ?? 0;
+    const { line, col } = lines.linePos(offset);
+    diagnostics.error(Code.MultipleDocuments, { file: path, line, col }, `the file holds ${list.length} YAML documents; a site file holds exactly one`, "split it into one file per object");
+  }
+  return usable ? new SourceFile(path, first, lines) : undefined;
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+}

@@ -1,0 +1,25 @@
+/** A read-only tree of files: a directory on disk or, through the same interface, a Git commit. */
+export interface SiteTree {
+  /** Every regular file, as `/`-separated paths relative to the root, sorted. Hidden entries are left out. */
+  listFiles(): Promise<string[]>;
+  readFile(path: string): Promise<string>;
+}
+
+/** An in-memory tree; used for generated sites and tests. */
+export class MemoryTree implements SiteTree {
+  readonly #files: ReadonlyMap<string, string>;
+
+  constructor(files: Iterable<readonly [string, string]>) {
+    this.#files = new Map(files);
+  }
+
+  async listFiles(): Promise<string[]> {
+    return [...this.#files.keys()].filter((p) => !p.split("/").some((part) => part.startsWith("."))).sort();
+  }
+
+  async readFile(path: string): Promise<string> {
+    const text = this.#files.get(path);
+    if (text === undefined) throw new Error(`no such file in tree: ${path}`);
+    return text;
+  }
+}

@@ -1,0 +1,118 @@
+import { Code } from "../diagnostics/codes.js";
+import type { DiagnosticBag, SourcePosition } from "../diagnostics/diagnostic.js";
+import { formatIpv4, inRange, isHostAddress, parseIpv4 } from "../net/ipv4.js";
+import type { IndexedNetwork } from "../validate/site-index.js";
+import type { IpamAllocation, IpamState } from "./site-ir.js";
+
+export interface AddressRequest {
+  readonly key: string;
+  readonly network: string;
+  /** A literal address from the site; absent for `auto`. */
+  readonly literal?: string;
+  /** Where the request was written, for an exhaustion diagnostic. */
+  readonly at: SourcePosition;
+}
+
+export interface IpamResult {
+  readonly addresses: ReadonlyMap<string, string>;
+  readonly state: IpamState;
+}
+
+/**
+ * Gives every `auto` request an address, stably: an allocation of the previous render is kept while
+ * it is still free and valid, so adding or removing a machine never renumbers another. New requests
+ * get the lowest free host address, VIPs first then in key order, so the same input always gives the same result.
+ */
+export function allocateAddresses(
+  networks: ReadonlyMap<string, IndexedNetwork>,
+  requests: readonly AddressRequest[],
+  previous: IpamState | undefined,
+  diagnostics: DiagnosticBag,
+): IpamResult {
+  const taken = new Map<string, Set<number>>();
+  const takenOn = (network: string) => {
+    let set = taken.get(network);
+    if (!set) taken.set(network, (set = new Set()));
+    return set;
+  };
+  const addresses = new Map<string, string>();
+  const allocations: IpamAllocation[] = [];
+  const record = (request: AddressRequest, address: number, origin: IpamAllocation["origin"]) => {
+    takenOn(request.network).add(address);
+    const text = formatIpv4(address);
+    addresses.set(request.key, text);
+    allocations.push({ key: request.key, network: request.network, address: text, origin });
+  };
+
+  const automatic: AddressRequest[] = [];
+  for (const request of requests) {
+    if (request.literal !== undefined) record(request, parseIpv4(request.literal), "literal");
+    else automatic.push(request);
+  }
+
+  const before = new Map((previous?.allocations ?? []).filter((a) => a.origin === "auto").map((a) => [a.key, a]));
+  const fresh: AddressRequest[] = [];
+  for (const request of automatic) {
+    const old = before.get(request.key);
+    const network = networks.get(request.network);
+    const address = old && old.network === request.network ? parseIpv4(old.address) : undefined;
+    if (network && address !== undefined && isAllocatable(network, address) && !takenOn(request.network).has(address)) {
+      record(request, address, "auto");
+    } else {
+      fresh.push(request);
+    }
+  }
+
+  const cursors = new Map<string, number>();
+  for (const request of fresh.sort(byAllocationOrder)) {
+    const network = networks.get(request.network);
+    if (!network) continue;
+    const used = takenOn(request.network);
+    let candidate = cursors.get(request.network) ?? network.net.base;
+    while (candidate <= network.net.last && (used.has(candidate) || !isAllocatable(network, candidate))) candidate++;
+    cursors.set(request.network, candidate);
+    if (candidate > network.net.last) {
+      diagnostics.error(Code.AddressPoolExhausted, request.at, `network ${request.network} (${network.located.doc.cidr}) has no free address left for ${request.key}`, "widen the network, shrink its reserved ranges or discovery pool, or give literal addresses");
+      continue;
+    }
+    record(request, candidate, "auto");
+  }
+
+  allocations.sort((a, b) => (a.network < b.network ? -1 : a.network > b.network ? 1 : parseIpv4(a.address) - parseIpv4(b.address) || (a.key < b.key ? -1 : 1)));
+  return { addresses, state: { version: 1, allocations } };
+}
+
+// VIPs first, so a new cluster's VIP sits at the bottom of the free space, before its machines.
+const KEY_RANK: Record<string, number> = { vip: 0, machine: 1, ipmi: 2 };
+
+function byAllocationOrder(a: AddressRequest, b: AddressRequest): number {
+  const rank = (key: string) => KEY_RANK[key.slice(0, key.indexOf("/"))] ?? 3;
+  return rank(a.key) - rank(b.key) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+/** Host addresses that are not the gateway, the relay, reserved, or in the discovery pool. */
+function isAllocatable(network: IndexedNetwork, address: number): boolean {
+  if (!isHostAddress(network.net, address) || address === network.gateway) return false;
+  const relay = network.located.doc.relay;
+  if (relay !== undefined && parseIpv4(relay) === address) return false;
+  if (network.pool && inRange(network.pool, address)) return false;
+  return !network.reserved.some((range) => inRange(range, address));
+}
+
+/** Reads a previous render's `state/ipam.json`. A damaged one is an error, not a reason to renumber the site. */
+export function parseIpamState(text: string): IpamState | { readonly problem: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { problem: `not JSON: ${(error as Error).message}` };
+  }
+  const state = value as { version?: unknown; allocations?: unknown };
+  if (state?.version !== 1 || !Array.isArray(state.allocations)) return { problem: "not an oci IPAM state (version 1)" };
+  for (const a of state.allocations as Partial<IpamAllocation>[]) {
+    const ok = typeof a?.key === "string" && typeof a.network === "string" && typeof a.address === "string" &&
+      /^\d{1,3}(\.\d{1,3}){3}$/.test(a.address) && (a.origin === "auto" || a.origin === "literal");
+    if (!ok) return { problem: `malformed allocation ${JSON.stringify(a)}` };
+  }
+  return state as IpamState;
+}

@@ -1,0 +1,183 @@
+import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
+import { normalizeMac } from "../net/mac.js";
+import { formatIpv4, netmaskOf } from "../net/ipv4.js";
+import { clusterDomain, vipNetworkOf, type SiteIndex } from "../validate/site-index.js";
+import type { LocatedMachine, SiteDoc } from "../validate/site-model.js";
+import { allocateAddresses, type AddressRequest } from "./ipam.js";
+import type { ClusterIR, IpamState, MachineIR, NetworkIR, SiteIR, SiteSettings } from "./site-ir.js";
+import { chooseBackends, clusterTopology, setupWaves } from "./topology.js";
+
+/**
+ * Decides everything the emitters need from a site that validated without errors: addresses,
+ * topology, backends, setup waves. Returns undefined when IPAM could not satisfy the site.
+ */
+export function resolveSite(index: SiteIndex, previousIpam: IpamState | undefined, diagnostics: DiagnosticBag): SiteIR | undefined {
+  const siteDoc = index.model.site!.doc;
+  const { addresses, state } = allocateAddresses(index.networks, addressRequests(index), previousIpam, diagnostics);
+  if (diagnostics.hasErrors) return undefined;
+
+  const site = siteSettings(siteDoc);
+  const networks = [...index.networks.values()].map((n): NetworkIR => {
+    const d = n.located.doc;
+    return {
+      name: d.name, cidr: `${formatIpv4(n.net.base)}/${n.net.prefix}`, address: formatIpv4(n.net.base), prefix: n.net.prefix,
+      netmask: netmaskOf(n.net.prefix), purpose: d.purpose, mtu: d.mtu ?? 1500,
+      ...(d.vlan === undefined ? {} : { vlan: d.vlan }),
+      ...(d.gateway === undefined ? {} : { gateway: d.gateway }),
+      ...(d.relay === undefined ? {} : { relay: d.relay }),
+      ...(d.discoveryPool === undefined ? {} : { discoveryPool: { start: d.discoveryPool.start, end: d.discoveryPool.end } }),
+      reserved: (d.reserved ?? []).map((r) => ({ start: r.start, end: r.end })),
+    };
+  }).sort(byName);
+
+  const clusters: ClusterIR[] = [];
+  const machines: MachineIR[] = [];
+  for (const [name, { doc }] of [...index.clusters].sort(([a], [b]) => compare(a, b))) {
+    const members = index.machinesByCluster.get(name) ?? [];
+    const topology = clusterTopology(members);
+    const backends = chooseBackends(doc, topology);
+    const waves = setupWaves(members, topology);
+    const domain = clusterDomain(doc, name, siteDoc.domain);
+    const vipNetwork = vipNetworkOf(doc, index) as { name: string };
+    clusters.push({
+      name, domain,
+      vip: {
+        address: addresses.get(`vip/${name}`)!, network: vipNetwork.name, mode: doc.vip.mode ?? "l2",
+        ...(doc.vip.bgp ? { bgp: { asn: doc.vip.bgp.asn, peers: doc.vip.bgp.peers.map((p) => ({ ...p })) } } : {}),
+      },
+      publicEndpoint: doc.publicEndpoint ?? `api.${domain}`,
+      publicCertificate: doc.tls?.publicCertificate ?? "site-ca",
+      services: [...doc.services].sort(),
+      backends,
+      swift: {
+        partPower: doc.swift?.partPower ?? 10,
+        replicas: doc.swift?.replicas ?? 3,
+        zones: swiftZones(doc.swift?.regions, members),
+      },
+      topology,
+      waves,
+    });
+    const waveOf = new Map(waves.flatMap((w) => w.machines.map((hostname) => [hostname, w.number] as const)));
+    for (const machine of members) {
+      machines.push(resolveMachine(machine, domain, backends.nova, waveOf.get(machine.doc.hostname)!, index, addresses));
+    }
+  }
+  machines.sort((a, b) => compare(a.fqdn, b.fqdn));
+  return deepFreeze({ site, networks, clusters, machines, ipam: state });
+}
+
+function siteSettings(doc: SiteDoc): SiteSettings {
+  const httpPort = doc.provisioning.httpPort ?? 80;
+  return {
+    name: doc.name,
+    domain: doc.domain,
+    debianRelease: doc.debian?.release ?? "bookworm",
+    debianMirror: doc.debian?.mirror ?? "http://deb.debian.org/debian",
+    openstackRelease: doc.openstack?.release ?? "zed",
+    ntpServers: doc.ntp ?? [],
+    dnsServers: doc.dns?.servers ?? [],
+    dnsSearch: doc.dns?.search ?? [],
+    provisioningAddress: doc.provisioning.address,
+    httpPort,
+    provisioningUrl: `http://${doc.provisioning.address}${httpPort === 80 ? "" : `:${httpPort}`}`,
+    puppetServer: doc.puppet.server,
+    puppetEnvironment: doc.puppet.environment ?? "production",
+    renderedBranch: doc.git?.renderedBranch ?? "oci/rendered",
+    ...(doc.secrets?.eyamlPublicKey === undefined ? {} : { eyamlPublicKey: doc.secrets.eyamlPublicKey }),
+    renewBeforeDays: doc.pki?.renewBeforeDays ?? 30,
+    validityDays: doc.pki?.validityDays ?? 397,
+  };
+}
+
+/** Every address the site needs, literal or `auto`, keyed as state/ipam.json keys them. */
+function addressRequests(index: SiteIndex): AddressRequest[] {
+  const requests: AddressRequest[] = [];
+  for (const { doc, source } of index.model.clusters) {
+    const choice = vipNetworkOf(doc, index) as { name: string };
+    requests.push({
+      key: `vip/${doc.name}`, network: choice.name, at: source.valueAt(["vip", "address"]),
+      ...(doc.vip.address === "auto" ? {} : { literal: doc.vip.address }),
+    });
+  }
+  for (const { doc, source } of index.model.machines) {
+    doc.interfaces.forEach((iface, i) => {
+      requests.push({
+        key: `machine/${doc.hostname}/${iface.network}`, network: iface.network, at: source.valueAt(["interfaces", i]),
+        ...(iface.ip === undefined || iface.ip === "auto" ? {} : { literal: iface.ip }),
+      });
+    });
+    if (doc.ipmi) {
+      requests.push({
+        key: `ipmi/${doc.hostname}`, network: doc.ipmi.network, at: source.valueAt(["ipmi"]),
+        ...(doc.ipmi.ip === undefined || doc.ipmi.ip === "auto" ? {} : { literal: doc.ipmi.ip }),
+      });
+    }
+  }
+  return requests;
+}
+
+function resolveMachine(
+  machine: LocatedMachine, domain: string, novaDefault: "local" | "ceph", wave: number, index: SiteIndex, addresses: ReadonlyMap<string, string>,
+): MachineIR {
+  const { doc } = machine;
+  const interfaces = doc.interfaces.map((iface) => ({
+    network: iface.network,
+    address: addresses.get(`machine/${doc.hostname}/${iface.network}`)!,
+    prefix: index.networks.get(iface.network)!.net.prefix,
+    allocated: iface.ip === undefined || iface.ip === "auto",
+    ...(iface.device === undefined ? {} : { device: iface.device }),
+    ...(iface.mac === undefined ? {} : { mac: normalizeMac(iface.mac) }),
+  }));
+  const management = interfaces.find((i) => index.networks.get(i.network)!.located.doc.purpose === "management")!;
+  const options = doc.options ?? {};
+  return {
+    hostname: doc.hostname,
+    fqdn: `${doc.hostname}.${domain}`,
+    cluster: machine.cluster,
+    role: doc.role,
+    ...(doc.serial === undefined ? {} : { serial: doc.serial }),
+    bootMacs: (doc.bootMacs ?? []).map(normalizeMac),
+    interfaces,
+    managementAddress: management.address,
+    ...(doc.ipmi ? { ipmi: { network: doc.ipmi.network, address: addresses.get(`ipmi/${doc.hostname}`)! } } : {}),
+    ...(doc.location ? { location: { ...doc.location } } : {}),
+    install: doc.install ?? false,
+    setupWave: wave,
+    ...(doc.role === "compute" ? { compute: { storage: options.compute?.storage ?? novaDefault } } : {}),
+    ...(doc.role === "swiftstore" && options.swift
+      ? { swift: { region: options.swift.region ?? 1, zone: options.swift.zone, weight: options.swift.weight ?? 100, disks: options.swift.disks ?? [] } }
+      : {}),
+    ...(doc.role === "cephosd" ? { ceph: { disks: options.ceph?.disks ?? [] } } : {}),
+    ...(doc.role === "volume" ? { volume: { disks: options.volume?.disks ?? [] } } : {}),
+  };
+}
+
+/** Declared zones, or, when the cluster declares none, the zones its swiftstores use (all in region 1 unless said). */
+function swiftZones(regions: NonNullable<import("../validate/site-model.js").ClusterDoc["swift"]>["regions"], members: readonly LocatedMachine[]) {
+  if (regions) {
+    return regions.flatMap((r) => r.zones.map((z) => ({ region: r.id, zone: z.id, ...(z.name === undefined ? {} : { name: z.name }) })))
+      .sort((a, b) => a.region - b.region || a.zone - b.zone);
+  }
+  const used = new Map<string, { region: number; zone: number }>();
+  for (const m of members) {
+    const swift = m.doc.role === "swiftstore" ? m.doc.options?.swift : undefined;
+    if (swift) used.set(`${swift.region ?? 1}/${swift.zone}`, { region: swift.region ?? 1, zone: swift.zone });
+  }
+  return [...used.values()].sort((a, b) => a.region - b.region || a.zone - b.zone);
+}
+
+function byName(a: { name: string }, b: { name: string }): number {
+  return compare(a.name, b.name);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,87 @@
+import { Code } from "../../diagnostics/codes.js";
+import { vipNetworkOf } from "../site-index.js";
+import type { Rule } from "./rule.js";
+
+/** Names point at things that exist, of the right purpose; files are named after what they hold. */
+export const checkReferences: Rule = (index, diagnostics) => {
+  const networkNames = [...index.networks.keys()].sort().join(", ") || "(none)";
+
+  for (const { doc, source } of index.model.networks) {
+    if (stemOf(source.path) !== doc.name) {
+      diagnostics.warning(Code.FileNameMismatch, source.valueAt(["name"]), `network ${doc.name} is in ${source.path}`, `name the file networks/${doc.name}.yaml`);
+    }
+  }
+
+  for (const { doc, source } of index.model.clusters) {
+    const folder = source.path.split("/")[1];
+    if (folder !== doc.name) {
+      diagnostics.error(Code.ClusterNameMismatch, source.valueAt(["name"]), `cluster ${doc.name} is in folder clusters/${folder}/`, `rename the folder to clusters/${doc.name}/ or set name: ${folder}`);
+    }
+    const choice = vipNetworkOf(doc, index);
+    if ("problem" in choice) {
+      const message = choice.problem === "none" ? "the site has no management network for the VIP" : "the site has several management networks: say which one holds the VIP";
+      diagnostics.error(Code.AmbiguousVipNetwork, source.valueAt(["vip"]), message, "set vip.network to a network with purpose management");
+    } else {
+      const network = index.networks.get(choice.name);
+      if (!network) {
+        diagnostics.error(Code.UnknownNetwork, source.valueAt(["vip", "network"]), `unknown network ${choice.name}`, `networks of the site: ${networkNames}`);
+      } else if (network.located.doc.purpose !== "management") {
+        diagnostics.error(Code.VipNetworkPurpose, source.valueAt(["vip", "network"]), `VIP network ${choice.name} has purpose ${network.located.doc.purpose}, not management`);
+      }
+    }
+  }
+
+  for (const { doc, source, cluster } of index.model.machines) {
+    if (stemOf(source.path) !== doc.hostname) {
+      diagnostics.warning(Code.FileNameMismatch, source.valueAt(["hostname"]), `machine ${doc.hostname} is in ${source.path}`, `name the file ${doc.hostname}.yaml`);
+    }
+    if (!index.model.clusterFilesPresent.has(cluster)) {
+      diagnostics.error(Code.ClusterMissing, source.start(), `machine ${doc.hostname} is in clusters/${cluster}/, which has no cluster.yaml`, `create clusters/${cluster}/cluster.yaml with kind: Cluster, or move the machine to an existing cluster`);
+    }
+    const seen = new Map<string, number>();
+    let management = false;
+    let pxe = false;
+    doc.interfaces.forEach((iface, i) => {
+      const network = index.networks.get(iface.network);
+      if (!network) {
+        diagnostics.error(Code.UnknownNetwork, source.valueAt(["interfaces", i, "network"]), `unknown network ${iface.network}`, `networks of the site: ${networkNames}`);
+        return;
+      }
+      if (seen.has(iface.network)) {
+        diagnostics.error(Code.TwoInterfacesOnNetwork, source.valueAt(["interfaces", i, "network"]), `${doc.hostname} has a second interface on network ${iface.network} (first: interfaces[${seen.get(iface.network)}])`, "one address per network per machine");
+      }
+      seen.set(iface.network, i);
+      management ||= network.located.doc.purpose === "management";
+      pxe ||= network.located.doc.purpose === "pxe";
+    });
+    if (!management && seen.size === doc.interfaces.length) {
+      diagnostics.error(Code.NoManagementInterface, source.valueAt(["interfaces"]), `${doc.hostname} has no interface on a management network`, "every machine talks to puppet, the APIs and the databases over a management network");
+    }
+    if ((doc.bootMacs?.length ?? 0) > 0 && !pxe && seen.size === doc.interfaces.length) {
+      diagnostics.error(Code.BootWithoutPxeNetwork, source.valueAt(["bootMacs"]), `${doc.hostname} has boot MACs but no interface on a pxe network`, "add an interface on the pxe network the machine boots from, so it gets a DHCP reservation there");
+    }
+    if (doc.ipmi) {
+      const network = index.networks.get(doc.ipmi.network);
+      if (!network) {
+        diagnostics.error(Code.UnknownNetwork, source.valueAt(["ipmi", "network"]), `unknown network ${doc.ipmi.network}`, `networks of the site: ${networkNames}`);
+      } else if (network.located.doc.purpose !== "ipmi") {
+        diagnostics.warning(Code.IpmiNetworkPurpose, source.valueAt(["ipmi", "network"]), `IPMI network ${doc.ipmi.network} has purpose ${network.located.doc.purpose}, not ipmi`);
+      }
+    }
+  }
+
+  for (const { doc, source } of index.model.profiles) {
+    if (stemOf(source.path) !== doc.name) {
+      diagnostics.warning(Code.FileNameMismatch, source.valueAt(["name"]), `hardware profile ${doc.name} is in ${source.path}`, `name the file hardware-profiles/${doc.name}.yaml`);
+    }
+  }
+  for (const { doc, source } of index.model.discovered) {
+    if (stemOf(source.path) !== doc.serial) {
+      diagnostics.error(Code.FileNameMismatch, source.valueAt(["serial"]), `discovered hardware of serial ${doc.serial} is in ${source.path}`, `oci serve writes it as inventory/discovered/${doc.serial}.yaml; do not edit inventory by hand`);
+    }
+  }
+};
+
+function stemOf(path: string): string {
+  return (path.split("/").pop() ?? "").replace(/\.ya?ml$/, "");
+}

@@ -1,0 +1,163 @@
+import type { ErrorObject } from "ajv/dist/2020.js";
+import { isMap } from "yaml";
+import { Code } from "../diagnostics/codes.js";
+import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
+import type { LoadedFile } from "../load/load-site.js";
+import { KINDS, type Kind } from "../load/site-layout.js";
+import type { DocumentPath, SourceFile } from "../load/source-file.js";
+import { validatorFor } from "./schema-registry.js";
+
+/**
+ * Checks one file against the schema of the kind its place in the tree calls for.
+ * Returns the plain value when it conforms; every problem found is reported.
+ */
+export function checkFileSchema(file: LoadedFile, diagnostics: DiagnosticBag): unknown | undefined {
+  const { source, place } = file;
+  if (!isMap(source.document.contents)) {
+    diagnostics.error(Code.NotAMapping, source.start(), `a ${place.kind} file must hold a mapping (key: value lines)`, `start with \`apiVersion: oci/v1\` and \`kind: ${place.kind}\``);
+    return undefined;
+  }
+  const value: unknown = source.document.toJS({ maxAliasCount: 100 });
+  const record = value as Record<string, unknown>;
+  let ok = checkHeader(source, place.kind, record, diagnostics);
+  const validate = validatorFor(place.kind);
+  if (!validate(value)) {
+    for (const error of relevantErrors(validate.errors ?? [])) {
+      ok = false;
+      reportSchemaError(source, place.kind, error, diagnostics);
+    }
+  }
+  return ok ? value : undefined;
+}
+
+function checkHeader(source: SourceFile, expected: Kind, value: Record<string, unknown>, diagnostics: DiagnosticBag): boolean {
+  let ok = true;
+  const kind = value["kind"];
+  if (kind === undefined) {
+    ok = false;
+    diagnostics.error(Code.MissingKey, source.start(), 'missing required key "kind"', `this file's place holds a ${expected}: add \`kind: ${expected}\``);
+  } else if (typeof kind !== "string" || !(KINDS as readonly string[]).includes(kind)) {
+    ok = false;
+    diagnostics.error(Code.UnknownKind, source.valueAt(["kind"]), `unknown kind ${JSON.stringify(kind)}`, `the kinds are ${KINDS.join(", ")}`);
+  } else if (kind !== expected) {
+    ok = false;
+    diagnostics.error(Code.KindInWrongFolder, source.valueAt(["kind"]), `a ${kind} in a place that holds ${expected} files`, `move the file to where ${kind} files live, or fix its kind`);
+  }
+  const apiVersion = value["apiVersion"];
+  if (apiVersion === undefined) {
+    ok = false;
+    diagnostics.error(Code.MissingKey, source.start(), 'missing required key "apiVersion"', "add `apiVersion: oci/v1`");
+  } else if (apiVersion !== "oci/v1") {
+    ok = false;
+    diagnostics.error(Code.WrongApiVersion, source.valueAt(["apiVersion"]), `unsupported apiVersion ${JSON.stringify(apiVersion)}`, "this oci reads `apiVersion: oci/v1`");
+  }
+  return ok;
+}
+
+/** Drops what the header check already said and the per-branch noise under a failed anyOf. */
+function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
+  const anyOfPaths = errors.filter((e) => e.keyword === "anyOf").map((e) => e.schemaPath + "/");
+  return errors.filter((e) => {
+    if (e.instancePath === "/kind" || e.instancePath === "/apiVersion") return false;
+    if (e.keyword === "required" && (e.params.missingProperty === "kind" || e.params.missingProperty === "apiVersion")) return false;
+    return !anyOfPaths.some((prefix) => e.schemaPath.startsWith(prefix));
+  });
+}
+
+function reportSchemaError(source: SourceFile, kind: Kind, error: ErrorObject, diagnostics: DiagnosticBag): void {
+  const path = toDocumentPath(error.instancePath);
+  const where = displayPath(path);
+  const parent = (error.parentSchema ?? {}) as { description?: string; properties?: Record<string, { description?: string }> };
+  switch (error.keyword) {
+    case "additionalProperties": {
+      const key = String(error.params.additionalProperty);
+      const allowed = Object.keys(parent.properties ?? {});
+      const near = closest(key, allowed);
+      const hint = near ? `did you mean "${near}"?` : `allowed keys here: ${allowed.join(", ")}`;
+      diagnostics.error(Code.UnknownKey, source.keyAt(path, key), `unknown key "${key}" in ${where === "" ? kind : where}`, hint);
+      return;
+    }
+    case "required": {
+      const key = String(error.params.missingProperty);
+      const description = parent.properties?.[key]?.description;
+      diagnostics.error(Code.MissingKey, source.valueAt(path), `missing required key "${key}"${where === "" ? "" : ` in ${where}`}`, description);
+      return;
+    }
+    case "type": {
+      const actual = source.document.getIn(path);
+      const expected = String(error.params.type);
+      diagnostics.error(Code.WrongType, source.valueAt(path), `"${where}" must be ${article(expected)}, not ${describe(actual)}`, typeHint(expected, actual));
+      return;
+    }
+    default: {
+      const actual = source.document.getIn(path);
+      const detail = error.keyword === "enum" || error.keyword === "const" ? allowedValues(error) : parent.description ?? error.message ?? "";
+      diagnostics.error(Code.InvalidValue, source.valueAt(path), `invalid value ${shortJson(actual)} for "${where}"`, detail);
+    }
+  }
+}
+
+function toDocumentPath(instancePath: string): DocumentPath {
+  if (instancePath === "") return [];
+  return instancePath
+    .slice(1)
+    .split("/")
+    .map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+}
+
+function displayPath(path: DocumentPath): string {
+  return path.reduce<string>((out, part) => (typeof part === "number" ? `${out}[${part}]` : out === "" ? part : `${out}.${part}`), "");
+}
+
+function allowedValues(error: ErrorObject): string {
+  const values = error.keyword === "const" ? [error.params.allowedValue] : (error.params.allowedValues as unknown[]);
+  return `expected ${values.map((v) => JSON.stringify(v)).join(", ")}`;
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return "empty";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return `${typeof value} ${shortJson(value)}`;
+}
+
+function article(type: string): string {
+  const names: Record<string, string> = { object: "a mapping", array: "a list", integer: "an integer", string: "a string", boolean: "true or false", number: "a number" };
+  return names[type] ?? type;
+}
+
+function typeHint(expected: string, actual: unknown): string | undefined {
+  if (expected === "string" && (typeof actual === "number" || typeof actual === "boolean")) return `quote the value: "${String(actual)}"`;
+  if (expected === "boolean" && typeof actual === "string") return "write true or false (YAML 1.2: yes/no/on/off are strings)";
+  if (expected === "integer" && typeof actual === "string" && /^\d+$/.test(actual)) return "remove the quotes";
+  return undefined;
+}
+
+function shortJson(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** The allowed key within edit distance 2, for typo hints. */
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}

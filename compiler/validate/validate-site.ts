@@ -1,0 +1,49 @@
+import { Code } from "../diagnostics/codes.js";
+import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
+import type { LoadedFile } from "../load/load-site.js";
+import { where } from "./rules/first-seen.js";
+import { checkAddressing } from "./rules/addressing.js";
+import { checkReferences } from "./rules/references.js";
+import type { Rule } from "./rules/rule.js";
+import { checkTopology } from "./rules/topology.js";
+import { checkUniqueness } from "./rules/uniqueness.js";
+import { checkFileSchema } from "./schema-check.js";
+import { SiteIndex } from "./site-index.js";
+import type {
+  ClusterDoc, DiscoveredHardwareDoc, HardwareProfileDoc, Located, LocatedMachine, MachineDoc, NetworkDoc, SiteDoc, SiteModel,
+} from "./site-model.js";
+
+const RULES: readonly Rule[] = [checkUniqueness, checkReferences, checkAddressing, checkTopology];
+
+/** Schema checks on every file, then every semantic rule on what passed: all problems in one run. */
+export function validateSite(files: readonly LoadedFile[], diagnostics: DiagnosticBag): SiteIndex {
+  let site: Located<SiteDoc> | undefined;
+  const networks: Located<NetworkDoc>[] = [];
+  const clusters: Located<ClusterDoc>[] = [];
+  const machines: LocatedMachine[] = [];
+  const profiles: Located<HardwareProfileDoc>[] = [];
+  const discovered: Located<DiscoveredHardwareDoc>[] = [];
+  const clusterFilesPresent = new Set<string>();
+
+  for (const file of files) {
+    const { source, place } = file;
+    if (place.kind === "Cluster") clusterFilesPresent.add(place.cluster!);
+    const value = checkFileSchema(file, diagnostics);
+    if (value === undefined) continue;
+    switch (place.kind) {
+      case "Site":
+        if (site) diagnostics.error(Code.MultipleDocuments, source.start(), `a second site file; the first is ${where(site.source.start())}`, "keep one of site.yaml and site.yml");
+        else site = { doc: value as SiteDoc, source };
+        break;
+      case "Network": networks.push({ doc: value as NetworkDoc, source }); break;
+      case "Cluster": clusters.push({ doc: value as ClusterDoc, source }); break;
+      case "Machine": machines.push({ doc: value as MachineDoc, source, cluster: place.cluster! }); break;
+      case "HardwareProfile": profiles.push({ doc: value as HardwareProfileDoc, source }); break;
+      case "DiscoveredHardware": discovered.push({ doc: value as DiscoveredHardwareDoc, source }); break;
+    }
+  }
+  const model: SiteModel = { ...(site ? { site } : {}), networks, clusters, machines, profiles, discovered, clusterFilesPresent };
+  const index = new SiteIndex(model);
+  for (const rule of RULES) rule(index, diagnostics);
+  return index;
+}
