@@ -58,9 +58,13 @@ export function parseSourceFile(path: string, text: string, diagnostics: Diagnos
   for (const doc of list) {
     for (const error of doc.errors) {
       usable = false;
-      const [line, col] = error.linePos?.[0] ? [error.linePos[0].line, error.linePos[0].col] : [1, 1];
-      const code = error.code === "DUPLICATE_KEY" ? Code.DuplicateKey : Code.YamlSyntax;
-      diagnostics.error(code, { file: path, line, col }, firstLine(error.message));
+      const { line, col } = lines.linePos(error.pos[0]);
+      if (error.code === "DUPLICATE_KEY") {
+        const key = (/^[^:\n]*/.exec(text.slice(error.pos[0]))?.[0] ?? "").trim();
+        diagnostics.error(Code.DuplicateKey, { file: path, line, col }, `duplicate key ${JSON.stringify(key)}`, "a key appears once per mapping; delete one of them");
+      } else {
+        diagnostics.error(Code.YamlSyntax, { file: path, line, col }, firstLine(error.message));
+      }
     }
   }
   if (list.length > 1) {

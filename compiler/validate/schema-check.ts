@@ -19,7 +19,9 @@ export function checkFileSchema(file: LoadedFile, diagnostics: DiagnosticBag): u
   }
   const value: unknown = source.document.toJS({ maxAliasCount: 100 });
   const record = value as Record<string, unknown>;
-  let ok = checkHeader(source, place.kind, record, diagnostics);
+  // A file of another kind would fail every rule of this kind's schema: one error says it all.
+  if (!checkHeader(source, place.kind, record, diagnostics)) return undefined;
+  let ok = true;
   const validate = validatorFor(place.kind);
   if (!validate(value)) {
     for (const error of relevantErrors(validate.errors ?? [])) {
@@ -54,14 +56,10 @@ function checkHeader(source: SourceFile, expected: Kind, value: Record<string, u
   return ok;
 }
 
-/** Drops what the header check already said and the per-branch noise under a failed anyOf. */
+/** Where a value failed an anyOf, the per-branch errors are noise: the anyOf error alone is reported. */
 function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
-  const anyOfPaths = errors.filter((e) => e.keyword === "anyOf").map((e) => e.schemaPath + "/");
-  return errors.filter((e) => {
-    if (e.instancePath === "/kind" || e.instancePath === "/apiVersion") return false;
-    if (e.keyword === "required" && (e.params.missingProperty === "kind" || e.params.missingProperty === "apiVersion")) return false;
-    return !anyOfPaths.some((prefix) => e.schemaPath.startsWith(prefix));
-  });
+  const anyOfAt = new Set(errors.filter((e) => e.keyword === "anyOf").map((e) => e.instancePath));
+  return errors.filter((e) => e.keyword === "anyOf" || !anyOfAt.has(e.instancePath));
 }
 
 function reportSchemaError(source: SourceFile, kind: Kind, error: ErrorObject, diagnostics: DiagnosticBag): void {

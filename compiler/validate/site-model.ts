@@ -127,4 +127,6 @@ export interface SiteModel {
   readonly discovered: Located<DiscoveredHardwareDoc>[];
   /** Folders under clusters/ that have a cluster.yaml, valid or not: a missing one is a different error from a broken one. */
   readonly clusterFilesPresent: ReadonlySet<string>;
+  /** Names of networks whose file failed its schema: references to them are not reported again as unknown. */
+  readonly brokenNetworkNames: ReadonlySet<string>;
 }

@@ -24,12 +24,17 @@ export function validateSite(files: readonly LoadedFile[], diagnostics: Diagnost
   const profiles: Located<HardwareProfileDoc>[] = [];
   const discovered: Located<DiscoveredHardwareDoc>[] = [];
   const clusterFilesPresent = new Set<string>();
+  const brokenNetworkNames = new Set<string>();
 
   for (const file of files) {
     const { source, place } = file;
     if (place.kind === "Cluster") clusterFilesPresent.add(place.cluster!);
     const value = checkFileSchema(file, diagnostics);
-    if (value === undefined) continue;
+    if (value === undefined) {
+      const name = place.kind === "Network" ? source.document.get("name") : undefined;
+      if (typeof name === "string") brokenNetworkNames.add(name);
+      continue;
+    }
     switch (place.kind) {
       case "Site":
         if (site) diagnostics.error(Code.MultipleDocuments, source.start(), `a second site file; the first is ${where(site.source.start())}`, "keep one of site.yaml and site.yml");
@@ -42,7 +47,7 @@ export function validateSite(files: readonly LoadedFile[], diagnostics: Diagnost
       case "DiscoveredHardware": discovered.push({ doc: value as DiscoveredHardwareDoc, source }); break;
     }
   }
-  const model: SiteModel = { ...(site ? { site } : {}), networks, clusters, machines, profiles, discovered, clusterFilesPresent };
+  const model: SiteModel = { ...(site ? { site } : {}), networks, clusters, machines, profiles, discovered, clusterFilesPresent, brokenNetworkNames };
   const index = new SiteIndex(model);
   for (const rule of RULES) rule(index, diagnostics);
   return index;

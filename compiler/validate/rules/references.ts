@@ -18,14 +18,16 @@ export const checkReferences: Rule = (index, diagnostics) => {
       diagnostics.error(Code.ClusterNameMismatch, source.valueAt(["name"]), `cluster ${doc.name} is in folder clusters/${folder}/`, `rename the folder to clusters/${doc.name}/ or set name: ${folder}`);
     }
     const choice = vipNetworkOf(doc, index);
-    if ("problem" in choice) {
+    if ("problem" in choice && index.model.brokenNetworkNames.size > 0) {
+      // The management network may be among the files that failed their schema: say nothing more.
+    } else if ("problem" in choice) {
       const message = choice.problem === "none" ? "the site has no management network for the VIP" : "the site has several management networks: say which one holds the VIP";
       diagnostics.error(Code.AmbiguousVipNetwork, source.valueAt(["vip"]), message, "set vip.network to a network with purpose management");
     } else {
       const network = index.networks.get(choice.name);
-      if (!network) {
+      if (!network && !index.model.brokenNetworkNames.has(choice.name)) {
         diagnostics.error(Code.UnknownNetwork, source.valueAt(["vip", "network"]), `unknown network ${choice.name}`, `networks of the site: ${networkNames}`);
-      } else if (network.located.doc.purpose !== "management") {
+      } else if (network && network.located.doc.purpose !== "management") {
         diagnostics.error(Code.VipNetworkPurpose, source.valueAt(["vip", "network"]), `VIP network ${choice.name} has purpose ${network.located.doc.purpose}, not management`);
       }
     }
@@ -44,6 +46,7 @@ export const checkReferences: Rule = (index, diagnostics) => {
     doc.interfaces.forEach((iface, i) => {
       const network = index.networks.get(iface.network);
       if (!network) {
+        if (index.model.brokenNetworkNames.has(iface.network)) return;
         diagnostics.error(Code.UnknownNetwork, source.valueAt(["interfaces", i, "network"]), `unknown network ${iface.network}`, `networks of the site: ${networkNames}`);
         return;
       }
@@ -62,7 +65,9 @@ export const checkReferences: Rule = (index, diagnostics) => {
     }
     if (doc.ipmi) {
       const network = index.networks.get(doc.ipmi.network);
-      if (!network) {
+      if (!network && index.model.brokenNetworkNames.has(doc.ipmi.network)) {
+        // reported on the network's own file
+      } else if (!network) {
         diagnostics.error(Code.UnknownNetwork, source.valueAt(["ipmi", "network"]), `unknown network ${doc.ipmi.network}`, `networks of the site: ${networkNames}`);
       } else if (network.located.doc.purpose !== "ipmi") {
         diagnostics.warning(Code.IpmiNetworkPurpose, source.valueAt(["ipmi", "network"]), `IPMI network ${doc.ipmi.network} has purpose ${network.located.doc.purpose}, not ipmi`);

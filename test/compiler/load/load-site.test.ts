@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { DiagnosticBag } from "../../../compiler/diagnostics/diagnostic.js";
+import { loadSite, parseSourceFile } from "../../../compiler/load/load-site.js";
+import { placeOf } from "../../../compiler/load/site-layout.js";
+import { MemoryTree } from "../../../compiler/load/site-tree.js";
+import { DirectoryTree } from "../../../compiler/load/directory-tree.js";
+import { sampleSite } from "../../helpers/paths.js";
+
+describe("site layout", () => {
+  it("maps each place to its kind", () => {
+    assert.equal(placeOf("site.yaml")?.kind, "Site");
+    assert.equal(placeOf("networks/pxe.yaml")?.kind, "Network");
+    assert.deepEqual(placeOf("clusters/c1/cluster.yaml"), { kind: "Cluster", cluster: "c1", stem: "c1" });
+    assert.deepEqual(placeOf("clusters/c1/machines/a.yml"), { kind: "Machine", cluster: "c1", stem: "a" });
+    assert.equal(placeOf("hardware-profiles/x.yaml")?.kind, "HardwareProfile");
+    assert.equal(placeOf("inventory/discovered/SN1.yaml")?.kind, "DiscoveredHardware");
+    assert.equal(placeOf("clusters/c1/extra/a.yaml"), undefined);
+    assert.equal(placeOf("networks/sub/a.yaml"), undefined);
+  });
+});
+
+describe("loader", () => {
+  it("keeps positions: a value deep in the file maps to its line and column", () => {
+    const diagnostics = new DiagnosticBag();
+    const source = parseSourceFile("m.yaml", "a: 1\nlist:\n  - x: 1\n    ip: 10.0.0.1\n", diagnostics)!;
+    assert.deepEqual(source.valueAt(["list", 0, "ip"]), { file: "m.yaml", line: 4, col: 9 });
+    assert.deepEqual(source.keyAt(["list", 0], "ip"), { file: "m.yaml", line: 4, col: 5 });
+    assert.deepEqual(source.valueAt(["list", 3, "nope"]), { file: "m.yaml", line: 3, col: 3 }, "falls back to the nearest ancestor: the list");
+  });
+
+  it("warns about YAML outside the layout, skips hidden folders and non-YAML files", async () => {
+    const tree = new MemoryTree([
+      ["site.yaml", "apiVersion: oci/v1\n"],
+      ["notes/todo.yaml", "a: 1\n"],
+      [".github/workflows/ci.yml", "on: push\n"],
+      ["README.md", "# hi\n"],
+    ]);
+    const { files, diagnostics } = await loadSite(tree);
+    assert.deepEqual(files.map((f) => f.source.path), ["site.yaml"]);
+    const codes = diagnostics.sorted().map((d) => `${d.file} ${d.code}`);
+    assert.deepEqual(codes, ["notes/todo.yaml OCI1008"]);
+  });
+
+  it("does not follow symbolic links out of a site directory", async () => {
+    const files = await new DirectoryTree(sampleSite).listFiles();
+    assert.ok(files.includes("site.yaml"));
+    assert.ok(files.every((f) => !f.startsWith(".") && !f.includes("/.")));
+  });
+});

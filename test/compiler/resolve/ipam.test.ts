@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { readFile, writeFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { compile, type PreviousRender } from "../../../compiler/index.js";
+import { DirectoryTree } from "../../../compiler/load/directory-tree.js";
+import type { SiteIR } from "../../../compiler/resolve/site-ir.js";
+import { sampleSite } from "../../helpers/paths.js";
+import { copySite } from "../../helpers/temp-dirs.js";
+
+function previousFrom(ir: SiteIR): PreviousRender {
+  const text = JSON.stringify(ir.ipam);
+  return { label: "previous/", readFile: async (path) => (path === "state/ipam.json" ? text : undefined) };
+}
+
+function addressesOf(ir: SiteIR): Map<string, string> {
+  return new Map(ir.ipam.allocations.map((a) => [a.key, a.address]));
+}
+
+const NEW_COMPUTE = `apiVersion: oci/v1
+kind: Machine
+hostname: cl1-compute-0
+role: compute
+serial: "CZ3NEW001"
+bootMacs: ["52:54:00:00:09:01"]
+interfaces:
+  - network: pxe
+  - network: management
+  - network: vm
+ipmi:
+  network: ipmi
+`;
+
+describe("IPAM", () => {
+  it("adding a machine changes no other machine's address, even when its name sorts first", async () => {
+    const site = await copySite(sampleSite);
+    const before = await compile({ tree: new DirectoryTree(site) });
+    await writeFile(join(site, "clusters/cl1/machines/cl1-compute-0.yaml"), NEW_COMPUTE);
+    const after = await compile({ tree: new DirectoryTree(site), previous: previousFrom(before.ir!) });
+    assert.deepEqual(after.diagnostics, []);
+    const old = addressesOf(before.ir!);
+    const now = addressesOf(after.ir!);
+    for (const [key, address] of old) assert.equal(now.get(key), address, key);
+    const added = [...now.keys()].filter((k) => !old.has(k)).sort();
+    assert.deepEqual(added, ["ipmi/cl1-compute-0", "machine/cl1-compute-0/management", "machine/cl1-compute-0/pxe", "machine/cl1-compute-0/vm"]);
+    const used = new Set(old.values());
+    for (const key of added) assert.ok(!used.has(now.get(key)!), `${key} got a fresh address`);
+
+    const control = await compile({ tree: new DirectoryTree(site) });
+    const moved = [...old].filter(([key, address]) => addressesOf(control.ir!).get(key) !== address);
+    assert.ok(moved.length > 0, "without the previous state the new name would renumber others: the test exercises stability");
+  });
+
+  it("removing a machine keeps every other address", async () => {
+    const site = await copySite(sampleSite);
+    const before = await compile({ tree: new DirectoryTree(site) });
+    await rm(join(site, "clusters/cl1/machines/cl1-cephmon-2.yaml"));
+    const after = await compile({ tree: new DirectoryTree(site), previous: previousFrom(before.ir!) });
+    const now = addressesOf(after.ir!);
+    for (const [key, address] of addressesOf(before.ir!)) {
+      if (key.includes("cl1-cephmon-2")) assert.equal(now.has(key), false);
+      else assert.equal(now.get(key), address, key);
+    }
+  });
+
+  it("a literal address that takes over an automatic one moves only that machine", async () => {
+    const site = await copySite(sampleSite);
+    const before = await compile({ tree: new DirectoryTree(site) });
+    const old = addressesOf(before.ir!);
+    const stolen = old.get("machine/cl1-cephmon-1/ceph")!;
+    const file = join(site, "clusters/cl1/machines/cl1-cephosd-3.yaml");
+    const text = await readFile(file, "utf8");
+    await writeFile(file, text.replace("  - network: ceph\n    device: eno2.40\n    ip: auto", `  - network: ceph\n    device: eno2.40\n    ip: ${stolen}`));
+    const after = await compile({ tree: new DirectoryTree(site), previous: previousFrom(before.ir!) });
+    assert.deepEqual(after.diagnostics, []);
+    const now = addressesOf(after.ir!);
+    assert.equal(now.get("machine/cl1-cephosd-3/ceph"), stolen);
+    assert.notEqual(now.get("machine/cl1-cephmon-1/ceph"), stolen);
+    const changed = [...old].filter(([key, address]) => now.get(key) !== address).map(([key]) => key).sort();
+    assert.deepEqual(changed, ["machine/cl1-cephmon-1/ceph", "machine/cl1-cephosd-3/ceph"]);
+  });
+
+  it("a damaged previous state is an error, not a renumbering", async () => {
+    const result = await compile({
+      tree: new DirectoryTree(sampleSite),
+      previous: { label: "render/", readFile: async () => "{ not json" },
+    });
+    assert.equal(result.files, undefined);
+    assert.deepEqual(result.diagnostics.map((d) => `${d.file} ${d.code}`), ["render/state/ipam.json OCI1013"]);
+  });
+
+  it("allocates nothing from reserved ranges, discovery pools, gateways or the VIP", async () => {
+    const { ir } = await compile({ tree: new DirectoryTree(sampleSite) });
+    const pxe = ir!.ipam.allocations.filter((a) => a.network === "pxe").map((a) => Number(a.address.split(".")[3]));
+    assert.ok(pxe.every((n) => n >= 10 && n < 200), `pxe addresses ${pxe.join(",")}`);
+    const vip = ir!.clusters[0]!.vip.address;
+    assert.equal(vip, "10.10.0.10", "the VIP takes the first free management address");
+    assert.equal(ir!.ipam.allocations.filter((a) => a.address === vip).length, 1);
+  });
+});
