@@ -1,18 +1,8 @@
-import { stringify } from "yaml";
-
 /** One file of a render. Emitters return these; one shared writer puts them on disk or in a Git tree. */
 export interface OutputFile {
   /** `/`-separated, relative to the render root. */
   readonly path: string;
   readonly content: string;
-}
-
-/**
- * YAML for Puppet: it reads hiera with Ruby Psych (YAML 1.1), which would turn unquoted `on`, `no`
- * or `2026-11-24` into booleans and dates; the 1.1 writer quotes them. Keys sorted, no line folding.
- */
-export function yamlText(value: unknown): string {
-  return stringify(value, { version: "1.1", sortMapEntries: true, lineWidth: 0, minContentWidth: 0 });
 }
 
 /** JSON with sorted keys, two-space indent, final newline: same data, same bytes. */
@@ -33,3 +23,5 @@ function sortKeys(value: unknown): unknown {
 export function sortFiles(files: OutputFile[]): OutputFile[] {
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
+
+export { yamlText } from "./yaml-text.js";

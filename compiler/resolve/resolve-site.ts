@@ -95,20 +95,20 @@ function addressRequests(index: SiteIndex): AddressRequest[] {
   for (const { doc, source } of index.model.clusters) {
     const choice = vipNetworkOf(doc, index) as { name: string };
     requests.push({
-      key: `vip/${doc.name}`, network: choice.name, at: source.valueAt(["vip", "address"]),
+      key: `vip/${doc.name}`, network: choice.name, at: () => source.valueAt(["vip", "address"]),
       ...(doc.vip.address === "auto" ? {} : { literal: doc.vip.address }),
     });
   }
   for (const { doc, source } of index.model.machines) {
     doc.interfaces.forEach((iface, i) => {
       requests.push({
-        key: `machine/${doc.hostname}/${iface.network}`, network: iface.network, at: source.valueAt(["interfaces", i]),
+        key: `machine/${doc.hostname}/${iface.network}`, network: iface.network, at: () => source.valueAt(["interfaces", i]),
         ...(iface.ip === undefined || iface.ip === "auto" ? {} : { literal: iface.ip }),
       });
     });
     if (doc.ipmi) {
       requests.push({
-        key: `ipmi/${doc.hostname}`, network: doc.ipmi.network, at: source.valueAt(["ipmi"]),
+        key: `ipmi/${doc.hostname}`, network: doc.ipmi.network, at: () => source.valueAt(["ipmi"]),
         ...(doc.ipmi.ip === undefined || doc.ipmi.ip === "auto" ? {} : { literal: doc.ipmi.ip }),
       });
     }
