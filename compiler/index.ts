@@ -1,9 +1,16 @@
 import { Code } from "./diagnostics/codes.js";
 import { DiagnosticBag, type Diagnostic } from "./diagnostics/diagnostic.js";
+import { renderDhcpdConf } from "./emit/dhcp/render-dhcpd-conf.js";
+import { renderDnsmasqConf } from "./emit/dhcp/render-dnsmasq-conf.js";
+import { renderKeaDhcp4 } from "./emit/dhcp/render-kea-dhcp4.js";
+import { renderReservations } from "./emit/dhcp/render-reservations.js";
 import { renderEnc } from "./emit/enc/render-enc.js";
 import { renderHiera } from "./emit/hiera/render-hiera.js";
 import { renderManifest } from "./emit/manifest/render-manifest.js";
 import { sortFiles, type OutputFile } from "./emit/output-file.js";
+import { renderGrub } from "./emit/pxe/render-grub.js";
+import { renderIpxe } from "./emit/pxe/render-ipxe.js";
+import { renderPxelinux } from "./emit/pxe/render-pxelinux.js";
 import { IPAM_STATE_PATH, renderIpamState } from "./emit/state/render-ipam-state.js";
 import { loadSite } from "./load/load-site.js";
 import type { SiteTree } from "./load/site-tree.js";
@@ -58,7 +65,11 @@ export async function compile(input: CompileInput): Promise<CompileResult> {
 
 /** Every emitter's files, sorted, with the manifest that hashes them. */
 export function emitRender(ir: SiteIR): OutputFile[] {
-  const files = sortFiles([...renderHiera(ir), ...renderEnc(ir), ...renderIpamState(ir)]);
+  const files = sortFiles([
+    ...renderHiera(ir), ...renderEnc(ir), ...renderIpamState(ir),
+    ...renderDhcpdConf(ir), ...renderKeaDhcp4(ir), ...renderDnsmasqConf(ir), ...renderReservations(ir),
+    ...renderIpxe(ir), ...renderPxelinux(ir), ...renderGrub(ir),
+  ]);
   return sortFiles([...files, renderManifest(files)]);
 }
 

@@ -3,6 +3,7 @@ import { normalizeMac } from "../net/mac.js";
 import { formatIpv4, netmaskOf } from "../net/ipv4.js";
 import { clusterDomain, vipNetworkOf, type SiteIndex } from "../validate/site-index.js";
 import type { LocatedMachine, SiteDoc } from "../validate/site-model.js";
+import { planBoot } from "./boot-plan.js";
 import { allocateAddresses, type AddressRequest } from "./ipam.js";
 import type { ClusterIR, IpamState, MachineIR, NetworkIR, SiteIR, SiteSettings } from "./site-ir.js";
 import { chooseBackends, clusterTopology, setupWaves } from "./topology.js";
@@ -63,7 +64,7 @@ export function resolveSite(index: SiteIndex, previousIpam: IpamState | undefine
     }
   }
   machines.sort((a, b) => compare(a.fqdn, b.fqdn));
-  return deepFreeze({ site, networks, clusters, machines, ipam: state });
+  return deepFreeze({ site, networks, clusters, machines, ipam: state, boot: planBoot(site, networks, machines) });
 }
 
 function siteSettings(doc: SiteDoc): SiteSettings {

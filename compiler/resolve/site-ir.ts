@@ -1,6 +1,7 @@
 // The Site IR: everything emitters need, decided. Emitters format it; they never decide.
 
 import type { NetworkPurpose, Role, Service } from "../validate/site-model.js";
+import type { BootPlanIR } from "./boot-plan.js";
 
 export interface SiteIR {
   readonly site: SiteSettings;
@@ -11,6 +12,7 @@ export interface SiteIR {
   /** Sorted by FQDN. */
   readonly machines: readonly MachineIR[];
   readonly ipam: IpamState;
+  readonly boot: BootPlanIR;
 }
 
 export interface SiteSettings {

@@ -1,0 +1,22 @@
+import { normalizeMac, pxeClientId } from "../../net/mac.js";
+import { formatKernelArgs, LIVE_IMAGE, type KernelArg } from "../../resolve/boot-plan.js";
+import type { SiteIR } from "../../resolve/site-ir.js";
+import type { OutputFile } from "../output-file.js";
+
+/** pxe/grub/grub.cfg-01-<mac> and grub.cfg: UEFI GRUB netboot looks for the per-MAC file first. */
+export function renderGrub(ir: SiteIR): OutputFile[] {
+  const plan = ir.boot;
+  const files: OutputFile[] = [{ path: "pxe/grub/grub.cfg", content: liveEntry("oci discovery", plan.discoveryArgs) }];
+  for (const host of plan.hosts) {
+    const content = host.action === "install"
+      ? liveEntry(`oci install ${host.fqdn}`, host.installArgs)
+      : `set timeout=0\nmenuentry "local disk" {\n  exit\n}\n`;
+    for (const mac of host.macs) files.push({ path: `pxe/grub/grub.cfg-${pxeClientId(normalizeMac(mac))}`, content });
+  }
+  return files;
+}
+
+// The menu title is from schema-checked names only (FQDN, fixed words): no quote can end it early.
+function liveEntry(title: string, args: readonly KernelArg[]): string {
+  return `set timeout=0\nmenuentry "${title}" {\n  linux /${LIVE_IMAGE.kernel} ${formatKernelArgs(args)}\n  initrd /${LIVE_IMAGE.initrd}\n}\n`;
+}

@@ -1,0 +1,61 @@
+import { formatKernelArgs, LIVE_IMAGE, type BootPlanIR, type KernelArg } from "../../resolve/boot-plan.js";
+import type { SiteIR } from "../../resolve/site-ir.js";
+import type { OutputFile } from "../output-file.js";
+
+/** A MAC as it appears in per-client file names and iPXE's `${mac:hexhyp}`: `52-54-00-ab-cd-ef`. */
+export function macFileName(mac: string): string {
+  return mac.replace(/:/g, "-");
+}
+
+/**
+ * pxe/boot.ipxe (what DHCP sends iPXE to), pxe/ipxe/<mac>.ipxe per known boot MAC, and the two
+ * shared scripts: default.ipxe (discovery, for unknown MACs) and localboot.ipxe (once installed).
+ */
+export function renderIpxe(ir: SiteIR): OutputFile[] {
+  const plan = ir.boot;
+  const files: OutputFile[] = [
+    {
+      path: "pxe/boot.ipxe",
+      content: script([
+        `# Chain to this machine's own script; the server answers unknown MACs with discovery.`,
+        `chain --autofree ${plan.httpBase}/ipxe/\${mac:hexhyp}?serial=\${serial:uristring}&uuid=\${uuid:uristring} || goto failed`,
+        ":failed",
+        "echo oci: could not fetch this machine's boot script; retrying in 10 seconds",
+        "sleep 10",
+        `chain --autofree ${plan.httpBase}/boot.ipxe`,
+      ]),
+    },
+    { path: "pxe/ipxe/default.ipxe", content: script(["# Unknown machine: boot the discovery image.", ...liveBoot(plan, plan.discoveryArgs)]) },
+    { path: "pxe/ipxe/localboot.ipxe", content: script(localBoot()) },
+  ];
+  for (const host of plan.hosts) {
+    const body = host.action === "install"
+      ? [`# ${host.fqdn}: install Debian.`, ...liveBoot(plan, host.installArgs)]
+      : [`# ${host.fqdn}: boot from the local disk.`, ...localBoot()];
+    for (const mac of host.macs) files.push({ path: `pxe/ipxe/${macFileName(mac)}.ipxe`, content: script(body) });
+  }
+  return files;
+}
+
+function script(lines: readonly string[]): string {
+  return `#!ipxe\n${lines.join("\n")}\n`;
+}
+
+// iPXE drops the kernel's own name for the initrd; `initrd=` must name what `initrd --name` loaded.
+function liveBoot(plan: BootPlanIR, args: readonly KernelArg[]): string[] {
+  return [
+    `kernel ${plan.httpBase}/${LIVE_IMAGE.kernel} initrd=initrd.img ${formatKernelArgs(args)}`,
+    `initrd --name initrd.img ${plan.httpBase}/${LIVE_IMAGE.initrd}`,
+    "boot",
+  ];
+}
+
+function localBoot(): string[] {
+  return [
+    "iseq ${platform} efi && goto efi ||",
+    // BIOS: boot the first hard disk without registering it as a SAN device.
+    "sanboot --no-describe --drive 0x80",
+    ":efi",
+    "exit",
+  ];
+}
