@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { registerCompile } from "./commands/compile.js";
+import { registerPlan } from "./commands/plan.js";
 import { registerValidate } from "./commands/validate.js";
 import { Exit } from "./exit-codes.js";
 
@@ -10,6 +11,7 @@ const program = new Command("oci")
   .exitOverride();
 registerValidate(program);
 registerCompile(program);
+registerPlan(program);
 for (const command of program.commands) command.exitOverride();
 
 try {
@@ -21,6 +23,7 @@ try {
   } else {
     const code = (error as { code?: string }).code;
     process.stderr.write(`oci: error${code ? ` ${code}` : ""}: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = Exit.runtimeFailure;
+    // An unknown revision is a wrong argument, not a failure of oci.
+    process.exitCode = code === "OCI2101" ? Exit.usage : Exit.runtimeFailure;
   }
 }

@@ -1,0 +1,63 @@
+import * as fs from "node:fs";
+import { join } from "node:path";
+import git from "isomorphic-git";
+
+/** A local repository, worktree or bare, as isomorphic-git addresses it; `cache` shares parsed packfiles across calls. */
+export interface GitRepository {
+  readonly fs: typeof fs;
+  readonly gitdir: string;
+  readonly cache: object;
+}
+
+export class RevisionNotFoundError extends Error {
+  readonly code = "OCI2101";
+  constructor(readonly revision: string, detail: string) {
+    super(`unknown revision ${JSON.stringify(revision)}: ${detail}`);
+    this.name = "RevisionNotFoundError";
+  }
+}
+
+/** `dir/.git` for a work tree, `dir` itself for a bare repository. */
+export function openRepository(dir: string): GitRepository {
+  const dotGit = join(dir, ".git");
+  const gitdir = fs.existsSync(dotGit) && fs.statSync(dotGit).isDirectory() ? dotGit : dir;
+  if (!fs.existsSync(join(gitdir, "HEAD"))) throw new RevisionNotFoundError("HEAD", `${dir} is not a Git repository`);
+  return { fs, gitdir, cache: {} };
+}
+
+/**
+ * A commit id from what users type: a full or abbreviated SHA, a branch, tag or remote-tracking
+ * ref (`main`, `origin/main`, `refs/heads/x`), `HEAD`, each optionally followed by `~N` and `^`.
+ */
+export async function resolveRevision(repo: GitRepository, revision: string): Promise<string> {
+  const match = /^(.+?)((?:~\d*|\^1?)*)$/.exec(revision);
+  if (!match) throw new RevisionNotFoundError(revision, "cannot parse it");
+  let oid = await resolveBase(repo, match[1]!, revision);
+  for (const step of match[2]!.match(/~\d*|\^1?/g) ?? []) {
+    const count = step.startsWith("~") ? Number(step.slice(1) || "1") : 1;
+    for (let i = 0; i < count; i++) {
+      const { commit } = await git.readCommit({ ...repo, oid });
+      const parent = commit.parent[0];
+      if (!parent) throw new RevisionNotFoundError(revision, `${oid.slice(0, 7)} has no parent`);
+      oid = parent;
+    }
+  }
+  return oid;
+}
+
+async function resolveBase(repo: GitRepository, base: string, revision: string): Promise<string> {
+  let oid: string | undefined;
+  try {
+    oid = await git.resolveRef({ ...repo, ref: base });
+  } catch {
+    if (/^[0-9a-f]{4,40}$/i.test(base)) {
+      oid = await git.expandOid({ ...repo, oid: base.toLowerCase() }).catch(() => undefined);
+    }
+  }
+  if (!oid) throw new RevisionNotFoundError(revision, "no such branch, tag or commit");
+  // Annotated tags point at a tag object: peel to the commit.
+  const { type, object } = await git.readObject({ ...repo, oid });
+  if (type === "tag") return (object as { object: string }).object;
+  if (type !== "commit") throw new RevisionNotFoundError(revision, `${oid.slice(0, 7)} is a ${type}, not a commit`);
+  return oid;
+}

@@ -1,0 +1,66 @@
+import { formatDiagnostic } from "../diagnostics/diagnostic.js";
+import type { Plan } from "./plan.js";
+
+export type PlanFormat = "text" | "markdown" | "json";
+
+export function formatPlan(plan: Plan, format: PlanFormat): string {
+  if (format === "json") return `${JSON.stringify(plan, null, 2)}\n`;
+  return format === "markdown" ? markdown(plan) : text(plan);
+}
+
+/** The summary as lines, shared by the text and markdown forms. */
+function summaryLines(plan: Plan): string[] {
+  const lines: string[] = [];
+  const { added, removed, changed } = plan.machines;
+  for (const m of added) lines.push(`+ machine ${m.hostname} (${m.role}, cluster ${m.cluster}) gets ${m.address}`);
+  for (const m of removed) lines.push(`- machine ${m.hostname} (${m.role}, cluster ${m.cluster}) removed, frees ${m.address}`);
+  for (const m of changed) lines.push(`~ machine ${m.hostname}: ${m.changes.join("; ")}`);
+  for (const a of plan.addresses) {
+    if (a.from === undefined) lines.push(`+ address ${a.to} on ${a.network} for ${a.key}`);
+    else if (a.to === undefined) lines.push(`- address ${a.from} on ${a.network} released by ${a.key}`);
+    else lines.push(`~ address of ${a.key} on ${a.network}: ${a.from} → ${a.to}`);
+  }
+  for (const r of plan.reservations) {
+    if (r.from === undefined) lines.push(`+ DHCP reservation ${r.mac} → ${r.to} (${r.hostname})`);
+    else if (r.to === undefined) lines.push(`- DHCP reservation ${r.mac} → ${r.from} (${r.hostname})`);
+    else lines.push(`~ DHCP reservation ${r.mac} (${r.hostname}): ${r.from} → ${r.to}`);
+  }
+  for (const w of plan.waves) {
+    const parts = [...w.added.map((h) => `+${h}`), ...w.removed.map((h) => `-${h}`)];
+    lines.push(`~ setup wave ${w.wave} of cluster ${w.cluster}: ${parts.join(" ")}`);
+  }
+  for (const h of plan.withoutBootMac) lines.push(`! machine ${h} has no boot MAC yet: no DHCP reservation until discovery reports it`);
+  return lines;
+}
+
+function counts(plan: Plan): string {
+  const by = (status: string) => plan.files.filter((f) => f.status === status).length;
+  return `${plan.files.length} output file(s) change: ${by("added")} added, ${by("changed")} changed, ${by("removed")} removed`;
+}
+
+function text(plan: Plan): string {
+  const out: string[] = [`oci plan ${plan.base.revision} (${plan.base.commit.slice(0, 12)}) → ${plan.head.revision} (${plan.head.commit.slice(0, 12)})`, ""];
+  if (plan.diagnostics.length > 0) out.push(...plan.diagnostics.map(formatDiagnostic), "");
+  if (!plan.head.valid) {
+    out.push("HEAD does not compile: fix the errors above.");
+    return `${out.join("\n")}\n`;
+  }
+  const summary = summaryLines(plan);
+  out.push(...(summary.length > 0 ? summary : ["no change to machines, addresses, reservations or setup waves"]), "", counts(plan), "");
+  for (const f of plan.files) out.push(f.patch ?? `${f.status} ${f.path} (diff too large to show)`);
+  return `${out.join("\n")}\n`;
+}
+
+function markdown(plan: Plan): string {
+  const out: string[] = [`### oci plan \`${plan.base.revision}\` → \`${plan.head.revision}\``, ""];
+  out.push(plan.head.valid ? "HEAD compiles." : "**HEAD does not compile.**", "");
+  if (plan.diagnostics.length > 0) out.push("#### Diagnostics", "", "```", ...plan.diagnostics.map(formatDiagnostic), "```", "");
+  if (!plan.head.valid) return `${out.join("\n")}\n`;
+  const summary = summaryLines(plan);
+  out.push("#### Summary", "", ...(summary.length > 0 ? summary.map((l) => `- \`${l.slice(0, 1)}\` ${l.slice(2)}`) : ["No change to machines, addresses, reservations or setup waves."]), "");
+  out.push(`#### Files`, "", counts(plan), "");
+  for (const f of plan.files) {
+    out.push(`<details><summary>${f.status} <code>${f.path}</code>${f.redacted ? " (encrypted values redacted)" : ""}</summary>`, "", "```diff", f.patch ?? "(diff too large to show)", "```", "</details>", "");
+  }
+  return `${out.join("\n")}\n`;
+}

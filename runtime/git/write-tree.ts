@@ -1,0 +1,44 @@
+import { createHash } from "node:crypto";
+import git from "isomorphic-git";
+import type { GitRepository } from "../../compiler/load/git-repository.js";
+import type { OutputFile } from "../../compiler/index.js";
+
+/** The id Git gives a blob: sha1 of `blob <size>\0<content>`. */
+export function blobId(content: Buffer): string {
+  return createHash("sha1").update(`blob ${content.length}\0`).update(content).digest("hex");
+}
+
+interface Folder {
+  files: Map<string, string>;
+  folders: Map<string, Folder>;
+}
+
+/**
+ * Writes `files` as a tree and returns its id. Blobs the repository already holds under the same
+ * id (`known`, e.g. the previous render's) are not written again, so an incremental render writes
+ * only what changed.
+ */
+export async function writeFilesAsTree(repo: GitRepository, files: readonly OutputFile[], known: ReadonlySet<string>): Promise<string> {
+  const root: Folder = { files: new Map(), folders: new Map() };
+  for (const file of files) {
+    const content = Buffer.from(file.content, "utf8");
+    const oid = blobId(content);
+    if (!known.has(oid)) await git.writeBlob({ ...repo, blob: content });
+    const parts = file.path.split("/");
+    let folder = root;
+    for (const part of parts.slice(0, -1)) {
+      let next = folder.folders.get(part);
+      if (!next) folder.folders.set(part, (next = { files: new Map(), folders: new Map() }));
+      folder = next;
+    }
+    folder.files.set(parts[parts.length - 1]!, oid);
+  }
+  return writeFolder(repo, root);
+}
+
+async function writeFolder(repo: GitRepository, folder: Folder): Promise<string> {
+  const entries: { mode: string; path: string; oid: string; type: "blob" | "tree" }[] = [];
+  for (const [path, oid] of folder.files) entries.push({ mode: "100644", path, oid, type: "blob" });
+  for (const [path, sub] of folder.folders) entries.push({ mode: "040000", path, oid: await writeFolder(repo, sub), type: "tree" });
+  return git.writeTree({ ...repo, tree: entries });
+}
