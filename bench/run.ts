@@ -1,12 +1,64 @@
 // npm run bench [name...]: benchmarks, each printed as a table. `npm run bench:compile` runs one.
 import { execFileSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateSite } from "./generate-site.js";
 
-const benches: Record<string, () => Promise<void>> = { compile: benchCompile };
+const benches: Record<string, () => Promise<void>> = { compile: benchCompile, commit: benchCommit };
+
+const cli = fileURLToPath(new URL("../cli/main.js", import.meta.url));
+// gc.auto=0: a detached auto-gc would still be writing into .git when the benchmark removes it.
+const GIT_IDENTITY = ["-c", "user.name=bench", "-c", "user.email=bench@example.org", "-c", "commit.gpgsign=false", "-c", "gc.auto=0"];
+
+function timed(command: string, args: string[], cwd: string): number {
+  const started = performance.now();
+  execFileSync(command, args, { cwd, stdio: "pipe", maxBuffer: 256 << 20 });
+  return performance.now() - started;
+}
+
+function git(cwd: string, ...args: string[]): void {
+  execFileSync("git", [...GIT_IDENTITY, ...args], { cwd, stdio: "pipe" });
+}
+
+/**
+ * oci compile --commit (isomorphic-git, no work tree) against the peer: the same render written to
+ * a work tree and recorded by `git add -A && git commit`. First render, then after one machine changes.
+ */
+async function benchCommit(): Promise<void> {
+  console.log("\n## compile --commit vs git CLI (`git add -A && git commit` of the same render)\n");
+  console.log("| machines | step | oci compile --commit ms | peer: compile --out + git add/commit ms | peer git add/commit alone ms |");
+  console.log("|---:|---|---:|---:|---:|");
+  for (const size of [1_000, 10_000]) {
+    const root = await mkdtemp(join(tmpdir(), `oci-bench-commit-${size}-`));
+    try {
+      const repo = join(root, "site");
+      const peer = join(root, "peer");
+      await generateSite(repo, size);
+      git(root, "init", "-q", "-b", "main", repo);
+      git(repo, "add", "-A");
+      git(repo, "commit", "-q", "-m", "site");
+      git(root, "init", "-q", "-b", "main", peer);
+      for (const step of ["first render", "one machine changed"]) {
+        if (step !== "first render") {
+          const file = join(repo, "clusters/c1/machines/c1-compute-400.yaml");
+          await writeFile(file, (await readFile(file, "utf8")).replace("install: true", "install: false"));
+          git(repo, "commit", "-q", "-am", "c1-compute-400 boots from disk");
+        }
+        const oci = timed(process.execPath, [cli, "compile", "--commit", "--repo", repo], repo);
+        const render = timed(process.execPath, [cli, "compile", repo, "--out", join(peer, "render")], repo);
+        const started = performance.now();
+        git(peer, "add", "-A");
+        git(peer, "commit", "-q", "-m", step);
+        const gitOnly = performance.now() - started;
+        console.log(`| ${size} | ${step} | ${oci.toFixed(0)} | ${(render + gitOnly).toFixed(0)} | ${gitOnly.toFixed(0)} |`);
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }
+}
 
 async function benchCompile(): Promise<void> {
   const child = fileURLToPath(new URL("./compile-child.js", import.meta.url));

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import git from "isomorphic-git";
 import type { GitRepository } from "../../compiler/load/git-repository.js";
 import type { OutputFile } from "../../compiler/index.js";
+import { writeLooseObject } from "./loose-object.js";
 
 /** The id Git gives a blob: sha1 of `blob <size>\0<content>`. */
 export function blobId(content: Buffer): string {
@@ -22,8 +23,8 @@ export async function writeFilesAsTree(repo: GitRepository, files: readonly Outp
   const root: Folder = { files: new Map(), folders: new Map() };
   for (const file of files) {
     const content = Buffer.from(file.content, "utf8");
-    const oid = blobId(content);
-    if (!known.has(oid)) await git.writeBlob({ ...repo, blob: content });
+    const id = blobId(content);
+    const oid = known.has(id) ? id : writeLooseObject(repo.gitdir, "blob", content);
     const parts = file.path.split("/");
     let folder = root;
     for (const part of parts.slice(0, -1)) {

@@ -1,0 +1,24 @@
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { deflateSync } from "node:zlib";
+
+/**
+ * Writes a Git loose object (zlib of `<type> <size>\0<content>`) and returns its id. Measured on a
+ * 1,000-machine render (2,005 blobs): isomorphic-git's writeBlob made the first rendered commit
+ * take 9.8 s; this writer, which also skips objects already present, brings it to a fraction.
+ * The object goes to a temporary name first and is renamed into place, so a crash never leaves a
+ * truncated object under its id.
+ */
+export function writeLooseObject(gitdir: string, type: "blob" | "tree" | "commit", content: Buffer): string {
+  const header = Buffer.from(`${type} ${content.length}\0`);
+  const oid = createHash("sha1").update(header).update(content).digest("hex");
+  const dir = join(gitdir, "objects", oid.slice(0, 2));
+  const path = join(dir, oid.slice(2));
+  if (existsSync(path)) return oid;
+  mkdirSync(dir, { recursive: true });
+  const temporary = join(dir, `tmp_obj_${randomBytes(6).toString("hex")}`);
+  writeFileSync(temporary, deflateSync(Buffer.concat([header, content]), { level: 1 }), { mode: 0o444 });
+  renameSync(temporary, path);
+  return oid;
+}

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { diffFiles } from "../../../compiler/plan/file-diff.js";
+import { commitAll, gitCli, repoFromSite } from "../../helpers/git-repo.js";
+import { sampleSite } from "../../helpers/paths.js";
+import { runOci } from "../../helpers/run-cli.js";
+import { addComputeToSample } from "../../helpers/sample-changes.js";
+
+describe("oci plan", () => {
+  it("adding one compute names that node, its addresses, its DHCP entry and its wave, and nothing unrelated", async () => {
+    const repo = await repoFromSite(sampleSite);
+    await gitCli(repo, "checkout", "-q", "-b", "pr");
+    await addComputeToSample(repo);
+    await commitAll(repo, "Add cl1-compute-3");
+    const result = await runOci(["plan", "main", "HEAD", "--repo", repo]);
+    assert.equal(result.code, 0, result.stderr);
+    const summarySection = result.stdout.slice(0, result.stdout.indexOf("output file(s) change"));
+    const summary = summarySection.split("\n").filter((l) => /^[+\-~!] /.test(l));
+    assert.deepEqual(summary, [
+      "+ machine cl1-compute-3 (compute, cluster cl1) gets 10.10.0.30",
+      "+ address 10.20.0.21 on ipmi for ipmi/cl1-compute-3",
+      "+ address 10.10.0.30 on management for machine/cl1-compute-3/management",
+      "+ address 192.168.100.29 on pxe for machine/cl1-compute-3/pxe",
+      "+ address 10.40.0.3 on vm for machine/cl1-compute-3/vm",
+      "+ DHCP reservation 52:54:00:00:00:99 → 192.168.100.29 (cl1-compute-3)",
+      "~ setup wave 4. other of cluster cl1: +cl1-compute-3",
+    ]);
+    assert.match(result.stdout, /^\+\+\+ b\/hiera\/nodes\/cl1-compute-3\.cl1\.example\.com\.yaml$/m);
+    assert.match(result.stdout, /^\+  - address: "10\.10\.0\.30"$/m, "the cluster hiera lists the new compute");
+
+    const json = JSON.parse((await runOci(["plan", "main", "HEAD", "--repo", repo, "--format", "json"])).stdout) as { machines: { added: { hostname: string }[] }; files: { path: string; status: string }[] };
+    assert.deepEqual(json.machines.added.map((m) => m.hostname), ["cl1-compute-3"]);
+    const touched = json.files.map((f) => `${f.status} ${f.path}`);
+    assert.deepEqual(touched, [
+      "changed dhcp/dhcpd.conf",
+      "changed dhcp/dnsmasq.conf",
+      "changed dhcp/kea-dhcp4.json",
+      "changed dhcp/reservations.json",
+      "added enc/cl1-compute-3.cl1.example.com.yaml",
+      "changed hiera/clusters/cl1.yaml",
+      "added hiera/nodes/cl1-compute-3.cl1.example.com.yaml",
+      "changed manifest.json",
+      "added pxe/grub/grub.cfg-01-52-54-00-00-00-99",
+      "added pxe/ipxe/52-54-00-00-00-99.ipxe",
+      "added pxe/pxelinux.cfg/01-52-54-00-00-00-99",
+      "changed state/ipam.json",
+    ], "the new machine's files and the shared files that list it; no other machine's file");
+
+    const markdown = await runOci(["plan", "main", "HEAD", "--repo", repo, "--format", "markdown"]);
+    assert.match(markdown.stdout, /^### oci plan `main` → `HEAD`$/m);
+    assert.match(markdown.stdout, /<details><summary>added <code>enc\/cl1-compute-3\.cl1\.example\.com\.yaml<\/code>/);
+  });
+
+  it("exits 1 with HEAD's diagnostics when HEAD does not compile", async () => {
+    const repo = await repoFromSite(sampleSite);
+    await writeFile(join(repo, "clusters/cl1/machines/cl1-compute-2.yaml"), "apiVersion: oci/v1\nkind: Machine\nhostname: cl1-compute-2\nrole: wizard\ninterfaces: [{network: management}]\n");
+    await commitAll(repo, "Break it");
+    const result = await runOci(["plan", "HEAD~1", "HEAD", "--repo", repo]);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /^clusters\/cl1\/machines\/cl1-compute-2\.yaml:4:7: error OCI1104: /m);
+    assert.match(result.stdout, /HEAD does not compile/);
+  });
+
+  it("never shows an encrypted value, only whether it changed", () => {
+    const before = [{ path: "hiera/nodes/a.yaml", content: "a: ENC[PKCS7,AAAA]\nb: ENC[PKCS7,BBBB]\n" }];
+    const after = [{ path: "hiera/nodes/a.yaml", content: "a: ENC[PKCS7,AAAA]\nb: ENC[PKCS7,CCCC]\n" }];
+    const [diff] = diffFiles(before, after);
+    assert.equal(diff!.redacted, true);
+    assert.ok(!/AAAA|BBBB|CCCC/.test(diff!.patch!), diff!.patch);
+    assert.match(diff!.patch!, /^-b: ENC\[redacted [0-9a-f]{8}\]$/m);
+    assert.match(diff!.patch!, /^ a: ENC\[redacted [0-9a-f]{8}\]$/m, "an unchanged value stays a context line");
+  });
+});
