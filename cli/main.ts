@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { registerCompile } from "./commands/compile.js";
+import { registerPki } from "./commands/pki.js";
 import { registerPlan } from "./commands/plan.js";
+import { registerSecrets } from "./commands/secrets.js";
 import { registerValidate } from "./commands/validate.js";
 import { Exit } from "./exit-codes.js";
 
@@ -12,7 +14,13 @@ const program = new Command("oci")
 registerValidate(program);
 registerCompile(program);
 registerPlan(program);
-for (const command of program.commands) command.exitOverride();
+registerPki(program);
+registerSecrets(program);
+const overrideExit = (command: Command): void => {
+  command.exitOverride();
+  command.commands.forEach(overrideExit);
+};
+overrideExit(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -10,6 +10,13 @@ import { renderManifest } from "./emit/manifest/render-manifest.js";
 import { sortFiles, type OutputFile } from "./emit/output-file.js";
 import { renderGrub } from "./emit/pxe/render-grub.js";
 import { renderIpxe } from "./emit/pxe/render-ipxe.js";
+import { renderPki } from "./emit/pki/render-pki.js";
+import { renderSecretsState } from "./emit/state/render-secrets-state.js";
+import type { CertificateAuthority } from "./pki/certificate-authority.js";
+import { systemPorts, type CompilePorts } from "./ports.js";
+import { materializeCredentials, type Credentials } from "./secrets/credentials.js";
+import { EyamlEncryptor } from "./secrets/eyaml.js";
+import type { SiteIndex } from "./validate/site-index.js";
 import { renderPxelinux } from "./emit/pxe/render-pxelinux.js";
 import { IPAM_STATE_PATH, renderIpamState } from "./emit/state/render-ipam-state.js";
 import { loadSite } from "./load/load-site.js";
@@ -35,6 +42,11 @@ export interface PreviousRender {
 export interface CompileInput {
   readonly tree: SiteTree;
   readonly previous?: PreviousRender;
+  /** The keystore's intermediate CA; without it certificates to issue are listed as pending. */
+  readonly ca?: CertificateAuthority;
+  readonly ports?: CompilePorts;
+  /** Secrets to generate anew (`oci secrets rotate`). */
+  readonly rotate?: readonly string[];
 }
 
 export interface CompileResult {
@@ -43,6 +55,7 @@ export interface CompileResult {
   /** The render, sorted by path, manifest included; undefined when any error was found. */
   readonly files?: OutputFile[];
   readonly ir?: SiteIR;
+  readonly credentials?: Credentials;
 }
 
 /** Validates a site only: load, schema, semantic rules. */
@@ -58,19 +71,44 @@ export async function compile(input: CompileInput): Promise<CompileResult> {
   const index = validateSite(loaded, diagnostics);
   const previousIpam = await readPreviousIpam(input.previous, diagnostics);
   if (diagnostics.hasErrors) return { diagnostics: diagnostics.sorted() };
+  const eyaml = await readEyamlKey(input.tree, index, diagnostics);
   const ir = resolveSite(index, previousIpam, diagnostics);
   if (!ir || diagnostics.hasErrors) return { diagnostics: diagnostics.sorted() };
-  return { diagnostics: diagnostics.sorted(), files: emitRender(ir), ir };
+  const credentials = await materializeCredentials({
+    ir, ...(input.previous ? { previous: input.previous } : {}), ...(input.ca ? { ca: input.ca } : {}), ...(eyaml ? { eyaml } : {}),
+    ports: input.ports ?? systemPorts, rotate: new Set(input.rotate ?? []), diagnostics,
+  });
+  if (diagnostics.hasErrors) return { diagnostics: diagnostics.sorted() };
+  return { diagnostics: diagnostics.sorted(), files: emitRender(ir, credentials), ir, credentials };
 }
 
 /** Every emitter's files, sorted, with the manifest that hashes them. */
-export function emitRender(ir: SiteIR): OutputFile[] {
+export function emitRender(ir: SiteIR, credentials: Credentials): OutputFile[] {
   const files = sortFiles([
-    ...renderHiera(ir), ...renderEnc(ir), ...renderIpamState(ir),
+    ...renderHiera(ir, credentials), ...renderEnc(ir), ...renderIpamState(ir), ...renderSecretsState(credentials), ...renderPki(credentials),
     ...renderDhcpdConf(ir), ...renderKeaDhcp4(ir), ...renderDnsmasqConf(ir), ...renderReservations(ir),
     ...renderIpxe(ir), ...renderPxelinux(ir), ...renderGrub(ir),
   ]);
   return sortFiles([...files, renderManifest(files)]);
+}
+
+/** The site's eyaml public key (a certificate in the site repository), when site.yaml names one. */
+async function readEyamlKey(tree: SiteTree, index: SiteIndex, diagnostics: DiagnosticBag): Promise<EyamlEncryptor | undefined> {
+  const site = index.model.site;
+  const path = site?.doc.secrets?.eyamlPublicKey;
+  if (!site || path === undefined) return undefined;
+  const at = site.source.valueAt(["secrets", "eyamlPublicKey"]);
+  const text = (await tree.listFiles()).includes(path) ? await tree.readFile(path) : undefined;
+  if (text === undefined) {
+    diagnostics.error(Code.EyamlKeyMissing, at, `the eyaml public key ${path} is not in the site`, "commit the public key (public_key.pkcs7.pem from `eyaml createkeys`) at that path; its private key stays with puppetserver");
+    return undefined;
+  }
+  try {
+    return new EyamlEncryptor(text);
+  } catch (error) {
+    diagnostics.error(Code.EyamlKeyMissing, at, (error as Error).message, "it must be the PEM certificate `eyaml createkeys` writes as public_key.pkcs7.pem");
+    return undefined;
+  }
 }
 
 async function readPreviousIpam(previous: PreviousRender | undefined, diagnostics: DiagnosticBag): Promise<IpamState | undefined> {

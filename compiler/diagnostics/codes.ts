@@ -15,6 +15,9 @@ export const Code = {
   FileNameMismatch: "OCI1011",
   UnreadableFile: "OCI1012",
   BadPreviousState: "OCI1013",
+  EyamlKeyChanged: "OCI1014",
+  UnknownSecret: "OCI1015",
+  EyamlKeyMissing: "OCI1016",
 
   UnknownKey: "OCI1101",
   WrongType: "OCI1102",

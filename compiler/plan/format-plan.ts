@@ -29,6 +29,9 @@ function summaryLines(plan: Plan): string[] {
     const parts = [...w.added.map((h) => `+${h}`), ...w.removed.map((h) => `-${h}`)];
     lines.push(`~ setup wave ${w.wave} of cluster ${w.cluster}: ${parts.join(" ")}`);
   }
+  for (const c of plan.certificates) lines.push(`+ certificate ${c.name} to be issued by ${c.issuer}`);
+  for (const name of plan.secrets.created) lines.push(`+ secret ${name} created (encrypted; value never shown)`);
+  for (const name of plan.secrets.pending) lines.push(`! secret ${name} cannot be created: the site names no eyaml public key`);
   for (const h of plan.withoutBootMac) lines.push(`! machine ${h} has no boot MAC yet: no DHCP reservation until discovery reports it`);
   return lines;
 }

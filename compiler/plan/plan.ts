@@ -56,6 +56,10 @@ export interface Plan {
   /** Machines of HEAD that have no boot MAC yet: they get no DHCP reservation. */
   readonly withoutBootMac: readonly string[];
   readonly waves: readonly WaveChange[];
+  /** Certificates HEAD needs that BASE's render did not hold: issued by this compile, or left for the provisioning host. */
+  readonly certificates: readonly { readonly name: string; readonly issuer: "oci (keystore given)" | "provisioning host"; readonly reason?: string }[];
+  /** Secret names HEAD creates (or that wait for an eyaml public key); never values. */
+  readonly secrets: { readonly created: readonly string[]; readonly pending: readonly string[] };
   readonly files: readonly FileDiff[];
 }
 
@@ -72,8 +76,27 @@ export function planChanges(base: PlanSide, head: PlanSide): Plan {
     reservations: compareReservations(before, after),
     withoutBootMac: (after?.machines ?? []).filter((m) => m.bootMacs.length === 0).map((m) => m.hostname),
     waves: compareWaves(before, after),
+    certificates: newCertificates(base.result, head.result),
+    secrets: {
+      created: head.result.credentials?.createdSecrets ?? [],
+      pending: without(head.result.credentials?.pendingSecrets ?? [], base.result.credentials?.pendingSecrets ?? []),
+    },
     files: head.result.files ? diffFiles(base.result.files ?? [], head.result.files) : [],
   };
+}
+
+/** What HEAD issues, or leaves to the host, that BASE did not already leave pending. */
+function newCertificates(base: CompileResult, head: CompileResult): Plan["certificates"] {
+  const pendingInBase = new Set((base.credentials?.pendingCertificates ?? []).map((c) => c.request.name));
+  return [
+    ...(head.credentials?.certificates ?? []).filter((c) => c.status === "issued").map((c) => ({ name: c.request.name, issuer: "oci (keystore given)" as const })),
+    ...(head.credentials?.pendingCertificates ?? []).filter((c) => !pendingInBase.has(c.request.name)).map((c) => ({ name: c.request.name, issuer: "provisioning host" as const, reason: c.reason })),
+  ].sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+function without(list: readonly string[], known: readonly string[]): string[] {
+  const drop = new Set(known);
+  return list.filter((x) => !drop.has(x));
 }
 
 function summary(m: MachineIR): MachineSummary {

@@ -2,6 +2,7 @@ import git from "isomorphic-git";
 import { parse } from "yaml";
 import { compile, type CompileResult, type PreviousRender } from "../../compiler/index.js";
 import type { GitRepository } from "../../compiler/load/git-repository.js";
+import type { CertificateAuthority } from "../../compiler/pki/certificate-authority.js";
 import { GitTree } from "../../compiler/load/git-tree.js";
 import { compareAndSwapRef, readRef, RefLockedError, RefMovedError } from "../git/compare-and-swap-ref.js";
 import { writeFilesAsTree } from "../git/write-tree.js";
@@ -48,7 +49,11 @@ export type CommitRenderResult =
  * the render equals the tip's tree. The ref moves by compare-and-swap; when another writer moved
  * it first, the compile is redone on the new tip, so no commit is lost and history stays linear.
  */
-export async function commitRender(repo: GitRepository, source: string, options: { maxAttempts?: number } = {}): Promise<CommitRenderResult> {
+export async function commitRender(
+  repo: GitRepository,
+  source: string,
+  options: { maxAttempts?: number; ca?: CertificateAuthority; rotate?: readonly string[] } = {},
+): Promise<CommitRenderResult> {
   const tree = await GitTree.open(repo, source);
   const branch = await renderedBranchOf(tree);
   const ref = `refs/heads/${branch}`;
@@ -58,7 +63,7 @@ export async function commitRender(repo: GitRepository, source: string, options:
     const tip = await readRef(repo.gitdir, ref);
     const rendered = tip ? await GitTree.open(repo, tip) : undefined;
     const previous = rendered ? previousRenderFrom(rendered, `${branch}@${tip!.slice(0, 7)}:`) : undefined;
-    const result = await compile({ tree, ...(previous ? { previous } : {}) });
+    const result = await compile({ tree, ...(previous ? { previous } : {}), ...(options.ca ? { ca: options.ca } : {}), rotate: options.rotate ?? [] });
     if (!result.files) return { status: "invalid", compile: result };
 
     const treeOid = await writeFilesAsTree(repo, result.files, new Set(rendered?.blobIds().values() ?? []));

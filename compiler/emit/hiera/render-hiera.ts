@@ -1,21 +1,38 @@
 import type { ClusterIR, MachineIR, NetworkIR, SiteIR } from "../../resolve/site-ir.js";
+import { certificateKeyLocation, type Credentials } from "../../secrets/credentials.js";
 import { yamlText, type OutputFile } from "../output-file.js";
 
 // Keys are in the `oci::` namespace: the Puppet module's classes read them by automatic parameter
 // lookup (`oci::cluster::vip` is parameter `vip` of class `oci::cluster`). Hierarchy:
 // nodes/<fqdn> → clusters/<cluster> → common.
 
-/** hiera/common.yaml, hiera/clusters/<name>.yaml and hiera/nodes/<fqdn>.yaml. */
-export function renderHiera(ir: SiteIR): OutputFile[] {
-  const files: OutputFile[] = [{ path: "hiera/common.yaml", content: yamlText(commonData(ir)) }];
-  for (const cluster of ir.clusters) {
-    files.push({ path: `hiera/clusters/${cluster.name}.yaml`, content: yamlText(clusterData(cluster, ir)) });
-  }
+/** hiera/common.yaml, hiera/clusters/<name>.yaml and hiera/nodes/<fqdn>.yaml, with the encrypted secrets and TLS material. */
+export function renderHiera(ir: SiteIR, credentials: Credentials): OutputFile[] {
+  const extra = credentialData(credentials);
+  const file = (path: string, data: Record<string, unknown>): OutputFile => ({ path, content: yamlText({ ...data, ...extra.get(path) }) });
+  const files: OutputFile[] = [file("hiera/common.yaml", commonData(ir))];
+  for (const cluster of ir.clusters) files.push(file(`hiera/clusters/${cluster.name}.yaml`, clusterData(cluster, ir)));
   const networks = new Map(ir.networks.map((n) => [n.name, n]));
-  for (const machine of ir.machines) {
-    files.push({ path: `hiera/nodes/${machine.fqdn}.yaml`, content: yamlText(nodeData(machine, networks)) });
-  }
+  for (const machine of ir.machines) files.push(file(`hiera/nodes/${machine.fqdn}.yaml`, nodeData(machine, networks)));
   return files;
+}
+
+/** Secrets (already encrypted) and certificates, by the hiera file they belong in. */
+function credentialData(credentials: Credentials): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  const put = (file: string, key: string, value: string) => {
+    const data = out.get(file) ?? {};
+    data[key] = value;
+    out.set(file, data);
+  };
+  for (const secret of credentials.secrets) put(secret.hieraFile, secret.hieraKey, secret.encrypted);
+  for (const cert of credentials.certificates) {
+    const [file, keyKey] = certificateKeyLocation(cert.request);
+    put(file, keyKey, cert.encryptedKey);
+    put(file, cert.request.fqdn ? "oci::profile::tls::certificate" : "oci::profile::haproxy::public_certificate", cert.chainPem);
+  }
+  if (credentials.caPem) put("hiera/common.yaml", "oci::profile::tls::ca_certificate", credentials.caPem);
+  return out;
 }
 
 function commonData(ir: SiteIR): Record<string, unknown> {

@@ -26,6 +26,8 @@ describe("oci plan", () => {
       "+ address 10.40.0.3 on vm for machine/cl1-compute-3/vm",
       "+ DHCP reservation 52:54:00:00:00:99 → 192.168.100.29 (cl1-compute-3)",
       "~ setup wave 4. other of cluster cl1: +cl1-compute-3",
+      "+ certificate cl1-compute-3.cl1.example.com to be issued by provisioning host",
+      "+ secret autosign/cl1-compute-3.cl1.example.com created (encrypted; value never shown)",
     ]);
     assert.match(result.stdout, /^\+\+\+ b\/hiera\/nodes\/cl1-compute-3\.cl1\.example\.com\.yaml$/m);
     assert.match(result.stdout, /^\+  - address: "10\.10\.0\.30"$/m, "the cluster hiera lists the new compute");
@@ -46,6 +48,7 @@ describe("oci plan", () => {
       "added pxe/ipxe/52-54-00-00-00-99.ipxe",
       "added pxe/pxelinux.cfg/01-52-54-00-00-00-99",
       "changed state/ipam.json",
+      "changed state/secrets.json",
     ], "the new machine's files and the shared files that list it; no other machine's file");
 
     const markdown = await runOci(["plan", "main", "HEAD", "--repo", repo, "--format", "markdown"]);

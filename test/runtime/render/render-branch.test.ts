@@ -30,7 +30,7 @@ describe("reading sites from Git commits", () => {
     const out = join(await tempDir(), "render");
     assert.equal((await runOci(["compile", "--rev", "HEAD~1", "--repo", repo, "--out", out])).code, 0);
     const fromDir = join(await tempDir(), "render");
-    assert.equal((await runOci(["compile", sampleSite, "--out", fromDir])).code, 0);
+    assert.equal((await runOci(["compile", sampleSite, "--out", fromDir, "--previous", out])).code, 0);
     assert.deepEqual(await readTree(out), await readTree(fromDir), "a commit and a directory of the same site render the same");
   });
 });

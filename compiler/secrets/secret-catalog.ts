@@ -1,0 +1,55 @@
+import type { ClusterIR, SiteIR } from "../resolve/site-ir.js";
+import type { Service } from "../validate/site-model.js";
+
+export type SecretKind = "password" | "hex" | "uuid" | "cephx";
+
+/** A secret the Puppet roles need, where it lives in hiera, and what it looks like. */
+export interface SecretSpec {
+  /** Stable name, used by `oci secrets rotate` and state/secrets.json: `<cluster>/<service>/<what>` or `autosign/<fqdn>`. */
+  readonly name: string;
+  readonly kind: SecretKind;
+  readonly hieraFile: string;
+  readonly hieraKey: string;
+}
+
+// Services with a MariaDB database, and those that talk to RabbitMQ (as OCI configures them).
+const WITH_DATABASE: readonly Service[] = ["keystone", "glance", "nova", "neutron", "cinder", "heat", "aodh", "barbican", "panko"];
+const WITH_RABBIT: readonly Service[] = ["glance", "nova", "neutron", "cinder", "heat", "aodh", "barbican", "ceilometer"];
+
+/** Every secret of the site, sorted by name: what each cluster's services and roles need, plus one autosign token per node. */
+export function secretCatalog(ir: SiteIR): SecretSpec[] {
+  const specs: SecretSpec[] = [];
+  for (const cluster of ir.clusters) specs.push(...clusterSecrets(cluster));
+  for (const m of ir.machines) {
+    specs.push({ name: `autosign/${m.fqdn}`, kind: "hex", hieraFile: `hiera/nodes/${m.fqdn}.yaml`, hieraKey: "oci::node::autosign_token" });
+  }
+  return specs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function clusterSecrets(cluster: ClusterIR): SecretSpec[] {
+  const file = `hiera/clusters/${cluster.name}.yaml`;
+  const out: SecretSpec[] = [];
+  const add = (service: string, what: string, kind: SecretKind) =>
+    out.push({ name: `${cluster.name}/${service}/${what}`, kind, hieraFile: file, hieraKey: `oci::profile::${service}::${what}` });
+  const services = new Set(cluster.services);
+  add("keystone", "admin_password", "password");
+  add("galera", "root_password", "password");
+  add("galera", "sst_password", "password");
+  add("rabbitmq", "erlang_cookie", "password");
+  add("memcached", "secret_key", "password");
+  add("haproxy", "stats_password", "password");
+  for (const s of WITH_DATABASE) if (services.has(s)) add(s, "db_password", "password");
+  for (const s of cluster.services) if (s !== "keystone") add(s, "keystone_password", "password");
+  for (const s of WITH_RABBIT) if (services.has(s)) add(s, "rabbit_password", "password");
+  if (services.has("neutron")) add("neutron", "metadata_secret", "password");
+  if (services.has("heat")) add("heat", "auth_encryption_key", "hex");
+  if (services.has("swift")) {
+    add("swift", "hash_path_suffix", "hex");
+    add("swift", "hash_path_prefix", "hex");
+  }
+  if (cluster.topology.cephOsds.length > 0) {
+    add("ceph", "fsid", "uuid");
+    for (const key of ["mon_key", "admin_key", "bootstrap_osd_key", "openstack_key"]) add("ceph", key, "cephx");
+  }
+  return out;
+}
