@@ -5,9 +5,11 @@ import { dirname, join } from "node:path";
  * Writes a synthetic site of `machines` machines: clusters of at most 500 (3 controllers, 3 ceph
  * monitors, OSDs, computes), every address `auto`, on /16 networks so IPAM has room.
  */
-export async function generateSite(root: string, machines: number): Promise<void> {
+export async function generateSite(root: string, machines: number, options: { eyamlPublicKeyPem?: string } = {}): Promise<void> {
   const files = new Map<string, string>();
-  files.set("site.yaml", `apiVersion: oci/v1\nkind: Site\nname: bench\ndomain: bench.example.org\nprovisioning:\n  address: 10.100.0.2\npuppet:\n  server: puppet.bench.example.org\n`);
+  const secrets = options.eyamlPublicKeyPem ? "secrets:\n  eyamlPublicKey: keys/eyaml-public.pem\n" : "";
+  if (options.eyamlPublicKeyPem) files.set("keys/eyaml-public.pem", options.eyamlPublicKeyPem);
+  files.set("site.yaml", `apiVersion: oci/v1\nkind: Site\nname: bench\ndomain: bench.example.org\nprovisioning:\n  address: 10.100.0.2\npuppet:\n  server: puppet.bench.example.org\n${secrets}`);
   const network = (name: string, cidr: string, purpose: string, extra = "") =>
     files.set(`networks/${name}.yaml`, `apiVersion: oci/v1\nkind: Network\nname: ${name}\ncidr: ${cidr}\npurpose: ${purpose}\n${extra}`);
   network("pxe", "10.100.0.0/16", "pxe", "gateway: 10.100.0.1\ndiscoveryPool:\n  start: 10.100.250.1\n  end: 10.100.250.254\nreserved:\n  - start: 10.100.0.1\n    end: 10.100.0.9\n");

@@ -6,7 +6,34 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateSite } from "./generate-site.js";
 
-const benches: Record<string, () => Promise<void>> = { compile: benchCompile, commit: benchCommit };
+const benches: Record<string, () => Promise<void>> = { compile: benchCompile, commit: benchCommit, pki: benchPki };
+
+/** Certificate issuance, ECDSA P-256 (chosen) against RSA-2048, then a first compile of 1,000 machines with issuance. */
+async function benchPki(): Promise<void> {
+  const child = fileURLToPath(new URL("./pki-child.js", import.meta.url));
+  console.log("\n## certificate issuance (key generation + signature, @peculiar/x509 on Node WebCrypto, 100 certificates)\n");
+  console.log("| algorithm | certificates/s | ms per certificate |");
+  console.log("|---|---:|---:|");
+  for (const algorithm of ["ECDSA P-256", "RSA-2048"]) {
+    const r = JSON.parse(execFileSync(process.execPath, [child, algorithm, "100"], { encoding: "utf8" })) as { perSecond: number; msPerCert: number };
+    console.log(`| ${algorithm}${algorithm.startsWith("ECDSA") ? " (chosen)" : ""} | ${r.perSecond.toFixed(0)} | ${r.msPerCert.toFixed(1)} |`);
+  }
+  const root = await mkdtemp(join(tmpdir(), "oci-bench-pki-"));
+  try {
+    const site = join(root, "site");
+    const eyaml = await readFile(fileURLToPath(new URL("../../sample-site/keys/eyaml-public.pem", import.meta.url)), "utf8");
+    await generateSite(site, 1_000, { eyamlPublicKeyPem: eyaml });
+    execFileSync(process.execPath, [cli, "pki", "init", "--keystore", join(root, "keystore")], { stdio: "pipe" });
+    const first = timed(process.execPath, [cli, "compile", site, "--out", join(root, "render"), "--keystore", join(root, "keystore")], root);
+    const again = timed(process.execPath, [cli, "compile", site, "--out", join(root, "render"), "--keystore", join(root, "keystore")], root);
+    console.log("\n| 1,000-machine site, with keystore and eyaml key | ms |");
+    console.log("|---|---:|");
+    console.log(`| first compile (1,002 certificates issued, every secret and node key encrypted) | ${first.toFixed(0)} |`);
+    console.log(`| recompile (everything re-used) | ${again.toFixed(0)} |`);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
 
 const cli = fileURLToPath(new URL("../cli/main.js", import.meta.url));
 // gc.auto=0: a detached auto-gc would still be writing into .git when the benchmark removes it.
