@@ -133,29 +133,26 @@ function compareMachines(before: readonly MachineIR[], after: readonly MachineIR
   };
 }
 
+/** Keys whose entry was added, removed or changed between two tables, in key order. */
+function changedKeys<T>(old: ReadonlyMap<string, T>, now: ReadonlyMap<string, T>, same: (a: T, b: T) => boolean): [string, T | undefined, T | undefined][] {
+  return [...new Set([...old.keys(), ...now.keys()])]
+    .sort()
+    .map((key): [string, T | undefined, T | undefined] => [key, old.get(key), now.get(key)])
+    .filter(([, o, n]) => !(o && n && same(o, n)));
+}
+
 function compareAddresses(before: SiteIR | undefined, after: SiteIR | undefined): AddressChange[] {
-  const old = new Map((before?.ipam.allocations ?? []).map((a) => [a.key, a]));
-  const now = new Map((after?.ipam.allocations ?? []).map((a) => [a.key, a]));
-  const out: AddressChange[] = [];
-  for (const key of [...new Set([...old.keys(), ...now.keys()])].sort()) {
-    const [o, n] = [old.get(key), now.get(key)];
-    if (o?.address === n?.address && o?.network === n?.network) continue;
-    out.push({ key, network: (n ?? o)!.network, ...(o ? { from: o.address } : {}), ...(n ? { to: n.address } : {}) });
-  }
-  return out;
+  const table = (ir: SiteIR | undefined) => new Map((ir?.ipam.allocations ?? []).map((a) => [a.key, a]));
+  return changedKeys(table(before), table(after), (o, n) => o.address === n.address && o.network === n.network).map(([key, o, n]) => ({
+    key, network: (n ?? o)!.network, ...(o ? { from: o.address } : {}), ...(n ? { to: n.address } : {}),
+  }));
 }
 
 function compareReservations(before: SiteIR | undefined, after: SiteIR | undefined): ReservationChange[] {
   const table = (ir: SiteIR | undefined) => new Map((ir?.boot.hosts ?? []).flatMap((h) => h.macs.map((mac) => [mac, { hostname: h.hostname, address: h.address }] as const)));
-  const old = table(before);
-  const now = table(after);
-  const out: ReservationChange[] = [];
-  for (const mac of [...new Set([...old.keys(), ...now.keys()])].sort()) {
-    const [o, n] = [old.get(mac), now.get(mac)];
-    if (o?.address === n?.address && o?.hostname === n?.hostname) continue;
-    out.push({ mac, hostname: (n ?? o)!.hostname, ...(o ? { from: o.address } : {}), ...(n ? { to: n.address } : {}) });
-  }
-  return out;
+  return changedKeys(table(before), table(after), (o, n) => o.address === n.address && o.hostname === n.hostname).map(([mac, o, n]) => ({
+    mac, hostname: (n ?? o)!.hostname, ...(o ? { from: o.address } : {}), ...(n ? { to: n.address } : {}),
+  }));
 }
 
 function compareWaves(before: SiteIR | undefined, after: SiteIR | undefined): WaveChange[] {

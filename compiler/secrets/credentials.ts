@@ -92,7 +92,7 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
   const catalog = secretCatalog(ir);
   const known = new Set(catalog.map((s) => s.name));
   for (const name of rotate) {
-    if (!known.has(name)) diagnostics.error(Code.UnknownSecret, { file: "site.yaml", line: 1, col: 1 }, `no secret named ${name}`, `secrets of this site: ${catalog.slice(0, 6).map((s) => s.name).join(", ")}, … (see state/secrets.json)`);
+    if (!known.has(name)) diagnostics.error(Code.UnknownSecret, { file: "oci secrets rotate", line: 1, col: 1 }, `no secret named ${name}`, `secrets of this site: ${catalog.slice(0, 6).map((s) => s.name).join(", ")}, … (see state/secrets.json)`);
   }
   const secrets: EncryptedSecret[] = [];
   const createdSecrets: string[] = [];
