@@ -4,6 +4,7 @@ import { registerCompile } from "./commands/compile.js";
 import { registerPki } from "./commands/pki.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerSecrets } from "./commands/secrets.js";
+import { registerServe } from "./commands/serve.js";
 import { registerValidate } from "./commands/validate.js";
 import { Exit } from "./exit-codes.js";
 
@@ -16,6 +17,7 @@ registerCompile(program);
 registerPlan(program);
 registerPki(program);
 registerSecrets(program);
+registerServe(program);
 const overrideExit = (command: Command): void => {
   command.exitOverride();
   command.commands.forEach(overrideExit);

@@ -26,6 +26,16 @@ export interface SchemaValidator {
 }
 
 let validators: Map<Kind, ValidateFunction> | undefined;
+let ajvInstance: Ajv2020 | undefined;
+const standalone = new Map<string, ValidateFunction>();
+
+/** A validator for a schema that is not a site kind (HTTP API bodies), compiled once. */
+export function validatorForSchema(file: string): ValidateFunction {
+  validators ??= compileAll();
+  let validate = standalone.get(file);
+  if (!validate) standalone.set(file, (validate = ajvInstance!.compile(readSchema(file))));
+  return validate;
+}
 
 /** Compiled once per process: compiling the schemas costs more than checking a thousand files. */
 export function validatorFor(kind: Kind): ValidateFunction {
@@ -34,7 +44,7 @@ export function validatorFor(kind: Kind): ValidateFunction {
 }
 
 function compileAll(): Map<Kind, ValidateFunction> {
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+  const ajv = (ajvInstance = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true }));
   ajv.addSchema(readSchema("common.schema.json"));
   const out = new Map<Kind, ValidateFunction>();
   for (const [kind, file] of Object.entries(SCHEMA_FILES) as [Kind, string][]) {

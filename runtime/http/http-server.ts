@@ -1,0 +1,146 @@
+import { createReadStream } from "node:fs";
+import { realpath, stat } from "node:fs/promises";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { join, sep } from "node:path";
+import { validatorFor, validatorForSchema } from "../../compiler/validate/schema-registry.js";
+import { normalizeMac } from "../../compiler/net/mac.js";
+import { logEvent, type Metrics } from "../observe/metrics.js";
+import type { Release } from "../release/release.js";
+import { parseRange } from "./byte-range.js";
+
+export interface HttpServerOptions {
+  readonly port: number;
+  readonly listen: string;
+  readonly release: () => Release;
+  /** Directory served under /live/ (kernel, initrd, squashfs of the live image). */
+  readonly liveDir?: string;
+  readonly metrics: Metrics;
+  readonly onDiscovery?: (report: Record<string, unknown>) => Promise<void> | void;
+  readonly onStatus?: (report: Record<string, unknown>) => Promise<void> | void;
+  readonly health: () => { ok: boolean; detail: Record<string, unknown> };
+}
+
+const MAX_BODY = 256 * 1024;
+
+/** Boot scripts, live image files with Range, the two report APIs, metrics and health, on node's http. */
+export async function startHttpServer(options: HttpServerOptions): Promise<{ close(): Promise<void>; port: number }> {
+  const server = createServer((request, response) => {
+    route(request, response, options).catch((error: unknown) => {
+      options.metrics.count("oci_http_errors_total", "HTTP requests that failed inside the server");
+      logEvent("http.error", { url: request.url, error: (error as Error).message });
+      if (!response.headersSent) send(response, 500, "internal error\n");
+      else response.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.listen, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  return { port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+async function route(request: IncomingMessage, response: ServerResponse, options: HttpServerOptions): Promise<void> {
+  const url = new URL(request.url ?? "/", "http://oci");
+  const path = url.pathname;
+  const method = request.method ?? "GET";
+  const family = path.startsWith("/live/") ? "live" : path.startsWith("/ipxe/") ? "ipxe" : path.startsWith("/api/") ? path : path;
+  options.metrics.count("oci_http_requests_total", "HTTP requests by route and method", { route: family, method });
+  const release = options.release();
+
+  if (path === "/healthz") {
+    const health = options.health();
+    return json(response, health.ok ? 200 : 503, { status: health.ok ? "ok" : "failing", ...health.detail });
+  }
+  if (path === "/metrics") return send(response, 200, options.metrics.render(), "text/plain; version=0.0.4");
+  if (path === "/api/v1/discovery" || path === "/api/v1/status") {
+    if (method !== "POST") return send(response, 405, "use POST\n", "text/plain", { allow: "POST" });
+    return report(request, response, options, path === "/api/v1/discovery" ? "discovery" : "status");
+  }
+  if (method !== "GET" && method !== "HEAD") return send(response, 405, "use GET or HEAD\n", "text/plain", { allow: "GET, HEAD" });
+  if (path === "/boot.ipxe") return file(response, method, release.files.get("pxe/boot.ipxe"));
+  const ipxe = /^\/ipxe\/([0-9A-Fa-f]{2}(?:[-:][0-9A-Fa-f]{2}){5})$/.exec(path);
+  if (ipxe) {
+    const id = normalizeMac(ipxe[1]!).replace(/:/g, "-");
+    const own = release.files.get(`pxe/ipxe/${id}.ipxe`);
+    return file(response, method, own ?? release.files.get("pxe/ipxe/default.ipxe"));
+  }
+  if (path.startsWith("/live/") && options.liveDir) return live(request, response, method, options.liveDir, path.slice("/live/".length));
+  return send(response, 404, "not found\n");
+}
+
+function file(response: ServerResponse, method: string, content: Buffer | undefined): void {
+  if (!content) return send(response, 404, "not found\n");
+  response.writeHead(200, { "content-type": "text/plain; charset=utf-8", "content-length": content.length, "cache-control": "no-store" });
+  response.end(method === "HEAD" ? undefined : content);
+}
+
+/** Live image files with HEAD and single byte ranges (RFC 9110 §14), confined to the live directory. */
+async function live(request: IncomingMessage, response: ServerResponse, method: string, dir: string, name: string): Promise<void> {
+  const parts = decodeURIComponent(name).split("/");
+  if (parts.some((p) => p === ".." || p === "" || p.includes("\0"))) return send(response, 403, "forbidden\n");
+  const root = await realpath(dir).catch(() => undefined);
+  const real = root ? await realpath(join(root, ...parts)).catch(() => undefined) : undefined;
+  if (!root || !real) return send(response, 404, "not found\n");
+  if (!real.startsWith(root + sep)) return send(response, 403, "forbidden\n");
+  const info = await stat(real);
+  if (!info.isFile()) return send(response, 404, "not found\n");
+  const range = parseRange(request.headers.range, info.size);
+  if (range === "unsatisfiable") {
+    response.writeHead(416, { "content-range": `bytes */${info.size}` });
+    return void response.end();
+  }
+  const [start, end] = range ?? [0, info.size - 1];
+  const headers: Record<string, string | number> = { "content-type": "application/octet-stream", "accept-ranges": "bytes", "content-length": info.size === 0 ? 0 : end - start + 1 };
+  if (range) headers["content-range"] = `bytes ${start}-${end}/${info.size}`;
+  response.writeHead(range ? 206 : 200, headers);
+  if (method === "HEAD" || info.size === 0) return void response.end();
+  createReadStream(real, { start, end }).pipe(response);
+}
+
+async function report(request: IncomingMessage, response: ServerResponse, options: HttpServerOptions, kind: "discovery" | "status"): Promise<void> {
+  const body = await readBody(request);
+  if (body === "too-large") return send(response, 413, `body larger than ${MAX_BODY} bytes\n`);
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString("utf8"));
+  } catch (error) {
+    return json(response, 400, { error: `not JSON: ${(error as Error).message}` });
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value)) return json(response, 400, { error: "expected a JSON object" });
+  const document = kind === "discovery" ? { apiVersion: "oci/v1", kind: "DiscoveredHardware", ...(value as object) } : value;
+  const validate = kind === "discovery" ? validatorFor("DiscoveredHardware") : validatorForSchema("status-report.schema.json");
+  if (!validate(document)) {
+    options.metrics.count("oci_reports_rejected_total", "reports refused with 400", { kind });
+    return json(response, 400, { error: "report does not match its schema", details: (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}`) });
+  }
+  options.metrics.count("oci_reports_accepted_total", "reports accepted", { kind });
+  await (kind === "discovery" ? options.onDiscovery : options.onStatus)?.(document as Record<string, unknown>);
+  logEvent(`report.${kind}`, { serial: (document as { serial?: string }).serial });
+  return json(response, 202, { accepted: (document as { serial: string }).serial });
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer | "too-large"> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        resolve("too-large");
+        request.destroy();
+      } else chunks.push(chunk);
+    });
+    request.on("end", () => resolve(Buffer.concat(chunks)));
+    request.on("error", reject);
+  });
+}
+
+function json(response: ServerResponse, status: number, value: unknown): void {
+  send(response, status, `${JSON.stringify(value)}\n`, "application/json");
+}
+
+function send(response: ServerResponse, status: number, body: string, type = "text/plain; charset=utf-8", extra: Record<string, string> = {}): void {
+  response.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(body), ...extra });
+  response.end(body);
+}

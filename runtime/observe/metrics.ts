@@ -1,0 +1,36 @@
+/** Counters and gauges, written in the Prometheus text exposition format (version 0.0.4). */
+export class Metrics {
+  readonly #counters = new Map<string, { help: string; values: Map<string, number> }>();
+  readonly #gauges = new Map<string, { help: string; read: () => number }>();
+
+  count(name: string, help: string, labels: Record<string, string> = {}, by = 1): void {
+    let metric = this.#counters.get(name);
+    if (!metric) this.#counters.set(name, (metric = { help, values: new Map() }));
+    const key = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}="${v.replace(/[\\"\n]/g, "_")}"`).join(",");
+    metric.values.set(key, (metric.values.get(key) ?? 0) + by);
+  }
+
+  gauge(name: string, help: string, read: () => number): void {
+    this.#gauges.set(name, { help, read });
+  }
+
+  value(name: string, labels: Record<string, string> = {}): number {
+    const key = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}="${v}"`).join(",");
+    return this.#counters.get(name)?.values.get(key) ?? 0;
+  }
+
+  render(): string {
+    const lines: string[] = [];
+    for (const [name, { help, values }] of [...this.#counters].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
+      for (const [labels, value] of [...values].sort(([a], [b]) => (a < b ? -1 : 1))) lines.push(`${name}${labels ? `{${labels}}` : ""} ${value}`);
+    }
+    for (const [name, { help, read }] of [...this.#gauges].sort(([a], [b]) => (a < b ? -1 : 1))) lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${read()}`);
+    return `${lines.join("\n")}\n`;
+  }
+}
+
+/** One JSON object per line on stdout: what happened, when, and its facts. */
+export function logEvent(event: string, fields: Record<string, unknown> = {}): void {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
+}

@@ -1,0 +1,197 @@
+import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
+import { logEvent, type Metrics } from "../observe/metrics.js";
+import { dataPacket, decodeTftp, ErrorCode, errorPacket, oackPacket, type TftpPacket } from "./tftp-codec.js";
+import { negotiate, type TransferParameters } from "./tftp-options.js";
+
+/** A readable file: in memory (release files) or on disk (boot programs, live image). */
+export interface TftpSource {
+  readonly size: number;
+  read(offset: number, length: number): Promise<Buffer>;
+  close(): void;
+}
+
+export type TftpResolution = { readonly source: TftpSource } | { readonly error: "not-found" | "access-violation" };
+
+export interface TftpServerOptions {
+  readonly port: number;
+  readonly listen: string;
+  readonly resolve: (filename: string) => Promise<TftpResolution>;
+  readonly metrics: Metrics;
+  readonly maxSessions?: number;
+  readonly retries?: number;
+}
+
+/**
+ * Read-only TFTP (RFC 1350) with option negotiation (RFC 2347–2349) and windowed transfers
+ * (RFC 7440). Each transfer runs on its own socket (its TID); lost packets are retransmitted on
+ * timeout, a transfer gives up after `retries` silent timeouts, and at most `maxSessions` run at once.
+ */
+export async function startTftpServer(options: TftpServerOptions): Promise<{ close(): Promise<void>; sessions(): number }> {
+  const sessions = new Set<Session>();
+  const socket = createSocket("udp4");
+  socket.on("message", (message, peer) => {
+    let packet: TftpPacket;
+    try {
+      packet = decodeTftp(message);
+    } catch {
+      options.metrics.count("oci_tftp_errors_total", "TFTP errors by kind", { kind: "malformed" });
+      return;
+    }
+    if (packet.op === "wrq") {
+      options.metrics.count("oci_tftp_errors_total", "TFTP errors by kind", { kind: "write_refused" });
+      socket.send(errorPacket(ErrorCode.accessViolation, "read-only server"), peer.port, peer.address);
+      return;
+    }
+    if (packet.op !== "rrq") return;
+    if (sessions.size >= (options.maxSessions ?? 64)) {
+      options.metrics.count("oci_tftp_errors_total", "TFTP errors by kind", { kind: "busy" });
+      socket.send(errorPacket(ErrorCode.undefined, "server busy, retry"), peer.port, peer.address);
+      return;
+    }
+    const session = new Session(packet.filename, packet.options, peer, options, () => sessions.delete(session));
+    sessions.add(session);
+    void session.start();
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once("error", reject);
+    socket.bind(options.port, options.listen, () => resolve());
+  });
+  return {
+    sessions: () => sessions.size,
+    close: async () => {
+      for (const s of sessions) s.abort();
+      await new Promise<void>((resolve) => socket.close(() => resolve()));
+    },
+  };
+}
+
+class Session {
+  readonly #socket: Socket = createSocket("udp4");
+  #source?: TftpSource;
+  #params?: TransferParameters;
+  #lastBlock = 0;
+  /** First block of the window not yet acknowledged (absolute, 1-based; 0 while waiting for the OACK's ACK). */
+  #base = 0;
+  #timer?: NodeJS.Timeout;
+  #silent = 0;
+  #done = false;
+  #sent = 0;
+
+  constructor(
+    readonly filename: string,
+    readonly requested: ReadonlyMap<string, string>,
+    readonly peer: RemoteInfo,
+    readonly options: TftpServerOptions,
+    readonly onEnd: () => void,
+  ) {}
+
+  async start(): Promise<void> {
+    this.#socket.on("message", (message, from) => this.#onMessage(message, from));
+    this.#socket.on("error", () => this.#finish("socket_error"));
+    await new Promise<void>((resolve) => this.#socket.bind(0, this.options.listen, () => resolve()));
+    const resolution = await this.options.resolve(this.filename).catch(() => ({ error: "not-found" as const }));
+    if ("error" in resolution) {
+      const [code, text] = resolution.error === "not-found" ? [ErrorCode.notFound, "file not found"] : [ErrorCode.accessViolation, "access violation"];
+      this.#send(errorPacket(code, text));
+      return this.#finish(resolution.error === "not-found" ? "not_found" : "access_violation");
+    }
+    this.#source = resolution.source;
+    this.#params = negotiate(this.requested, this.#source.size);
+    this.#lastBlock = Math.floor(this.#source.size / this.#params.blockSize) + 1;
+    if (this.#params.acknowledged.size > 0) {
+      this.#base = 0;
+      this.#sendOack();
+    } else {
+      this.#base = 1;
+      await this.#sendWindow();
+    }
+  }
+
+  abort(): void {
+    this.#finish("aborted");
+  }
+
+  #sendOack(): void {
+    this.#send(oackPacket(this.#params!.acknowledged));
+    this.#arm(() => this.#sendOack());
+  }
+
+  async #sendWindow(): Promise<void> {
+    const params = this.#params!;
+    const end = Math.min(this.#base + params.windowSize - 1, this.#lastBlock);
+    for (let block = this.#base; block <= end && !this.#done; block++) {
+      const offset = (block - 1) * params.blockSize;
+      const data = await this.#source!.read(offset, Math.max(0, Math.min(params.blockSize, this.#source!.size - offset)));
+      if (this.#done) return;
+      this.#send(dataPacket(block, data));
+    }
+    this.#arm(() => void this.#sendWindow());
+  }
+
+  #onMessage(message: Buffer, from: RemoteInfo): void {
+    if (from.port !== this.peer.port || from.address !== this.peer.address) {
+      this.#socket.send(errorPacket(ErrorCode.unknownTid, "unknown transfer id"), from.port, from.address);
+      return;
+    }
+    let packet: TftpPacket;
+    try {
+      packet = decodeTftp(message);
+    } catch {
+      return;
+    }
+    if (packet.op === "error") return this.#finish("client_error");
+    if (packet.op !== "ack" || this.#done) return;
+    if (this.#base === 0) {
+      if (packet.block !== 0) return;
+      this.#base = 1;
+      this.#silent = 0;
+      void this.#sendWindow();
+      return;
+    }
+    // Block numbers wrap at 65536: place the ACK relative to the window's base.
+    const windowSize = this.#params!.windowSize;
+    const ahead = (packet.block - ((this.#base - 1) & 0xffff) + 0x10000) & 0xffff;
+    if (ahead === 0 || ahead > windowSize) return; // a duplicate or stale ACK: ignore (no Sorcerer's Apprentice)
+    const acked = this.#base - 1 + ahead;
+    this.#sent += Math.min(acked * this.#params!.blockSize, this.#source!.size) - Math.min((this.#base - 1) * this.#params!.blockSize, this.#source!.size);
+    this.#base = acked + 1;
+    this.#silent = 0;
+    if (acked >= this.#lastBlock) return this.#finish("complete");
+    void this.#sendWindow();
+  }
+
+  #arm(retry: () => void): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      if (this.#done) return;
+      if (++this.#silent > (this.options.retries ?? 5)) return this.#finish("timeout");
+      this.options.metrics.count("oci_tftp_retransmits_total", "TFTP windows sent again after a timeout");
+      retry();
+    }, this.#params?.timeoutMs ?? 1000);
+  }
+
+  #pending = 0;
+  #closeWhenSent = false;
+
+  #send(packet: Buffer): void {
+    if (this.#done) return;
+    this.#pending++;
+    this.#socket.send(packet, this.peer.port, this.peer.address, () => {
+      // A socket closed with a datagram still queued drops it (the final ERROR, say): close after the last send.
+      if (--this.#pending === 0 && this.#closeWhenSent) this.#socket.close();
+    });
+  }
+
+  #finish(outcome: string): void {
+    if (this.#done) return;
+    this.#done = true;
+    clearTimeout(this.#timer);
+    this.#source?.close();
+    this.options.metrics.count("oci_tftp_transfers_total", "TFTP transfers by outcome", { outcome });
+    this.options.metrics.count("oci_tftp_bytes_total", "TFTP payload bytes acknowledged by clients", {}, this.#sent);
+    logEvent("tftp.transfer", { file: this.filename, client: `${this.peer.address}:${this.peer.port}`, outcome, bytes: this.#sent });
+    if (this.#pending === 0) this.#socket.close();
+    else this.#closeWhenSent = true;
+    this.onEnd();
+  }
+}
