@@ -29,17 +29,32 @@ export async function resolveTftpName(name: string, release: Release, bootDirs: 
 }
 
 export function memorySource(buffer: Buffer): TftpSource {
-  return { size: buffer.length, read: async (offset, length) => buffer.subarray(offset, offset + length), close: () => undefined };
+  return { size: buffer.length, read: (offset, length) => buffer.subarray(offset, offset + length), close: () => undefined };
 }
 
+const CHUNK = 1 << 20;
+
+/**
+ * A file read a megabyte at a time: a block is then a slice of memory, served without a thread-pool
+ * round trip (one read per 512-byte block made transfers 3-4x slower than tftpd-hpa).
+ */
 async function fileSource(path: string, size: number): Promise<TftpSource> {
   const handle = await open(path, "r");
+  let chunkStart = -1;
+  let chunk = Buffer.alloc(0);
+  const load = async (start: number) => {
+    const buffer = Buffer.alloc(Math.min(CHUNK, size - start));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
+    chunkStart = start;
+    chunk = buffer.subarray(0, bytesRead);
+  };
   return {
     size,
-    read: async (offset, length) => {
-      const buffer = Buffer.alloc(length);
-      const { bytesRead } = await handle.read(buffer, 0, length, offset);
-      return buffer.subarray(0, bytesRead);
+    read: (offset, length) => {
+      const inChunk = chunkStart >= 0 && offset >= chunkStart && offset + length <= chunkStart + chunk.length;
+      if (inChunk) return chunk.subarray(offset - chunkStart, offset - chunkStart + length);
+      // A block that straddles two chunks re-reads from its own offset.
+      return load(offset).then(() => chunk.subarray(0, length));
     },
     close: () => void handle.close().catch(() => undefined),
   };

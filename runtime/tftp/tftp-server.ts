@@ -6,7 +6,8 @@ import { negotiate, type TransferParameters } from "./tftp-options.js";
 /** A readable file: in memory (release files) or on disk (boot programs, live image). */
 export interface TftpSource {
   readonly size: number;
-  read(offset: number, length: number): Promise<Buffer>;
+  /** A Buffer when the bytes are at hand (memory, or the chunk already read), else a promise. */
+  read(offset: number, length: number): Buffer | Promise<Buffer>;
   close(): void;
 }
 
@@ -121,7 +122,8 @@ class Session {
     const end = Math.min(this.#base + params.windowSize - 1, this.#lastBlock);
     for (let block = this.#base; block <= end && !this.#done; block++) {
       const offset = (block - 1) * params.blockSize;
-      const data = await this.#source!.read(offset, Math.max(0, Math.min(params.blockSize, this.#source!.size - offset)));
+      const pending = this.#source!.read(offset, Math.max(0, Math.min(params.blockSize, this.#source!.size - offset)));
+      const data = Buffer.isBuffer(pending) ? pending : await pending;
       if (this.#done) return;
       this.#send(dataPacket(block, data));
     }
