@@ -27,7 +27,7 @@ export interface TftpServerOptions {
  * (RFC 7440). Each transfer runs on its own socket (its TID); lost packets are retransmitted on
  * timeout, a transfer gives up after `retries` silent timeouts, and at most `maxSessions` run at once.
  */
-export async function startTftpServer(options: TftpServerOptions): Promise<{ close(): Promise<void>; sessions(): number }> {
+export async function startTftpServer(options: TftpServerOptions): Promise<{ close(): Promise<void>; sessions(): number; port: number }> {
   const sessions = new Set<Session>();
   const socket = createSocket("udp4");
   socket.on("message", (message, peer) => {
@@ -58,6 +58,7 @@ export async function startTftpServer(options: TftpServerOptions): Promise<{ clo
     socket.bind(options.port, options.listen, () => resolve());
   });
   return {
+    port: socket.address().port,
     sessions: () => sessions.size,
     close: async () => {
       for (const s of sessions) s.abort();
@@ -104,7 +105,7 @@ class Session {
       this.#sendOack();
     } else {
       this.#base = 1;
-      await this.#sendWindow();
+      this.#sendWindow();
     }
   }
 
@@ -117,17 +118,20 @@ class Session {
     this.#arm(() => this.#sendOack());
   }
 
-  async #sendWindow(): Promise<void> {
+  /** Sends the window from #base; synchronous while the bytes are at hand, which is the common case. */
+  #sendWindow(): void {
     const params = this.#params!;
     const end = Math.min(this.#base + params.windowSize - 1, this.#lastBlock);
     for (let block = this.#base; block <= end && !this.#done; block++) {
       const offset = (block - 1) * params.blockSize;
       const pending = this.#source!.read(offset, Math.max(0, Math.min(params.blockSize, this.#source!.size - offset)));
-      const data = Buffer.isBuffer(pending) ? pending : await pending;
-      if (this.#done) return;
-      this.#send(dataPacket(block, data));
+      if (!Buffer.isBuffer(pending)) {
+        void pending.then(() => this.#sendWindow(), () => this.#finish("read_error"));
+        return;
+      }
+      this.#send(dataPacket(block, pending));
     }
-    this.#arm(() => void this.#sendWindow());
+    this.#arm(() => this.#sendWindow());
   }
 
   #onMessage(message: Buffer, from: RemoteInfo): void {
@@ -147,7 +151,7 @@ class Session {
       if (packet.block !== 0) return;
       this.#base = 1;
       this.#silent = 0;
-      void this.#sendWindow();
+      this.#sendWindow();
       return;
     }
     // Block numbers wrap at 65536: place the ACK relative to the window's base.
@@ -159,17 +163,27 @@ class Session {
     this.#base = acked + 1;
     this.#silent = 0;
     if (acked >= this.#lastBlock) return this.#finish("complete");
-    void this.#sendWindow();
+    this.#sendWindow();
   }
 
+  #retry: () => void = () => undefined;
+
+  /** One timer per transfer, pushed back on progress (refresh() is far cheaper than a new timer per block). */
   #arm(retry: () => void): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      if (this.#done) return;
-      if (++this.#silent > (this.options.retries ?? 5)) return this.#finish("timeout");
-      this.options.metrics.count("oci_tftp_retransmits_total", "TFTP windows sent again after a timeout");
-      retry();
-    }, this.#params?.timeoutMs ?? 1000);
+    this.#retry = retry;
+    if (this.#timer) {
+      this.#timer.refresh();
+      return;
+    }
+    this.#timer = setTimeout(() => this.#onTimeout(), this.#params?.timeoutMs ?? 1000);
+  }
+
+  #onTimeout(): void {
+    this.#timer = undefined;
+    if (this.#done) return;
+    if (++this.#silent > (this.options.retries ?? 5)) return this.#finish("timeout");
+    this.options.metrics.count("oci_tftp_retransmits_total", "TFTP windows sent again after a timeout");
+    this.#retry();
   }
 
   #pending = 0;
@@ -178,11 +192,13 @@ class Session {
   #send(packet: Buffer): void {
     if (this.#done) return;
     this.#pending++;
-    this.#socket.send(packet, this.peer.port, this.peer.address, () => {
-      // A socket closed with a datagram still queued drops it (the final ERROR, say): close after the last send.
-      if (--this.#pending === 0 && this.#closeWhenSent) this.#socket.close();
-    });
+    this.#socket.send(packet, this.peer.port, this.peer.address, this.#afterSend);
   }
+
+  // A socket closed with a datagram still queued drops it (the final ERROR, say): close after the last send.
+  readonly #afterSend = (): void => {
+    if (--this.#pending === 0 && this.#closeWhenSent) this.#socket.close();
+  };
 
   #finish(outcome: string): void {
     if (this.#done) return;

@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { createSocket, type Socket } from "node:dgram";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { Metrics } from "../../../runtime/observe/metrics.js";
+import type { Release } from "../../../runtime/release/release.js";
+import { decodeTftp, type TftpPacket } from "../../../runtime/tftp/tftp-codec.js";
+import { resolveTftpName } from "../../../runtime/tftp/tftp-files.js";
+import { negotiate } from "../../../runtime/tftp/tftp-options.js";
+import { startTftpServer } from "../../../runtime/tftp/tftp-server.js";
+import { tempDir } from "../../helpers/temp-dirs.js";
+
+describe("TFTP option negotiation (RFC 2347-2349, 7440)", () => {
+  const table: [Record<string, string>, { blockSize: number; timeoutMs: number; windowSize: number; ack: Record<string, string> }][] = [
+    [{}, { blockSize: 512, timeoutMs: 1000, windowSize: 1, ack: {} }],
+    [{ blksize: "1468", tsize: "0" }, { blockSize: 1468, timeoutMs: 1000, windowSize: 1, ack: { blksize: "1468", tsize: "5000" } }],
+    [{ blksize: "99999" }, { blockSize: 65464, timeoutMs: 1000, windowSize: 1, ack: { blksize: "65464" } }],
+    [{ blksize: "4" }, { blockSize: 512, timeoutMs: 1000, windowSize: 1, ack: {} }],
+    [{ timeout: "3" }, { blockSize: 512, timeoutMs: 3000, windowSize: 1, ack: { timeout: "3" } }],
+    [{ timeout: "3000" }, { blockSize: 512, timeoutMs: 1000, windowSize: 1, ack: {} }],
+    [{ windowsize: "16" }, { blockSize: 512, timeoutMs: 1000, windowSize: 16, ack: { windowsize: "16" } }],
+    [{ windowsize: "1000" }, { blockSize: 512, timeoutMs: 1000, windowSize: 64, ack: { windowsize: "64" } }],
+    [{ tsize: "12" }, { blockSize: 512, timeoutMs: 1000, windowSize: 1, ack: {} }],
+  ];
+  for (const [requested, expected] of table) {
+    it(JSON.stringify(requested), () => {
+      const result = negotiate(new Map(Object.entries(requested)), 5000);
+      assert.deepEqual({ blockSize: result.blockSize, timeoutMs: result.timeoutMs, windowSize: result.windowSize, ack: Object.fromEntries(result.acknowledged) }, expected);
+    });
+  }
+});
+
+describe("TFTP server on loopback", () => {
+  let server: Awaited<ReturnType<typeof startTftpServer>>;
+  let boot: string;
+  const content = randomBytes(70_000);
+  const release = { id: "test", files: new Map([["pxe/pxelinux.cfg/default", Buffer.from("DEFAULT x\n")]]), dhcp: {} } as unknown as Release;
+
+  before(async () => {
+    const dir = await tempDir("oci-tftp-");
+    boot = join(dir, "boot");
+    await mkdir(boot);
+    await writeFile(join(boot, "big.bin"), content);
+    await writeFile(join(dir, "secret"), "outside");
+    await symlink(join(dir, "secret"), join(boot, "escape"));
+    server = await startTftpServer({ port: 0, listen: "127.0.0.1", metrics: new Metrics(), resolve: (name) => resolveTftpName(name, release, [boot]) });
+  });
+  after(async () => server.close());
+
+  it("windowsize 8 transfers the file, acknowledged once per window; a withheld ACK is recovered by retransmission", async () => {
+    const client = await udp();
+    try {
+      client.socket.send(rrq("big.bin", { blksize: "1024", windowsize: "8", tsize: "0", timeout: "1" }), server.port, "127.0.0.1");
+      const oack = await client.next();
+      assert.equal(oack.packet.op, "oack");
+      assert.deepEqual(Object.fromEntries((oack.packet as Extract<TftpPacket, { op: "oack" }>).options), { blksize: "1024", windowsize: "8", tsize: "70000", timeout: "1" });
+      const tid = oack.port;
+      client.socket.send(ack(0), tid, "127.0.0.1");
+      const received = new Map<number, Buffer>();
+      let withheld = false;
+      let retransmitted = false;
+      for (;;) {
+        const { packet } = await client.next();
+        assert.equal(packet.op, "data");
+        const data = packet as Extract<TftpPacket, { op: "data" }>;
+        if (received.has(data.block)) retransmitted = true;
+        received.set(data.block, data.data);
+        const last = data.data.length < 1024;
+        if (data.block % 8 === 0 || last) {
+          if (data.block === 16 && !withheld) {
+            withheld = true; // drop this ACK: the server must send the window again after its timeout
+            continue;
+          }
+          client.socket.send(ack(data.block), tid, "127.0.0.1");
+          if (last) break;
+        }
+      }
+      assert.ok(retransmitted, "the second window was sent again");
+      const blocks = [...received.keys()].sort((a, b) => a - b).map((b) => received.get(b)!);
+      assert.ok(Buffer.concat(blocks).equals(content));
+    } finally {
+      client.socket.close();
+    }
+  });
+
+  it("refuses writes, ../ names and symbolic links out of the boot directory; unknown files are not found", async () => {
+    for (const [request, code] of [[wrq("x"), 2], [rrq("../secret", {}), 2], [rrq("escape", {}), 2], [rrq("/etc/passwd", {}), 1], [rrq("nothing.bin", {}), 1]] as const) {
+      const client = await udp();
+      client.socket.send(request, server.port, "127.0.0.1");
+      const { packet } = await client.next();
+      client.socket.close();
+      assert.equal(packet.op, "error");
+      assert.equal((packet as Extract<TftpPacket, { op: "error" }>).code, code);
+    }
+  });
+
+  it("serves the release's pxe/ tree", async () => {
+    const client = await udp();
+    client.socket.send(rrq("pxelinux.cfg/default", {}), server.port, "127.0.0.1");
+    const { packet, port } = await client.next();
+    client.socket.send(ack(1), port, "127.0.0.1");
+    client.socket.close();
+    assert.equal((packet as Extract<TftpPacket, { op: "data" }>).data.toString(), "DEFAULT x\n");
+  });
+});
+
+function rrq(name: string, options: Record<string, string>): Buffer {
+  return Buffer.from(`\u0000\u0001${name}\u0000octet\u0000${Object.entries(options).map(([k, v]) => `${k}\u0000${v}\u0000`).join("")}`, "latin1");
+}
+
+function wrq(name: string): Buffer {
+  return Buffer.from(`\u0000\u0002${name}\u0000octet\u0000`, "latin1");
+}
+
+function ack(block: number): Buffer {
+  return Buffer.from([0, 4, block >> 8, block & 255]);
+}
+
+/** A client socket whose datagrams are read one at a time, each within 5 s. */
+async function udp(): Promise<{ socket: Socket; next(): Promise<{ packet: TftpPacket; port: number }> }> {
+  const socket = createSocket("udp4");
+  const queue: { packet: TftpPacket; port: number }[] = [];
+  const waiting: ((v: { packet: TftpPacket; port: number }) => void)[] = [];
+  socket.on("message", (message, from) => {
+    const item = { packet: decodeTftp(message), port: from.port };
+    const resolve = waiting.shift();
+    if (resolve) resolve(item);
+    else queue.push(item);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", () => resolve()));
+  return {
+    socket,
+    next: () => {
+      const item = queue.shift();
+      if (item) return Promise.resolve(item);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("no datagram within 5 s")), 5000);
+        waiting.push((v) => {
+          clearTimeout(timer);
+          resolve(v);
+        });
+      });
+    },
+  };
+}
