@@ -5,9 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateSite } from "./generate-site.js";
+import { benchDhcp } from "./dhcp-bench.js";
 import { benchTftp } from "./tftp-bench.js";
 
-const benches: Record<string, () => Promise<void>> = { compile: benchCompile, commit: benchCommit, pki: benchPki, tftp: benchTftp };
+const benches: Record<string, () => Promise<void>> = { compile: benchCompile, commit: benchCommit, pki: benchPki, tftp: benchTftp, dhcp: benchDhcp };
 
 /** Certificate issuance, ECDSA P-256 (chosen) against RSA-2048, then a first compile of 1,000 machines with issuance. */
 async function benchPki(): Promise<void> {

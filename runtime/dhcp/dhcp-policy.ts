@@ -25,6 +25,8 @@ export interface Lease {
 export interface LeaseView {
   byMac(mac: string): Lease | undefined;
   byAddress(address: string): Lease | undefined;
+  /** A pool address (as a number) in [start, end] that no live lease holds, or undefined when the range is full. */
+  freeAddress(start: number, end: number, now: number): number | undefined;
 }
 
 export interface DhcpContext {
@@ -53,7 +55,7 @@ export function decide(release: DhcpRelease, leases: LeaseView, packet: DhcpPack
   if (!subnet) return ignore(packet.giaddr !== "0.0.0.0" ? `giaddr ${packet.giaddr} is on no served network` : "no served network on this segment");
 
   const mac = packet.chaddr;
-  const reservation = release.reservations.find((r) => r.mac === mac && r.network === subnet.network);
+  const reservation = reservationsOf(release).get(`${subnet.network} ${mac}`);
   const candidate = reservation?.address ?? poolAddress(subnet, leases, mac, context.now);
   switch (type) {
     case "discover":
@@ -94,18 +96,26 @@ function subnetOf(release: DhcpRelease, packet: DhcpPacket, context: DhcpContext
   return release.subnets.find((s) => s.network === context.localNetwork);
 }
 
-/** The MAC's current pool lease, else the lowest pool address nobody holds. */
+const reservationIndex = new WeakMap<DhcpRelease, Map<string, DhcpRelease["reservations"][number]>>();
+
+/** Reservations by `<network> <mac>`, built once per release: a linear search per packet does not scale to 10,000 machines. */
+function reservationsOf(release: DhcpRelease): Map<string, DhcpRelease["reservations"][number]> {
+  let index = reservationIndex.get(release);
+  if (!index) {
+    index = new Map(release.reservations.map((r) => [`${r.network} ${r.mac}`, r]));
+    reservationIndex.set(release, index);
+  }
+  return index;
+}
+
+/** The MAC's current pool lease, else a pool address nobody holds. */
 function poolAddress(subnet: Subnet, leases: LeaseView, mac: string, now: number): string | undefined {
   if (!subnet.pool) return undefined;
   const held = leases.byMac(mac);
   const [start, end] = [parseIpv4(subnet.pool.start), parseIpv4(subnet.pool.end)];
   if (held && held.state !== "declined" && parseIpv4(held.address) >= start && parseIpv4(held.address) <= end) return held.address;
-  for (let address = start; address <= end; address++) {
-    const text = formatIpv4(address);
-    const lease = leases.byAddress(text);
-    if (!lease || lease.expires <= now) return text;
-  }
-  return undefined;
+  const free = leases.freeAddress(start, end, now);
+  return free === undefined ? undefined : formatIpv4(free);
 }
 
 function ignore(reason: string): DhcpDecision {

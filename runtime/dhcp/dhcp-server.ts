@@ -1,4 +1,4 @@
-import { createSocket, type Socket } from "node:dgram";
+import { createSocket } from "node:dgram";
 import { contains, formatIpv4, parseCidr, parseIpv4 } from "../../compiler/net/ipv4.js";
 import { logEvent, type Metrics } from "../observe/metrics.js";
 import type { Release } from "../release/release.js";
@@ -23,20 +23,37 @@ export interface DhcpServerOptions {
  */
 export async function startDhcpServer(options: DhcpServerOptions): Promise<{ close(): Promise<void> }> {
   const socket = createSocket({ type: "udp4", reuseAddr: true });
-  socket.on("message", (message) => handle(socket, message, options));
+  // Replies that hand out a lease wait for it to be on disk: one fsync per burst of datagrams, then they all go.
+  const outbox: { packet: Buffer; port: number; address: string }[] = [];
+  let scheduled = false;
+  const send = (packet: Buffer, port: number, address: string) => {
+    outbox.push({ packet, port, address });
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      options.leases.flush();
+      for (const item of outbox.splice(0)) socket.send(item.packet, item.port, item.address);
+    });
+  };
+  socket.on("message", (message) => handle(send, message, options));
   socket.on("error", (error) => logEvent("dhcp.socket_error", { error: error.message }));
   await new Promise<void>((resolve, reject) => {
     socket.once("error", reject);
     socket.bind(options.port, "0.0.0.0", () => {
       socket.off("error", reject);
       socket.setBroadcast(true);
+      // Room for a burst that arrives while a lease batch is fsynced (the kernel caps it at net.core.rmem_max).
+      socket.setRecvBufferSize(4 << 20);
       resolve();
     });
   });
   return { close: () => new Promise((resolve) => socket.close(() => resolve())) };
 }
 
-function handle(socket: Socket, message: Buffer, options: DhcpServerOptions): void {
+type Send = (packet: Buffer, port: number, address: string) => void;
+
+function handle(send: Send, message: Buffer, options: DhcpServerOptions): void {
   const { metrics } = options;
   let packet: DhcpPacket;
   try {
@@ -64,7 +81,7 @@ function handle(socket: Socket, message: Buffer, options: DhcpServerOptions): vo
       if (decision.lease) options.leases.record(decision.lease);
       // Limited broadcast has no route in a namespace without a default route: use the segment's own broadcast address.
       const to = decision.to.address === "255.255.255.255" && local ? local.broadcast : decision.to.address;
-      socket.send(encodeDhcp(decision.reply), decision.to.port, to);
+      send(encodeDhcp(decision.reply), decision.to.port, to);
       logEvent("dhcp.reply", { mac: packet.chaddr, type, reply: messageTypeOf(decision.reply), address: decision.reply.yiaddr, file: decision.reply.file, to: `${to}:${decision.to.port}` });
     }
   }

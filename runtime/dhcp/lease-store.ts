@@ -1,5 +1,6 @@
 import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { formatIpv4 } from "../../compiler/net/ipv4.js";
 import type { Lease, LeaseView } from "./dhcp-policy.js";
 
 /**
@@ -42,19 +43,51 @@ export class LeaseStore implements LeaseView {
     return this.#byAddress.get(address);
   }
 
+  readonly #cursors = new Map<string, number>();
+
+  /**
+   * The lowest free address is found from a cursor that moves on after each hand-out and wraps at
+   * the end of the pool, so allocating n leases costs O(n), not O(n²), and a just-released address
+   * is not the next one given.
+   */
+  freeAddress(start: number, end: number, now: number): number | undefined {
+    const key = `${start}-${end}`;
+    const size = end - start + 1;
+    const from = this.#cursors.get(key) ?? start;
+    for (let i = 0; i < size; i++) {
+      const address = start + ((from - start + i) % size);
+      const lease = this.#byAddress.get(formatIpv4(address));
+      if (!lease || lease.expires <= now) {
+        this.#cursors.set(key, address + 1 > end ? start : address + 1);
+        return address;
+      }
+    }
+    return undefined;
+  }
+
   get size(): number {
     return [...this.#byMac.values()].filter((l) => l.expires > this.now()).length;
   }
 
+  /** Records a lease; a bound or declined one is durable only after the next flush(). */
   record(lease: Lease): void {
     this.#put(lease);
-    if (lease.state !== "offered") this.#append(JSON.stringify(lease));
+    if (lease.state !== "offered") this.#unflushed.push(JSON.stringify(lease));
   }
 
   forget(mac: string): void {
     const had = this.#byMac.get(mac);
     this.#drop(mac);
-    if (had && had.state !== "offered") this.#append(JSON.stringify({ forget: mac }));
+    if (had && had.state !== "offered") this.#unflushed.push(JSON.stringify({ forget: mac }));
+  }
+
+  readonly #unflushed: string[] = [];
+
+  /** Appends every record since the last flush and fsyncs once: group commit for a burst of ACKs. */
+  flush(): void {
+    if (this.#unflushed.length === 0) return;
+    const lines = this.#unflushed.splice(0);
+    this.#append(lines.join("\n"), lines.length);
   }
 
   /** Rewrites the file with the live leases only (temporary file + rename: never a half file). */
@@ -70,13 +103,14 @@ export class LeaseStore implements LeaseView {
     this.#appended = 0;
   }
 
-  #append(line: string): void {
+  #append(text: string, records: number): void {
     if (!this.path) return;
-    appendFileSync(this.path, `${line}\n`);
+    appendFileSync(this.path, `${text}\n`);
     const fd = openSync(this.path, "r");
     fsyncSync(fd);
     closeSync(fd);
-    if (++this.#appended > 10_000) this.compact();
+    this.#appended += records;
+    if (this.#appended > 10_000) this.compact();
   }
 
   #put(lease: Lease): void {

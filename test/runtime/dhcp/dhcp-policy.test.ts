@@ -10,7 +10,15 @@ const release = JSON.parse((await compile({ tree: new DirectoryTree(await siteWi
 const NOW = 1_800_000_000_000;
 
 function leasesOf(list: Lease[] = []): LeaseView {
-  return { byMac: (mac) => list.find((l) => l.mac === mac), byAddress: (address) => list.find((l) => l.address === address) };
+  const byAddress = (address: string) => list.find((l) => l.address === address);
+  const freeAddress = (start: number, end: number, now: number) => {
+    for (let a = start; a <= end; a++) {
+      const lease = byAddress(`${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`);
+      if (!lease || lease.expires <= now) return a;
+    }
+    return undefined;
+  };
+  return { byMac: (mac) => list.find((l) => l.mac === mac), byAddress, freeAddress };
 }
 
 function request(type: keyof typeof MessageType, mac: string, extra: { options?: [number, Buffer][]; giaddr?: string; ciaddr?: string } = {}): DhcpPacket {
