@@ -1,6 +1,5 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CompileResult } from "../index.js";
-import type { OutputFile } from "../emit/output-file.js";
 import type { MachineIR, SiteIR } from "../resolve/site-ir.js";
 import { diffFiles, type FileDiff } from "./file-diff.js";
 
@@ -175,4 +174,3 @@ function compareWaves(before: SiteIR | undefined, after: SiteIR | undefined): Wa
   return out;
 }
 
-export type { OutputFile };

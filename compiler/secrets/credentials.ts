@@ -115,7 +115,8 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
   for (const request of certificateRequests(ir)) {
     const [file, key] = certificateKeyLocation(request);
     const oldChain = await previous?.readFile(`pki/certs/${request.name}.pem`);
-    const oldKey = await previousHiera(file, key);
+    // Only a previous certificate makes its key worth reading (a hiera file read and parsed per node).
+    const oldKey = oldChain ? await previousHiera(file, key) : undefined;
     const verdict = oldChain && oldKey && issuerPem
       ? judgePreviousCertificate(oldChain, request, issuerPem, ports.now(), ir.site.renewBeforeDays)
       : { reuse: false as const, reason: "new" };

@@ -21,6 +21,7 @@ export interface HttpServerOptions {
 }
 
 const MAX_BODY = 256 * 1024;
+const KNOWN_ROUTES = new Set(["/boot.ipxe", "/healthz", "/metrics", "/api/v1/discovery", "/api/v1/status"]);
 
 /** Boot scripts, live image files with Range, the two report APIs, metrics and health, on node's http. */
 export async function startHttpServer(options: HttpServerOptions): Promise<{ close(): Promise<void>; port: number }> {
@@ -44,7 +45,8 @@ async function route(request: IncomingMessage, response: ServerResponse, options
   const url = new URL(request.url ?? "/", "http://oci");
   const path = url.pathname;
   const method = request.method ?? "GET";
-  const family = path.startsWith("/live/") ? "live" : path.startsWith("/ipxe/") ? "ipxe" : path.startsWith("/api/") ? path : path;
+  // A bounded set of labels: scanners probing random paths must not grow the metrics without end.
+  const family = path.startsWith("/live/") ? "live" : path.startsWith("/ipxe/") ? "ipxe" : KNOWN_ROUTES.has(path) ? path : "other";
   options.metrics.count("oci_http_requests_total", "HTTP requests by route and method", { route: family, method });
   const release = options.release();
 
@@ -77,7 +79,13 @@ function file(response: ServerResponse, method: string, content: Buffer | undefi
 
 /** Live image files with HEAD and single byte ranges (RFC 9110 §14), confined to the live directory. */
 async function live(request: IncomingMessage, response: ServerResponse, method: string, dir: string, name: string): Promise<void> {
-  const parts = decodeURIComponent(name).split("/");
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(name);
+  } catch {
+    return send(response, 400, "bad path encoding\n");
+  }
+  const parts = decoded.split("/");
   if (parts.some((p) => p === ".." || p === "" || p.includes("\0"))) return send(response, 403, "forbidden\n");
   const root = await realpath(dir).catch(() => undefined);
   const real = root ? await realpath(join(root, ...parts)).catch(() => undefined) : undefined;
@@ -100,7 +108,11 @@ async function live(request: IncomingMessage, response: ServerResponse, method: 
 
 async function report(request: IncomingMessage, response: ServerResponse, options: HttpServerOptions, kind: "discovery" | "status"): Promise<void> {
   const body = await readBody(request);
-  if (body === "too-large") return send(response, 413, `body larger than ${MAX_BODY} bytes\n`);
+  if (body === "too-large") {
+    // Answer, then drop the connection rather than read the rest of an oversized body.
+    response.once("finish", () => request.destroy());
+    return send(response, 413, `body larger than ${MAX_BODY} bytes\n`, "text/plain", { connection: "close" });
+  }
   let value: unknown;
   try {
     value = JSON.parse(body.toString("utf8"));
@@ -128,7 +140,8 @@ function readBody(request: IncomingMessage): Promise<Buffer | "too-large"> {
       size += chunk.length;
       if (size > MAX_BODY) {
         resolve("too-large");
-        request.destroy();
+        request.removeAllListeners("data");
+        request.resume();
       } else chunks.push(chunk);
     });
     request.on("end", () => resolve(Buffer.concat(chunks)));

@@ -34,8 +34,7 @@ export interface RunningServer {
 
 /** Loads the release and starts the services asked for; every service reads the one current release. */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
-  const release = await initialRelease(options);
-  let current: Release = release;
+  const current: Release = await initialRelease(options);
   const metrics = new Metrics();
   const now = () => Date.now();
   const closers: (() => Promise<void>)[] = [];
@@ -62,7 +61,6 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     metrics,
     close: async () => {
       for (const close of closers.reverse()) await close();
-      current = release;
     },
   };
 }
