@@ -5,7 +5,10 @@ import { loadSite, parseSourceFile } from "../../../compiler/load/load-site.js";
 import { placeOf } from "../../../compiler/load/site-layout.js";
 import { MemoryTree } from "../../../compiler/load/site-tree.js";
 import { DirectoryTree } from "../../../compiler/load/directory-tree.js";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { sampleSite } from "../../helpers/paths.js";
+import { copySite, tempDir } from "../../helpers/temp-dirs.js";
 
 describe("site layout", () => {
   it("maps each place to its kind", () => {
@@ -42,9 +45,16 @@ describe("loader", () => {
     assert.deepEqual(codes, ["notes/todo.yaml OCI1008"]);
   });
 
-  it("does not follow symbolic links out of a site directory", async () => {
-    const files = await new DirectoryTree(sampleSite).listFiles();
-    assert.ok(files.includes("site.yaml"));
-    assert.ok(files.every((f) => !f.startsWith(".") && !f.includes("/.")));
+  it("does not follow symbolic links out of a site directory, and skips hidden entries", async () => {
+    const site = await copySite(sampleSite);
+    const outside = await tempDir();
+    await writeFile(join(outside, "evil.yaml"), "apiVersion: oci/v1\nkind: Network\n");
+    await symlink(join(outside, "evil.yaml"), join(site, "networks/evil.yaml"));
+    await symlink(outside, join(site, "networks/linked-dir"));
+    await mkdir(join(site, ".github"));
+    await writeFile(join(site, ".github/ci.yaml"), "on: push\n");
+    const files = await new DirectoryTree(site).listFiles();
+    assert.ok(files.includes("site.yaml") && files.includes("networks/pxe.yaml"));
+    assert.ok(!files.some((f) => f.includes("evil") || f.includes("linked-dir") || f.startsWith(".github")), files.join(" "));
   });
 });
