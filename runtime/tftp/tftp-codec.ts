@@ -48,10 +48,11 @@ export function decodeTftp(buffer: Buffer): TftpPacket {
 }
 
 export function dataPacket(block: number, data: Buffer): Buffer {
-  const header = Buffer.alloc(4);
-  header.writeUInt16BE(Opcode.data, 0);
-  header.writeUInt16BE(block & 0xffff, 2);
-  return Buffer.concat([header, data]);
+  const packet = Buffer.allocUnsafe(4 + data.length);
+  packet.writeUInt16BE(Opcode.data, 0);
+  packet.writeUInt16BE(block & 0xffff, 2);
+  data.copy(packet, 4);
+  return packet;
 }
 
 export function errorPacket(code: number, message: string): Buffer {
