@@ -67,11 +67,11 @@ export async function validate(tree: SiteTree): Promise<Diagnostic[]> {
 
 /** Site tree in, render out: load → validate → resolve → emit. Pure but for reading the two trees. */
 export async function compile(input: CompileInput): Promise<CompileResult> {
-  const { files: loaded, diagnostics } = await loadSite(input.tree);
+  const { files: loaded, paths, diagnostics } = await loadSite(input.tree);
   const index = validateSite(loaded, diagnostics);
   const previousIpam = await readPreviousIpam(input.previous, diagnostics);
   if (diagnostics.hasErrors) return { diagnostics: diagnostics.sorted() };
-  const eyaml = await readEyamlKey(input.tree, index, diagnostics);
+  const eyaml = await readEyamlKey(input.tree, paths, index, diagnostics);
   const ir = resolveSite(index, previousIpam, diagnostics);
   if (!ir || diagnostics.hasErrors) return { diagnostics: diagnostics.sorted() };
   const credentials = await materializeCredentials({
@@ -93,12 +93,12 @@ export function emitRender(ir: SiteIR, credentials: Credentials): OutputFile[] {
 }
 
 /** The site's eyaml public key (a certificate in the site repository), when site.yaml names one. */
-async function readEyamlKey(tree: SiteTree, index: SiteIndex, diagnostics: DiagnosticBag): Promise<EyamlEncryptor | undefined> {
+async function readEyamlKey(tree: SiteTree, paths: readonly string[], index: SiteIndex, diagnostics: DiagnosticBag): Promise<EyamlEncryptor | undefined> {
   const site = index.model.site;
   const path = site?.doc.secrets?.eyamlPublicKey;
   if (!site || path === undefined) return undefined;
   const at = site.source.valueAt(["secrets", "eyamlPublicKey"]);
-  const text = (await tree.listFiles()).includes(path) ? await tree.readFile(path) : undefined;
+  const text = paths.includes(path) ? await tree.readFile(path) : undefined;
   if (text === undefined) {
     diagnostics.error(Code.EyamlKeyMissing, at, `the eyaml public key ${path} is not in the site`, "commit the public key (public_key.pkcs7.pem from `eyaml createkeys`) at that path; its private key stays with puppetserver");
     return undefined;

@@ -14,12 +14,15 @@ export interface LoadedFile {
 
 export interface LoadResult {
   readonly files: LoadedFile[];
+  /** Every path of the tree, as listed once for this load. */
+  readonly paths: readonly string[];
   readonly diagnostics: DiagnosticBag;
 }
 
 /** Reads and parses every site file. Load only parses: it judges YAML syntax, never content. */
 export async function loadSite(tree: SiteTree, diagnostics = new DiagnosticBag()): Promise<LoadResult> {
-  const paths = (await tree.listFiles()).filter(isYamlFile);
+  const allPaths = await tree.listFiles();
+  const paths = allPaths.filter(isYamlFile);
   const files: LoadedFile[] = [];
   const texts = await mapWithLimit(paths, FILE_CONCURRENCY, (path) =>
     tree.readFile(path).then(
@@ -44,7 +47,7 @@ export async function loadSite(tree: SiteTree, diagnostics = new DiagnosticBag()
   if (!paths.some((p) => p === "site.yaml" || p === "site.yml")) {
     diagnostics.error(Code.MissingSiteFile, { file: "site.yaml", line: 1, col: 1 }, "the site has no site.yaml", "create site.yaml with `kind: Site` at the root of the site repository");
   }
-  return { files, diagnostics };
+  return { files, paths: allPaths, diagnostics };
 }
 
 /** Parses one file; reports syntax errors, empty files and extra documents, and returns the file only when it is usable. */

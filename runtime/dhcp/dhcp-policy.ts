@@ -1,7 +1,7 @@
 // What the embedded DHCP server answers: a pure function of (release, leases, packet, context).
 // The server applies the lease change it returns and sends the reply; tests cover every case here.
 
-import { contains, formatIpv4, parseCidr, parseIpv4 } from "../../compiler/net/ipv4.js";
+import { contains, formatIpv4, parseCidr, parseIpv4, type Ipv4Network } from "../../compiler/net/ipv4.js";
 import { ipBytes, ipOption, messageTypeOf, MessageType, Option, type DhcpPacket } from "./dhcp-codec.js";
 
 /** dhcp/reservations.json of the served release. */
@@ -88,10 +88,14 @@ export function decide(release: DhcpRelease, leases: LeaseView, packet: DhcpPack
 
 type Subnet = DhcpRelease["subnets"][number];
 
+const parsedSubnets = new WeakMap<DhcpRelease, { subnet: Subnet; net: Ipv4Network }[]>();
+
 function subnetOf(release: DhcpRelease, packet: DhcpPacket, context: DhcpContext): Subnet | undefined {
   if (packet.giaddr !== "0.0.0.0") {
     const relay = parseIpv4(packet.giaddr);
-    return release.subnets.find((s) => contains(parseCidr(s.cidr), relay));
+    let nets = parsedSubnets.get(release);
+    if (!nets) parsedSubnets.set(release, (nets = release.subnets.map((subnet) => ({ subnet, net: parseCidr(subnet.cidr) }))));
+    return nets.find((n) => contains(n.net, relay))?.subnet;
   }
   return release.subnets.find((s) => s.network === context.localNetwork);
 }

@@ -87,7 +87,15 @@ function handle(send: Send, message: Buffer, options: DhcpServerOptions): void {
   }
 }
 
+const localNetworks = new WeakMap<Release, { network: string; broadcast: string } | undefined>();
+
+/** The served network --listen is on, worked out once per release rather than per datagram. */
 function localNetwork(release: Release, listen: string): { network: string; broadcast: string } | undefined {
+  if (!localNetworks.has(release)) localNetworks.set(release, findLocalNetwork(release, listen));
+  return localNetworks.get(release);
+}
+
+function findLocalNetwork(release: Release, listen: string): { network: string; broadcast: string } | undefined {
   if (listen === "0.0.0.0") return undefined;
   const address = parseIpv4(listen);
   for (const subnet of release.dhcp.subnets) {
