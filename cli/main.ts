@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { registerCompile } from "./commands/compile.js";
 import { registerPki } from "./commands/pki.js";
 import { registerPlan } from "./commands/plan.js";
+import { registerPuppetHooks } from "./commands/puppet-hooks.js";
 import { registerSecrets } from "./commands/secrets.js";
 import { registerServe } from "./commands/serve.js";
 import { registerValidate } from "./commands/validate.js";
@@ -18,6 +19,7 @@ registerPlan(program);
 registerPki(program);
 registerSecrets(program);
 registerServe(program);
+registerPuppetHooks(program);
 const overrideExit = (command: Command): void => {
   command.exitOverride();
   command.commands.forEach(overrideExit);

@@ -1,3 +1,4 @@
+import { renderSetupOrder } from "./emit/setup/render-setup-order.js";
 import { Code } from "./diagnostics/codes.js";
 import { DiagnosticBag, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { renderDhcpdConf } from "./emit/dhcp/render-dhcpd-conf.js";
@@ -87,7 +88,7 @@ export function emitRender(ir: SiteIR, credentials: Credentials): OutputFile[] {
   const files = sortFiles([
     ...renderHiera(ir, credentials), ...renderEnc(ir), ...renderIpamState(ir), ...renderSecretsState(credentials), ...renderPki(credentials),
     ...renderDhcpdConf(ir), ...renderKeaDhcp4(ir), ...renderDnsmasqConf(ir), ...renderReservations(ir),
-    ...renderIpxe(ir), ...renderPxelinux(ir), ...renderGrub(ir),
+    ...renderIpxe(ir), ...renderPxelinux(ir), ...renderGrub(ir), ...renderSetupOrder(ir),
   ]);
   return sortFiles([...files, renderManifest(files)]);
 }

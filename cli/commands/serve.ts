@@ -1,53 +1,73 @@
 import { Command, Option } from "commander";
+import { keystorePath } from "../../runtime/pki/keystore.js";
 import { serve } from "../../runtime/serve/serve.js";
 import { Exit } from "../exit-codes.js";
+import { puppetOptions, type PuppetFlags } from "../puppet-options.js";
 
-interface ServeFlags {
+interface ServeFlags extends PuppetFlags {
   render?: string;
   repo?: string;
   branch?: string;
+  sourceBranch: string;
+  keystore?: string;
+  compile?: boolean;
+  recheckInterval: string;
   listen: string;
   dhcp: boolean;
   dhcpPort: string;
   tftp: boolean;
   tftpPort: string;
   httpPort: string;
-  stateDir?: string;
+  stateDir: string;
   bootDir: string[];
   liveDir?: string;
 }
 
 export function registerServe(program: Command): void {
-  program
+  const command = program
     .command("serve")
-    .description("serve a release: DHCP (embedded), TFTP and HTTP boot, the report APIs, /metrics and /healthz")
-    .addOption(new Option("--render <dir>", "serve a render directory").conflicts("repo"))
-    .option("--repo <dir>", "serve the tip of the rendered branch of this repository")
-    .option("--branch <name>", "the rendered branch (default oci/rendered)")
-    .option("--listen <ip>", "the provisioning host's address on its PXE segment; DHCP without giaddr is served for that network", "0.0.0.0")
+    .description("the provisioning daemon: follows the site repository (compile, apply, publish to puppet, commit discoveries) and serves DHCP, TFTP and HTTP boot, the report APIs, /metrics and /healthz")
+    .addOption(new Option("--render <dir>", "serve one render directory (no repository, no watching)").conflicts("repo"))
+    .addOption(new Option("--repo <dir>", "the site repository to follow (bare or not)").env("OCI_REPO"))
+    .addOption(new Option("--source-branch <name>", "the branch the site is committed to").env("OCI_SOURCE_BRANCH").default("main"))
+    .addOption(new Option("--branch <name>", "the rendered branch, when site.yaml names none (default oci/rendered)").env("OCI_RENDERED_BRANCH"))
+    .addOption(new Option("--keystore <dir>", "the CA keystore; with it this host compiles each source commit and commits its render (default $OCI_KEYSTORE)"))
+    .option("--compile", "compile source commits even without a keystore (certificates are then listed, not issued)")
+    .addOption(new Option("--recheck-interval <seconds>", "re-read the refs this often even without a filesystem event").env("OCI_RECHECK_INTERVAL").default("5"))
+    .addOption(new Option("--state-dir <dir>", "leases, machine status and daemon state").env("OCI_STATE_DIR").default("/var/lib/oci"))
+    .addOption(new Option("--listen <ip>", "the provisioning host's address on its PXE segment; DHCP without giaddr is served for that network").env("OCI_LISTEN").default("0.0.0.0"))
     .option("--no-dhcp", "do not serve DHCP (Kea or ISC dhcpd use the generated configuration instead)")
-    .option("--dhcp-port <n>", "DHCP server port", "67")
+    .addOption(new Option("--dhcp-port <n>", "DHCP server port").default("67"))
     .option("--no-tftp", "do not serve TFTP")
-    .option("--tftp-port <n>", "TFTP port", "69")
-    .option("--http-port <n>", "HTTP port", "8080")
-    .option("--state-dir <dir>", "where DHCP leases are kept across restarts")
-    .option("--boot-dir <dir...>", "directories TFTP serves boot programs from", ["/usr/lib/ipxe", "/usr/lib/PXELINUX", "/usr/lib/syslinux/modules/bios"])
-    .option("--live-dir <dir>", "directory of the live image served under /live/ (HTTP and TFTP)")
-    .action(async (flags: ServeFlags, command: Command) => {
-      if (!flags.render && !flags.repo) command.error("error: one of --render <dir> or --repo <dir> is required", { exitCode: Exit.usage });
-      const port = (text: string, name: string) => {
-        const n = Number(text);
-        if (!Number.isInteger(n) || n < 0 || n > 65535) command.error(`error: ${name} must be a port number`, { exitCode: Exit.usage });
-        return n;
-      };
-      const server = await serve({
-        ...(flags.render ? { render: flags.render } : {}), ...(flags.repo ? { repo: flags.repo } : {}), ...(flags.branch ? { branch: flags.branch } : {}),
-        listen: flags.listen, dhcp: flags.dhcp, dhcpPort: port(flags.dhcpPort, "--dhcp-port"), tftp: flags.tftp, tftpPort: port(flags.tftpPort, "--tftp-port"),
-        httpPort: port(flags.httpPort, "--http-port"), ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
-        bootDirs: [...(flags.liveDir ? [flags.liveDir] : []), ...flags.bootDir], ...(flags.liveDir ? { liveDir: flags.liveDir } : {}),
-      });
-      const stop = () => void server.close().then(() => process.exit(Exit.ok));
-      process.once("SIGTERM", stop);
-      process.once("SIGINT", stop);
+    .addOption(new Option("--tftp-port <n>", "TFTP port").default("69"))
+    .addOption(new Option("--http-port <n>", "HTTP port").env("OCI_HTTP_PORT").default("8080"))
+    .addOption(new Option("--boot-dir <dir...>", "directories TFTP serves boot programs from").default(["/usr/lib/ipxe", "/usr/lib/PXELINUX", "/usr/lib/syslinux/modules/bios"]))
+    .addOption(new Option("--live-dir <dir>", "directory of the live image served under /live/ (HTTP and TFTP)").env("OCI_LIVE_DIR"));
+  puppetOptions(command, { publish: true }).action(async (flags: ServeFlags, self: Command) => {
+    if (!flags.render && !flags.repo) self.error("error: one of --render <dir> or --repo <dir> is required", { exitCode: Exit.usage });
+    const port = (text: string, name: string) => {
+      const n = Number(text);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) self.error(`error: ${name} must be a port number`, { exitCode: Exit.usage });
+      return n;
+    };
+    const recheck = Number(flags.recheckInterval);
+    if (!(recheck > 0 && recheck <= 3600)) self.error("error: --recheck-interval must be between 0 and 3600 seconds", { exitCode: Exit.usage });
+    const keystore = keystorePath(flags.keystore);
+    const puppet = flags.puppetEnvDir
+      ? { directory: flags.puppetEnvDir, keep: Number(flags.puppetKeep), eyamlPrivateKey: flags.eyamlPrivateKey, eyamlPublicKey: flags.eyamlPublicKey }
+      : undefined;
+    if (puppet && !(Number.isInteger(puppet.keep) && puppet.keep >= 0)) self.error("error: --puppet-keep must be a whole number", { exitCode: Exit.usage });
+    const server = await serve({
+      ...(flags.render ? { render: flags.render } : {}), ...(flags.repo ? { repo: flags.repo } : {}), ...(flags.branch ? { branch: flags.branch } : {}),
+      sourceBranch: flags.sourceBranch, ...(keystore ? { keystore } : {}), ...(flags.compile ? { compile: true } : {}), ...(puppet ? { puppet } : {}),
+      recheckMs: recheck * 1000,
+      listen: flags.listen, dhcp: flags.dhcp, dhcpPort: port(flags.dhcpPort, "--dhcp-port"), tftp: flags.tftp, tftpPort: port(flags.tftpPort, "--tftp-port"),
+      httpPort: port(flags.httpPort, "--http-port"), stateDir: flags.stateDir,
+      bootDirs: [...(flags.liveDir ? [flags.liveDir] : []), ...flags.bootDir], ...(flags.liveDir ? { liveDir: flags.liveDir } : {}),
     });
+    const stop = () => void server.close().then(() => process.exit(Exit.ok));
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+    process.on("SIGHUP", () => void server.daemon?.applyNow());
+  });
 }

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
+import { mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
 export class RefLockedError extends Error {
@@ -62,4 +62,18 @@ export async function compareAndSwapRef(gitdir: string, ref: string, expected: s
     await unlink(lock).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Removes `<ref>.lock` when it has not moved for `graceMs`: a writer killed between taking the lock
+ * and renaming it (kill -9, power loss) leaves it behind, and git itself never removes it, so every
+ * later update would fail. Git holds its ref locks for milliseconds; a lock older than the grace
+ * period has no live owner. Returns true when a stale lock was removed.
+ */
+export async function removeStaleLock(gitdir: string, ref: string, graceMs: number, now: () => number = Date.now): Promise<boolean> {
+  const lock = join(gitdir, `${ref}.lock`);
+  const info = await stat(lock).catch(() => undefined);
+  if (!info || now() - info.mtimeMs < graceMs) return false;
+  await unlink(lock).catch(() => undefined);
+  return true;
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import git from "isomorphic-git";
 import type { GitRepository } from "../../compiler/load/git-repository.js";
 import type { OutputFile } from "../../compiler/index.js";
+import { writeTreeObject, type TreeEntry } from "./git-objects.js";
 import { writeLooseObject } from "./loose-object.js";
 
 /** The id Git gives a blob: sha1 of `blob <size>\0<content>`. */
@@ -38,8 +38,8 @@ export async function writeFilesAsTree(repo: GitRepository, files: readonly Outp
 }
 
 async function writeFolder(repo: GitRepository, folder: Folder): Promise<string> {
-  const entries: { mode: string; path: string; oid: string; type: "blob" | "tree" }[] = [];
-  for (const [path, oid] of folder.files) entries.push({ mode: "100644", path, oid, type: "blob" });
-  for (const [path, sub] of folder.folders) entries.push({ mode: "040000", path, oid: await writeFolder(repo, sub), type: "tree" });
-  return git.writeTree({ ...repo, tree: entries });
+  const entries: TreeEntry[] = [];
+  for (const [name, oid] of folder.files) entries.push({ name, oid, kind: "blob" });
+  for (const [name, sub] of folder.folders) entries.push({ name, oid: await writeFolder(repo, sub), kind: "tree" });
+  return writeTreeObject(repo.gitdir, entries);
 }

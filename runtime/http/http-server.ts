@@ -15,8 +15,10 @@ export interface HttpServerOptions {
   /** Directory served under /live/ (kernel, initrd, squashfs of the live image). */
   readonly liveDir?: string;
   readonly metrics: Metrics;
-  readonly onDiscovery?: (report: Record<string, unknown>) => Promise<void> | void;
-  readonly onStatus?: (report: Record<string, unknown>) => Promise<void> | void;
+  /** Stores a discovery report; the client is answered 200 only once this resolves (the report is durable). */
+  readonly onDiscovery?: (report: Record<string, unknown>) => Promise<string>;
+  /** Stores a status report, as onDiscovery. */
+  readonly onStatus?: (report: Record<string, unknown>) => Promise<string>;
   readonly health: () => { ok: boolean; detail: Record<string, unknown> };
 }
 
@@ -126,10 +128,14 @@ async function report(request: IncomingMessage, response: ServerResponse, option
     options.metrics.count("oci_reports_rejected_total", "reports refused with 400", { kind });
     return json(response, 400, { error: "report does not match its schema", details: (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}`) });
   }
-  options.metrics.count("oci_reports_accepted_total", "reports accepted", { kind });
-  await (kind === "discovery" ? options.onDiscovery : options.onStatus)?.(document as Record<string, unknown>);
-  logEvent(`report.${kind}`, { serial: (document as { serial?: string }).serial });
-  return json(response, 202, { accepted: (document as { serial: string }).serial });
+  const store = kind === "discovery" ? options.onDiscovery : options.onStatus;
+  const serial = (document as { serial: string }).serial;
+  if (!store) return json(response, 503, { error: `${kind} reports are not stored by this server (oci serve --repo stores them)` });
+  // Answered only once stored: a client that got 200 may forget its report; one that did not retries.
+  const outcome = await store(document as Record<string, unknown>);
+  options.metrics.count("oci_reports_accepted_total", "reports accepted and stored", { kind });
+  logEvent(`report.${kind}`, { serial, outcome });
+  return json(response, 200, { accepted: serial, outcome });
 }
 
 function readBody(request: IncomingMessage): Promise<Buffer | "too-large"> {

@@ -1,7 +1,7 @@
 /** Counters and gauges, written in the Prometheus text exposition format (version 0.0.4). */
 export class Metrics {
   readonly #counters = new Map<string, { help: string; values: Map<string, number> }>();
-  readonly #gauges = new Map<string, { help: string; read: () => number }>();
+  readonly #gauges = new Map<string, { help: string; read: () => number | ReadonlyMap<string, number>; label?: string }>();
 
   count(name: string, help: string, labels: Record<string, string> = {}, by = 1): void {
     let metric = this.#counters.get(name);
@@ -12,6 +12,11 @@ export class Metrics {
 
   gauge(name: string, help: string, read: () => number): void {
     this.#gauges.set(name, { help, read });
+  }
+
+  /** A gauge with one label, e.g. machines by status: `read` gives the value of each label value. */
+  labeledGauge(name: string, help: string, label: string, read: () => ReadonlyMap<string, number>): void {
+    this.#gauges.set(name, { help, read, label });
   }
 
   value(name: string, labels: Record<string, string> = {}): number {
@@ -25,7 +30,12 @@ export class Metrics {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
       for (const [labels, value] of [...values].sort(([a], [b]) => (a < b ? -1 : 1))) lines.push(`${name}${labels ? `{${labels}}` : ""} ${value}`);
     }
-    for (const [name, { help, read }] of [...this.#gauges].sort(([a], [b]) => (a < b ? -1 : 1))) lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${read()}`);
+    for (const [name, { help, read, label }] of [...this.#gauges].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+      const value = read();
+      if (typeof value === "number") lines.push(`${name} ${value}`);
+      else for (const [key, n] of [...value].sort(([a], [b]) => (a < b ? -1 : 1))) lines.push(`${name}{${label}="${key.replace(/[\\"\n]/g, "_")}"} ${n}`);
+    }
     return `${lines.join("\n")}\n`;
   }
 }

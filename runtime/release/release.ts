@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { MANIFEST_PATH } from "../../compiler/emit/manifest/render-manifest.js";
 import type { DhcpRelease } from "../dhcp/dhcp-policy.js";
 import { RESERVATIONS_PATH } from "../../compiler/emit/dhcp/render-reservations.js";
 import type { SiteTree } from "../../compiler/load/site-tree.js";
@@ -25,6 +27,7 @@ export async function loadRelease(tree: SiteTree, id: string): Promise<Release> 
   const paths = await tree.listFiles();
   const contents = await mapWithLimit(paths, FILE_CONCURRENCY, async (path) => [path, Buffer.from(await tree.readFile(path), "utf8")] as const);
   const files = new Map(contents);
+  verifyManifest(id, files);
   const reservations = files.get(RESERVATIONS_PATH);
   if (!reservations) throw new ReleaseError(id, `no ${RESERVATIONS_PATH}`);
   let dhcp: DhcpRelease;
@@ -35,6 +38,37 @@ export async function loadRelease(tree: SiteTree, id: string): Promise<Release> 
   }
   return { id, files, dhcp };
 }
+
+/**
+ * A render is whole when manifest.json lists exactly its other files and each one's sha256 matches:
+ * a hand-edited, truncated or partly copied render is refused, never half served.
+ */
+function verifyManifest(id: string, files: ReadonlyMap<string, Buffer>): void {
+  const manifest = files.get(MANIFEST_PATH);
+  if (!manifest) throw new ReleaseError(id, `no ${MANIFEST_PATH}`);
+  let listed: Record<string, unknown>;
+  try {
+    listed = (JSON.parse(manifest.toString("utf8")) as { files: Record<string, unknown> }).files;
+    if (!listed || typeof listed !== "object") throw new Error("no files map");
+  } catch (error) {
+    throw new ReleaseError(id, `${MANIFEST_PATH}: ${(error as Error).message}`);
+  }
+  const problems: string[] = [];
+  for (const [path, hash] of Object.entries(listed)) {
+    const content = files.get(path);
+    if (!content) problems.push(`${path} is missing`);
+    else if (createHash("sha256").update(content).digest("hex") !== hash) problems.push(`${path} does not match its hash`);
+  }
+  for (const path of files.keys()) if (path !== MANIFEST_PATH && !(path in listed)) problems.push(`${path} is not in the manifest`);
+  if (problems.length > 0) throw new ReleaseError(id, `${problems.slice(0, 5).join("; ")}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ""}`);
+}
+
+/** What is served before any release could be loaded: no reservation, no subnet, so DHCP answers nobody. */
+export const EMPTY_RELEASE: Release = {
+  id: "(none)",
+  files: new Map(),
+  dhcp: { server: "0.0.0.0", domain: "invalid", dnsServers: [], boot: { ipxeScriptUrl: "", bios: "", uefi: "", uefiArches: [] }, subnets: [], reservations: [] },
+};
 
 export function loadReleaseDirectory(directory: string): Promise<Release> {
   return loadRelease(new DirectoryTree(directory), directory);

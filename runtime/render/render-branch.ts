@@ -5,6 +5,7 @@ import type { GitRepository } from "../../compiler/load/git-repository.js";
 import type { CertificateAuthority } from "../../compiler/pki/certificate-authority.js";
 import { GitTree } from "../../compiler/load/git-tree.js";
 import { compareAndSwapRef, readRef, RefLockedError, RefMovedError } from "../git/compare-and-swap-ref.js";
+import { writeCommitObject } from "../git/git-objects.js";
 import { writeFilesAsTree } from "../git/write-tree.js";
 
 export const DEFAULT_RENDERED_BRANCH = "oci/rendered";
@@ -73,15 +74,12 @@ export async function commitRender(
     const when = { timestamp: sourceCommit.committer.timestamp, timezoneOffset: sourceCommit.committer.timezoneOffset };
     const identity = { name: "oci", email: "oci@localhost", ...when };
     const subject = sourceCommit.message.split("\n")[0]!.slice(0, 72);
-    const commit = await git.writeCommit({
-      ...repo,
-      commit: {
-        message: `Render ${source.slice(0, 12)}: ${subject}\n\n${SOURCE_TRAILER}: ${source}\n`,
-        tree: treeOid,
-        parent: tip ? [tip] : [],
-        author: identity,
-        committer: identity,
-      },
+    const commit = writeCommitObject(repo.gitdir, {
+      message: `Render ${source.slice(0, 12)}: ${subject}\n\n${SOURCE_TRAILER}: ${source}\n`,
+      tree: treeOid,
+      parents: tip ? [tip] : [],
+      author: identity,
+      committer: identity,
     });
     try {
       await compareAndSwapRef(repo.gitdir, ref, tip, commit);

@@ -1,27 +1,38 @@
 import { join } from "node:path";
 import { openRepository } from "../../compiler/load/git-repository.js";
-import { GitTree } from "../../compiler/load/git-tree.js";
+import { Daemon } from "../daemon/daemon.js";
 import { startDhcpServer } from "../dhcp/dhcp-server.js";
 import { LeaseStore } from "../dhcp/lease-store.js";
-import { readRef } from "../git/compare-and-swap-ref.js";
 import { startHttpServer } from "../http/http-server.js";
+import { InventoryCommitter } from "../inventory/inventory-committer.js";
 import { logEvent, Metrics } from "../observe/metrics.js";
-import { loadRelease, loadReleaseDirectory, ReleaseError, type Release } from "../release/release.js";
-import { DEFAULT_RENDERED_BRANCH } from "../render/render-branch.js";
+import { loadKeystore } from "../pki/keystore.js";
+import type { PuppetEnvironmentOptions } from "../puppet/publish-environment.js";
+import { EMPTY_RELEASE, loadReleaseDirectory, type Release } from "../release/release.js";
+import { MACHINE_STATUSES, STATUS_BASENAME, StatusStore, type MachineStatus } from "../state/status-store.js";
 import { resolveTftpName } from "../tftp/tftp-files.js";
 import { startTftpServer } from "../tftp/tftp-server.js";
 
 export interface ServeOptions {
   readonly render?: string;
   readonly repo?: string;
+  /** The rendered branch, when site.yaml does not name one. */
   readonly branch?: string;
+  /** The branch the site is committed to: compiled on each move (with a keystore), and where discoveries are committed. */
+  readonly sourceBranch: string;
+  /** The CA keystore: with it, this host compiles source commits and commits their render. */
+  readonly keystore?: string;
+  /** Compile source commits even without a keystore (certificates are then listed, not issued). */
+  readonly compile?: boolean;
+  readonly puppet?: PuppetEnvironmentOptions;
+  readonly recheckMs: number;
   readonly listen: string;
   readonly dhcp: boolean;
   readonly dhcpPort: number;
   readonly tftp: boolean;
   readonly tftpPort: number;
   readonly httpPort: number;
-  readonly stateDir?: string;
+  readonly stateDir: string;
   readonly bootDirs: readonly string[];
   readonly liveDir?: string;
 }
@@ -29,16 +40,46 @@ export interface ServeOptions {
 export interface RunningServer {
   readonly httpPort: number;
   readonly metrics: Metrics;
+  readonly daemon?: Daemon;
   close(): Promise<void>;
 }
 
-/** Loads the release and starts the services asked for; every service reads the one current release. */
+/**
+ * Starts the daemon: with --repo it follows the repository (compile, apply, publish, commit
+ * discoveries); with --render it serves one render directory. Every protocol server reads the one
+ * current release through a function, so a new release is swapped in by one assignment.
+ */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
-  const current: Release = await initialRelease(options);
+  let current: Release = EMPTY_RELEASE;
   const metrics = new Metrics();
   const now = () => Date.now();
   const closers: (() => Promise<void>)[] = [];
-  const leases = new LeaseStore(options.stateDir ? join(options.stateDir, "dhcp-leases.jsonl") : undefined, now);
+  const status = await StatusStore.open(join(options.stateDir, STATUS_BASENAME));
+  closers.push(() => status.close());
+  metrics.labeledGauge("oci_machines", "machines by their latest reported status", "status", () => countByStatus(status.snapshot.machines));
+
+  let daemon: Daemon | undefined;
+  let inventory: InventoryCommitter | undefined;
+  if (options.render) {
+    current = await loadReleaseDirectory(options.render);
+  } else {
+    const repo = openRepository(options.repo ?? ".");
+    const ca = options.keystore ? await loadKeystore(options.keystore) : undefined;
+    inventory = new InventoryCommitter(repo, options.sourceBranch, now);
+    daemon = new Daemon({
+      repo, sourceBranch: options.sourceBranch, ...(options.branch ? { renderedBranch: options.branch } : {}), ...(ca ? { ca } : {}),
+      compile: Boolean(ca) || Boolean(options.compile), ...(options.puppet ? { puppet: options.puppet } : {}),
+      stateDir: options.stateDir, recheckMs: options.recheckMs, metrics, now,
+      onRelease: (release) => {
+        current = release;
+      },
+    });
+    await daemon.start();
+    closers.push(() => daemon!.close());
+    if (current === EMPTY_RELEASE) logEvent("release.none", { detail: "nothing could be applied yet: serving no DHCP reservation until a rendered commit applies", refusals: daemon.refusals });
+  }
+
+  const leases = new LeaseStore(join(options.stateDir, "dhcp-leases.jsonl"), now);
   metrics.gauge("oci_dhcp_leases", "DHCP leases currently held", () => leases.size);
   if (options.dhcp) {
     const dhcp = await startDhcpServer({ port: options.dhcpPort, listen: options.listen, release: () => current, leases, metrics, now });
@@ -52,24 +93,30 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const http = await startHttpServer({
     port: options.httpPort, listen: options.listen, release: () => current, metrics,
     ...(options.liveDir ? { liveDir: options.liveDir } : {}),
-    health: () => ({ ok: true, detail: { release: current.id } }),
+    ...(inventory ? { onDiscovery: (report: Record<string, unknown>) => inventory.submit(report) } : {}),
+    onStatus: async (report) => {
+      await status.record({ ...(report as { serial: string; status: MachineStatus }), at: now() });
+      return "recorded";
+    },
+    health: () => {
+      const ok = current !== EMPTY_RELEASE && !(daemon?.failing ?? false);
+      return { ok, detail: { release: current.id, ...(daemon && daemon.refusals.length > 0 ? { refused: daemon.refusals } : {}) } };
+    },
   });
   closers.push(http.close);
   logEvent("ready", { release: current.id, listen: options.listen, dhcp: options.dhcp ? options.dhcpPort : false, tftp: options.tftp ? options.tftpPort : false, http: http.port });
   return {
     httpPort: http.port,
     metrics,
+    ...(daemon ? { daemon } : {}),
     close: async () => {
       for (const close of closers.reverse()) await close();
     },
   };
 }
 
-async function initialRelease(options: ServeOptions): Promise<Release> {
-  if (options.render) return loadReleaseDirectory(options.render);
-  const repo = openRepository(options.repo ?? ".");
-  const branch = options.branch ?? DEFAULT_RENDERED_BRANCH;
-  const tip = await readRef(repo.gitdir, `refs/heads/${branch}`);
-  if (!tip) throw new ReleaseError(`${options.repo}:${branch}`, "the rendered branch does not exist yet (run oci compile --commit)");
-  return loadRelease(await GitTree.open(repo, tip), `${branch}@${tip}`);
+function countByStatus(machines: Readonly<Record<string, { status: MachineStatus }>>): Map<string, number> {
+  const counts = new Map<string, number>(MACHINE_STATUSES.map((s) => [s, 0]));
+  for (const record of Object.values(machines)) counts.set(record.status, (counts.get(record.status) ?? 0) + 1);
+  return counts;
 }

@@ -47,6 +47,7 @@ describe("oci plan", () => {
       "added pxe/grub/grub.cfg-01-52-54-00-00-00-99",
       "added pxe/ipxe/52-54-00-00-00-99.ipxe",
       "added pxe/pxelinux.cfg/01-52-54-00-00-00-99",
+      "changed setup/order.json",
       "changed state/ipam.json",
       "changed state/secrets.json",
     ], "the new machine's files and the shared files that list it; no other machine's file");

@@ -22,7 +22,7 @@ describe("HTTP server (in-process, 127.0.0.1)", () => {
     await writeFile(join(live, "vmlinuz"), Buffer.alloc(1000, 7));
     const server = await startHttpServer({
       port: 0, listen: "127.0.0.1", release: () => release, liveDir: live, metrics,
-      onDiscovery: (report) => void discoveries.push(report), health: () => ({ ok: true, detail: { release: release.id } }),
+      onDiscovery: async (report) => (discoveries.push(report), "committed"), onStatus: async () => "recorded", health: () => ({ ok: true, detail: { release: release.id } }),
     });
     base = `http://127.0.0.1:${server.port}`;
     close = server.close;
@@ -49,10 +49,11 @@ describe("HTTP server (in-process, 127.0.0.1)", () => {
     assert.equal((await fetch(`${base}/live/%E0%A4%A`)).status, 400);
   });
 
-  it("discovery reports: 202 when they match the schema, 400 with reasons otherwise, 413 when too large", async () => {
+  it("discovery reports: 200 once stored when they match the schema, 400 with reasons otherwise, 413 when too large", async () => {
     const good = { serial: "SN42", nics: [{ name: "eno1", mac: "52:54:00:00:42:01" }], ramMiB: 4096 };
     const ok = await fetch(`${base}/api/v1/discovery`, { method: "POST", body: JSON.stringify(good) });
-    assert.equal(ok.status, 202);
+    assert.equal(ok.status, 200);
+    assert.deepEqual(await ok.json(), { accepted: "SN42", outcome: "committed" });
     assert.equal(discoveries.at(-1)!["serial"], "SN42");
     const bad = await fetch(`${base}/api/v1/discovery`, { method: "POST", body: JSON.stringify({ serial: "SN 42", nics: "none" }) });
     assert.equal(bad.status, 400);
@@ -63,7 +64,7 @@ describe("HTTP server (in-process, 127.0.0.1)", () => {
     assert.equal((await fetch(`${base}/api/v1/discovery`, { method: "POST", body: "x".repeat(300_000) })).status, 413);
     assert.equal((await fetch(`${base}/api/v1/discovery`)).status, 405);
     const status = await fetch(`${base}/api/v1/status`, { method: "POST", body: JSON.stringify({ serial: "SN42", status: "installing", step: "debootstrap" }) });
-    assert.equal(status.status, 202);
+    assert.equal(status.status, 200);
     assert.equal((await fetch(`${base}/api/v1/status`, { method: "POST", body: JSON.stringify({ serial: "SN42", status: "done" }) })).status, 400);
   });
 

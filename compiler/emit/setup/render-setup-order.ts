@@ -1,0 +1,33 @@
+import type { SiteIR } from "../../resolve/site-ir.js";
+import { jsonText, type OutputFile } from "../output-file.js";
+
+export const SETUP_ORDER_PATH = "setup/order.json";
+
+export interface SetupOrderMachine {
+  readonly fqdn: string;
+  readonly hostname: string;
+  readonly cluster: string;
+  readonly role: string;
+  readonly wave: number;
+  readonly serial?: string;
+}
+
+export interface SetupOrder {
+  readonly format: 1;
+  /** Sorted by FQDN. */
+  readonly machines: readonly SetupOrderMachine[];
+}
+
+/**
+ * setup/order.json: each machine's cluster, setup wave and serial. `oci serve` reads it to open
+ * puppet to a wave only once every earlier wave of the same cluster has reported success.
+ */
+export function renderSetupOrder(ir: SiteIR): OutputFile[] {
+  const order: SetupOrder = {
+    format: 1,
+    machines: ir.machines.map((m) => ({
+      fqdn: m.fqdn, hostname: m.hostname, cluster: m.cluster, role: m.role, wave: m.setupWave, ...(m.serial ? { serial: m.serial } : {}),
+    })),
+  };
+  return [{ path: SETUP_ORDER_PATH, content: jsonText(order) }];
+}

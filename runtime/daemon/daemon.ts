@@ -1,0 +1,189 @@
+import git from "isomorphic-git";
+import { formatDiagnostic } from "../../compiler/diagnostics/diagnostic.js";
+import type { GitRepository } from "../../compiler/load/git-repository.js";
+import { GitTree } from "../../compiler/load/git-tree.js";
+import type { CertificateAuthority } from "../../compiler/pki/certificate-authority.js";
+import { readRef, removeStaleLock } from "../git/compare-and-swap-ref.js";
+import { logEvent, type Metrics } from "../observe/metrics.js";
+import { publishEnvironment, type PuppetEnvironmentOptions } from "../puppet/publish-environment.js";
+import { loadRelease, type Release } from "../release/release.js";
+import { commitRender, DEFAULT_RENDERED_BRANCH, renderedBranchOf, SOURCE_TRAILER } from "../render/render-branch.js";
+import { watchRefs, type RefWatcher } from "../watch/ref-watcher.js";
+import { ApplyLoop } from "./apply-loop.js";
+import { readDaemonState, writeDaemonState, type DaemonState, type Refusal } from "./daemon-state.js";
+
+export interface DaemonOptions {
+  readonly repo: GitRepository;
+  /** The branch people commit the site to. */
+  readonly sourceBranch: string;
+  /** The rendered branch when no source commit names one (site.yaml git.renderedBranch). */
+  readonly renderedBranch?: string;
+  /** When this host holds the keystore, it compiles each source commit and commits the render. */
+  readonly ca?: CertificateAuthority;
+  readonly compile: boolean;
+  readonly puppet?: PuppetEnvironmentOptions;
+  readonly stateDir: string;
+  readonly recheckMs: number;
+  readonly metrics: Metrics;
+  /** Called with each newly applied release, after the puppet environment is published. */
+  readonly onRelease: (release: Release) => void;
+  readonly now?: () => number;
+}
+
+const LOCK_GRACE_MS = 2_000;
+const MAX_REFUSALS = 20;
+
+/**
+ * The watcher of the design: when the source branch moves it compiles and commits the render;
+ * when the rendered branch moves it checks the commit, publishes its puppet data and swaps it in.
+ * A commit that fails any of that is refused and remembered; the last good release keeps serving.
+ */
+export class Daemon {
+  #release: Release | undefined;
+  #renderedCommit: string | undefined;
+  #renderedBranch: string;
+  #triedSource: string | undefined;
+  #triedRendered: string | undefined;
+  #refusals: Refusal[];
+  #state: DaemonState;
+  #watcher: RefWatcher | undefined;
+  readonly #loop: ApplyLoop;
+  readonly #now: () => number;
+
+  constructor(private readonly options: DaemonOptions) {
+    this.#now = options.now ?? Date.now;
+    this.#renderedBranch = options.renderedBranch ?? DEFAULT_RENDERED_BRANCH;
+    this.#state = readDaemonState(options.stateDir) ?? { format: 1, refusals: [] };
+    this.#refusals = [...this.#state.refusals];
+    this.#loop = new ApplyLoop(() => this.#reconcile(), (error) => {
+      options.metrics.count("oci_daemon_errors_total", "apply runs that failed unexpectedly");
+      logEvent("daemon.error", { error: error.message });
+    });
+    const { metrics } = options;
+    metrics.gauge("oci_release_failing", "1 when the newest source or rendered commit was refused", () => (this.failing ? 1 : 0));
+  }
+
+  get release(): Release | undefined {
+    return this.#release;
+  }
+
+  /** Refusals of the newest commits: cleared once a later commit of the same branch applies. */
+  get refusals(): readonly Refusal[] {
+    return this.#refusals;
+  }
+
+  get failing(): boolean {
+    return this.#refusals.some((r) => r.commit === this.#triedSource || r.commit === this.#triedRendered);
+  }
+
+  /** The first apply, then watching. Resolves once the first apply has run (whether or not anything could be applied). */
+  async start(): Promise<void> {
+    for (const branch of [this.options.sourceBranch, this.#renderedBranch]) {
+      if (await removeStaleLock(this.options.repo.gitdir, `refs/heads/${branch}`, LOCK_GRACE_MS, this.#now)) {
+        logEvent("git.stale_lock_removed", { ref: `refs/heads/${branch}` });
+      }
+    }
+    await this.#loop.kick();
+    this.#watcher = watchRefs(this.options.repo.gitdir, () => void this.#loop.kick(), this.options.recheckMs);
+  }
+
+  /** Runs an apply now (tests and `kill -HUP`); resolves when one has run after this call. */
+  async applyNow(): Promise<void> {
+    await this.#loop.kick();
+    await this.#loop.kick();
+  }
+
+  async close(): Promise<void> {
+    await this.#watcher?.close();
+    await this.#loop.close();
+  }
+
+  async #reconcile(): Promise<void> {
+    const { repo } = this.options;
+    const source = await readRef(repo.gitdir, `refs/heads/${this.options.sourceBranch}`);
+    if (source) this.#renderedBranch = await renderedBranchOf(await GitTree.open(repo, source)).catch(() => this.#renderedBranch);
+    if (source && this.options.compile && source !== this.#triedSource) await this.#compileSource(source);
+    const rendered = await readRef(repo.gitdir, `refs/heads/${this.#renderedBranch}`);
+    if (rendered && rendered !== this.#renderedCommit && rendered !== this.#triedRendered) await this.#applyRendered(rendered);
+  }
+
+  async #compileSource(source: string): Promise<void> {
+    const { repo } = this.options;
+    // After a restart, a source commit already rendered is not compiled again.
+    const tip = await readRef(repo.gitdir, `refs/heads/${this.#renderedBranch}`);
+    if (tip && (await sourceOf(repo, tip)) === source) {
+      this.#triedSource = source;
+      return;
+    }
+    const started = this.#now();
+    const outcome = await commitRender(repo, source, this.options.ca ? { ca: this.options.ca } : {});
+    this.#triedSource = source;
+    if (outcome.status === "invalid") {
+      const errors = outcome.compile.diagnostics.filter((d) => d.severity === "error");
+      const reason = `${errors.length} error(s): ${errors.slice(0, 5).map((d) => formatDiagnostic({ ...d, hint: undefined }).split("\n")[0]).join("; ")}`;
+      this.#refuse({ commit: source, stage: "compile", reason, at: this.#now() });
+      return;
+    }
+    this.#clearRefusals("compile");
+    this.options.metrics.count("oci_source_compiled_total", "source commits compiled", { outcome: outcome.status });
+    logEvent("source.compiled", { source, outcome: outcome.status, rendered: outcome.commit, ms: this.#now() - started });
+  }
+
+  async #applyRendered(commit: string): Promise<void> {
+    const { repo } = this.options;
+    const started = this.#now();
+    this.#triedRendered = commit;
+    let release: Release;
+    try {
+      release = await loadRelease(await GitTree.open(repo, commit), `${this.#renderedBranch}@${commit}`);
+    } catch (error) {
+      return this.#refuse({ commit, stage: "release", reason: (error as Error).message, at: this.#now() });
+    }
+    if (this.options.puppet) {
+      try {
+        publishEnvironment(this.options.puppet, release.id, release.files);
+      } catch (error) {
+        // Not marked as tried: a full disk or a permission fixed by the operator is retried on the next re-check.
+        this.#triedRendered = undefined;
+        return this.#refuse({ commit, stage: "publish", reason: (error as Error).message, at: this.#now() });
+      }
+    }
+    this.#release = release;
+    this.#renderedCommit = commit;
+    this.options.onRelease(release);
+    this.#clearRefusals("release", "publish");
+    this.options.metrics.count("oci_releases_applied_total", "rendered commits applied");
+    const source = await sourceOf(repo, commit);
+    this.#state = { ...this.#state, release: { id: release.id, commit, ...(source ? { source } : {}), appliedAt: this.#now() } };
+    this.#persist();
+    logEvent("release.applied", { release: release.id, source, ms: this.#now() - started });
+  }
+
+  #refuse(refusal: Refusal): void {
+    this.#refusals = [refusal, ...this.#refusals.filter((r) => r.commit !== refusal.commit)].slice(0, MAX_REFUSALS);
+    this.options.metrics.count("oci_commits_refused_total", "commits not applied, by stage", { stage: refusal.stage });
+    logEvent("commit.refused", { ...refusal });
+    this.#persist();
+  }
+
+  #clearRefusals(...stages: Refusal["stage"][]): void {
+    const before = this.#refusals.length;
+    this.#refusals = this.#refusals.filter((r) => !stages.includes(r.stage));
+    if (this.#refusals.length !== before) this.#persist();
+  }
+
+  #persist(): void {
+    this.#state = { ...this.#state, format: 1, ...(this.#triedSource ? { sourceCommit: this.#triedSource } : {}), refusals: this.#refusals };
+    writeDaemonState(this.options.stateDir, this.#state);
+  }
+}
+
+/** The source commit a rendered commit names in its trailer. */
+async function sourceOf(repo: GitRepository, rendered: string): Promise<string | undefined> {
+  try {
+    const { commit } = await git.readCommit({ ...repo, oid: rendered });
+    return new RegExp(`^${SOURCE_TRAILER}: ([0-9a-f]{40})$`, "m").exec(commit.message)?.[1];
+  } catch {
+    return undefined;
+  }
+}

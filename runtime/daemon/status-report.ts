@@ -1,0 +1,57 @@
+import type { SetupOrder } from "../../compiler/emit/setup/render-setup-order.js";
+import { setupGates } from "../setup/setup-gates.js";
+import type { StatusSnapshot } from "../state/status-store.js";
+import type { DaemonState } from "./daemon-state.js";
+
+export interface MachineRow {
+  readonly fqdn: string;
+  readonly cluster: string;
+  readonly wave: number;
+  readonly status: string;
+  readonly step?: string;
+  readonly puppet: "open" | "waiting";
+  readonly waitingFor: readonly string[];
+}
+
+export interface StatusView {
+  readonly daemon?: DaemonState;
+  readonly machines: readonly MachineRow[];
+  /** Serials that reported but are not machines of the release (discovered, not yet given a role). */
+  readonly unassigned: readonly string[];
+}
+
+/** `oci status`: the applied release, refused commits, and per machine its last report and whom it waits for. */
+export function statusView(daemon: DaemonState | undefined, order: SetupOrder | undefined, status: StatusSnapshot): StatusView {
+  const machines: MachineRow[] = [];
+  const known = new Set<string>();
+  if (order) {
+    const gates = setupGates(order, status);
+    const byHostname = new Map(Object.values(status.machines).filter((r) => r.hostname).map((r) => [r.hostname!, r]));
+    for (const m of order.machines) {
+      const record = (m.serial ? status.machines[m.serial] : undefined) ?? byHostname.get(m.fqdn);
+      if (record) known.add(record.serial);
+      const gate = gates.get(m.fqdn)!;
+      machines.push({
+        fqdn: m.fqdn, cluster: m.cluster, wave: m.wave, status: record?.status ?? "-", ...(record?.step ? { step: record.step } : {}),
+        puppet: gate.open ? "open" : "waiting", waitingFor: gate.waitingFor,
+      });
+    }
+  }
+  const unassigned = Object.keys(status.machines).filter((s) => !known.has(s)).sort();
+  return { ...(daemon ? { daemon } : {}), machines, unassigned };
+}
+
+export function formatStatusView(view: StatusView): string {
+  const lines: string[] = [];
+  const release = view.daemon?.release;
+  lines.push(release ? `release: ${release.id} (source ${release.source ?? "?"}), applied ${new Date(release.appliedAt).toISOString()}` : "release: none applied");
+  for (const r of view.daemon?.refusals ?? []) lines.push(`refused: ${r.commit.slice(0, 12)} at ${r.stage}: ${r.reason}`);
+  if (view.machines.length > 0) {
+    const rows = view.machines.map((m) => [m.fqdn, m.cluster, String(m.wave), m.status + (m.step ? ` (${m.step})` : ""), m.puppet === "open" ? "open" : `waits for ${m.waitingFor.length}: ${m.waitingFor.slice(0, 3).join(", ")}${m.waitingFor.length > 3 ? ", …" : ""}`]);
+    const header = ["MACHINE", "CLUSTER", "WAVE", "STATUS", "PUPPET"];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    for (const row of [header, ...rows]) lines.push(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  "));
+  }
+  if (view.unassigned.length > 0) lines.push(`reported but not in the release: ${view.unassigned.join(", ")}`);
+  return `${lines.join("\n")}\n`;
+}

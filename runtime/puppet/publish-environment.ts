@@ -1,0 +1,128 @@
+import { randomBytes } from "node:crypto";
+import { lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { environmentHieraYaml } from "./environment-hiera.js";
+
+export class PuppetEnvironmentError extends Error {
+  readonly code = "OCI3401";
+  constructor(readonly path: string, reason: string) {
+    super(`${path}: ${reason}`);
+    this.name = "PuppetEnvironmentError";
+  }
+}
+
+export interface PuppetEnvironmentOptions {
+  /** The environment puppetserver reads, e.g. /etc/puppet/code/environments/production: a symlink oci owns. */
+  readonly directory: string;
+  /** Published versions kept besides the current one, for a quick look back or a manual roll back. */
+  readonly keep: number;
+  readonly eyamlPrivateKey: string;
+  readonly eyamlPublicKey: string;
+}
+
+/** The marker naming the release a version holds: written last inside the staging directory. */
+export const RELEASE_MARKER = ".oci-release";
+
+/**
+ * Publishes a release's hiera (as `data/`), ENC files and setup order into a new directory beside
+ * the environment, then points the environment symlink at it with one rename(2). Puppetserver sees
+ * the old version or the new one, never a half-written one; a crash at any step leaves the symlink
+ * on a complete version and at most a staging directory, removed by the next publish.
+ */
+export function publishEnvironment(options: PuppetEnvironmentOptions, releaseId: string, files: ReadonlyMap<string, Buffer>): string {
+  const link = resolve(options.directory);
+  const versions = versionsDirectory(link);
+  mkdirSync(versions, { recursive: true, mode: 0o755 });
+  checkLink(link);
+  removeStaging(versions);
+
+  const name = versionName(releaseId);
+  const target = join(versions, name);
+  if (!isComplete(target)) {
+    rmSync(target, { recursive: true, force: true });
+    const staging = join(versions, `.staging-${name}-${randomBytes(4).toString("hex")}`);
+    for (const [path, content] of files) {
+      const destination = publishedPath(path);
+      if (!destination) continue;
+      mkdirSync(dirname(join(staging, destination)), { recursive: true });
+      writeFileSync(join(staging, destination), content, { mode: destination.startsWith("data/") ? 0o640 : 0o644 });
+    }
+    writeFileSync(join(staging, "hiera.yaml"), environmentHieraYaml(options.eyamlPrivateKey, options.eyamlPublicKey));
+    writeFileSync(join(staging, RELEASE_MARKER), `${releaseId}\n`);
+    renameSync(staging, target);
+  }
+  const temporaryLink = join(dirname(link), `.${basename(link)}.link-${randomBytes(4).toString("hex")}`);
+  symlinkSync(join(basename(versions), name), temporaryLink);
+  renameSync(temporaryLink, link);
+  prune(versions, name, options.keep);
+  return target;
+}
+
+/** The release id of the version the environment points at, or undefined when nothing is published. */
+export function publishedRelease(directory: string): string | undefined {
+  try {
+    return readFileSync(join(resolve(directory), RELEASE_MARKER), "utf8").trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function publishedPath(renderPath: string): string | undefined {
+  if (renderPath.startsWith("hiera/")) return `data/${renderPath.slice("hiera/".length)}`;
+  if (renderPath.startsWith("enc/") || renderPath.startsWith("setup/")) return renderPath;
+  return undefined;
+}
+
+function versionsDirectory(link: string): string {
+  return join(dirname(link), `.${basename(link)}.versions`);
+}
+
+/** A version directory name from a release id (`oci/rendered@<sha>` or a path): safe and short. */
+function versionName(releaseId: string): string {
+  const sha = /@([0-9a-f]{40})$/.exec(releaseId)?.[1];
+  if (sha) return sha;
+  return releaseId.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "").slice(-100) || "release";
+}
+
+function checkLink(link: string): void {
+  const info = lstatIfPresent(link);
+  if (info && !info.isSymbolicLink()) {
+    throw new PuppetEnvironmentError(link, "exists and is not a symlink oci manages; move it away (oci publishes each release beside it and points this path at it)");
+  }
+}
+
+function isComplete(version: string): boolean {
+  return lstatIfPresent(join(version, RELEASE_MARKER))?.isFile() ?? false;
+}
+
+function removeStaging(versions: string): void {
+  for (const entry of readdirSync(versions)) if (entry.startsWith(".staging-")) rmSync(join(versions, entry), { recursive: true, force: true });
+  for (const entry of readdirSync(dirname(versions))) {
+    if (entry.startsWith(`.${basename(versions).replace(/\.versions$/, "")}.link-`)) rmSync(join(dirname(versions), entry), { force: true });
+  }
+}
+
+function prune(versions: string, current: string, keep: number): void {
+  const others = readdirSync(versions)
+    .filter((entry) => entry !== current && !entry.startsWith("."))
+    .map((entry) => ({ entry, mtime: statSync(join(versions, entry)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime || (a.entry < b.entry ? 1 : -1));
+  for (const { entry } of others.slice(keep)) rmSync(join(versions, entry), { recursive: true, force: true });
+}
+
+function lstatIfPresent(path: string) {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+export function currentVersion(directory: string): string | undefined {
+  try {
+    return readlinkSync(resolve(directory));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import { parse } from "yaml";
+import { publishEnvironment } from "../../../runtime/puppet/publish-environment.js";
+import { EyamlDecryptor } from "../../../runtime/puppet/eyaml-decrypt.js";
+import { loadReleaseDirectory } from "../../../runtime/release/release.js";
+import { StatusStore } from "../../../runtime/state/status-store.js";
+import { compileToDirectory } from "../../helpers/compile-site.js";
+import { eyamlDecrypt } from "../../helpers/eyaml.js";
+import { fixtures, sampleSite } from "../../helpers/paths.js";
+import { runOci } from "../../helpers/run-cli.js";
+import { runTool } from "../../helpers/run-tool.js";
+import { tempDir } from "../../helpers/temp-dirs.js";
+
+const COMPUTE = "cl1-compute-1.cl1.example.com";
+const privateKey = join(fixtures, "eyaml/private_key.pkcs7.pem");
+
+/** A CSR made by openssl, as puppet agent makes one, with an optional challengePassword attribute. */
+async function csr(dir: string, certname: string, password?: string): Promise<string> {
+  const config = join(dir, `${certname}-${password ?? "none"}.cnf`);
+  await writeFile(config, ["[req]", "prompt = no", "distinguished_name = dn", ...(password ? ["attributes = attrs"] : []), "[dn]", `CN = ${certname}`, ...(password ? ["[attrs]", `challengePassword = ${password}`] : []), ""].join("\n"));
+  const result = await runTool("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(dir, "key.pem"), "-config", config]);
+  assert.equal(result.code, 0, result.output);
+  return result.output.slice(result.output.indexOf("-----BEGIN CERTIFICATE REQUEST-----"));
+}
+
+describe("oci autosign and oci enc (puppetserver's hooks)", () => {
+  let env: string;
+  let stateDir: string;
+  let token: string;
+  let work: string;
+
+  before(async () => {
+    const render = await compileToDirectory(sampleSite);
+    const release = await loadReleaseDirectory(render.out);
+    work = await tempDir("oci-hooks-");
+    env = join(work, "production");
+    stateDir = join(work, "state");
+    publishEnvironment({ directory: env, keep: 1, eyamlPrivateKey: privateKey, eyamlPublicKey: join(fixtures, "eyaml/public_key.pkcs7.pem") }, release.id, release.files);
+    const data = parse(await readFile(join(env, "data/nodes", `${COMPUTE}.yaml`), "utf8")) as Record<string, string>;
+    token = await eyamlDecrypt(data["oci::node::autosign_token"]!);
+    assert.match(token, /^[0-9a-f]{32,}$/);
+  });
+
+  const autosign = (certname: string, input: string) =>
+    runOci(["autosign", certname, "--puppet-env-dir", env, "--eyaml-private-key", privateKey, "--state-dir", stateDir], { input });
+
+  it("our eyaml decryptor reads what Debian's eyaml reads", async () => {
+    const data = parse(await readFile(join(env, "data/nodes", `${COMPUTE}.yaml`), "utf8")) as Record<string, string>;
+    assert.equal(new EyamlDecryptor(await readFile(privateKey, "utf8")).decrypt(data["oci::node::autosign_token"]!), token);
+  });
+
+  it("signs a known node presenting its token, and only that", async () => {
+    const good = await autosign(COMPUTE, await csr(work, COMPUTE, token));
+    assert.equal(good.code, 0, good.stderr);
+    const wrongName = await autosign("cl1-compute-2.cl1.example.com", await csr(work, COMPUTE, token));
+    assert.equal(wrongName.code, 1);
+    assert.match(wrongName.stderr, /not cl1-compute-2/);
+    const otherNode = await autosign("cl1-compute-2.cl1.example.com", await csr(work, "cl1-compute-2.cl1.example.com", token));
+    assert.equal(otherNode.code, 1, "another node's token");
+    assert.match(otherNode.stderr, /not this node's autosign token/);
+    const wrongToken = await autosign(COMPUTE, await csr(work, COMPUTE, token.slice(0, -1) + (token.endsWith("0") ? "1" : "0")));
+    assert.equal(wrongToken.code, 1);
+    const noToken = await autosign(COMPUTE, await csr(work, COMPUTE));
+    assert.equal(noToken.code, 1);
+    assert.match(noToken.stderr, /no challengePassword/);
+    const unknown = await autosign("stranger.example.com", await csr(work, "stranger.example.com", token));
+    assert.equal(unknown.code, 1);
+    const garbage = await autosign(COMPUTE, "not a csr");
+    assert.equal(garbage.code, 1);
+  });
+
+  it("enc gates each wave on the success of the earlier ones", async () => {
+    const enc = async (certname: string) => {
+      const result = await runOci(["enc", certname, "--puppet-env-dir", env, "--state-dir", stateDir]);
+      assert.equal(result.code, 0, result.stderr);
+      return parse(result.stdout) as { classes: string[]; parameters: Record<string, unknown> };
+    };
+    const mon = await enc("cl1-cephmon-1.cl1.example.com");
+    assert.deepEqual(mon.classes, ["oci::role::cephmon"]);
+    assert.equal(mon.parameters["oci_puppet_enabled"], true);
+    const compute = await enc(COMPUTE);
+    assert.deepEqual(compute.classes, []);
+    assert.equal(compute.parameters["oci_puppet_enabled"], false);
+    assert.ok((compute.parameters["oci_waiting_for"] as string[]).includes("cl1-cephmon-1.cl1.example.com"));
+
+    // Every machine of the waves before the computes reports success: the computes open.
+    const order = JSON.parse(await readFile(join(env, "setup/order.json"), "utf8")) as { machines: { serial: string; wave: number; fqdn: string }[] };
+    const computeWave = order.machines.find((m) => m.fqdn === COMPUTE)!.wave;
+    const store = await StatusStore.open(join(stateDir, "status"));
+    for (const m of order.machines.filter((m) => m.wave < computeWave)) await store.record({ serial: m.serial, status: "puppet-success", at: 1 });
+    await store.close();
+    const opened = await enc(COMPUTE);
+    assert.deepEqual(opened.classes, ["oci::role::compute"]);
+    assert.equal(opened.parameters["oci_puppet_enabled"], true);
+
+    const status = await runOci(["status", "--puppet-env-dir", env, "--state-dir", stateDir]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, new RegExp(`^${COMPUTE.replace(/\./g, "\\.")}\\s+cl1\\s+${computeWave}\\s+-\\s+open$`, "m"));
+
+    const unknown = await runOci(["enc", "../../etc/passwd", "--puppet-env-dir", env, "--state-dir", stateDir]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /not a valid certname/);
+  });
+});
