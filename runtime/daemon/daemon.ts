@@ -72,6 +72,11 @@ export class Daemon {
     return this.#refusals;
   }
 
+  /** The newest source commit compiled (or found already rendered), whatever the outcome. */
+  get compiledSource(): string | undefined {
+    return this.#triedSource;
+  }
+
   get failing(): boolean {
     return this.#refusals.some((r) => r.commit === this.#triedSource || r.commit === this.#triedRendered);
   }

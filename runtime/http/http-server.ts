@@ -22,6 +22,15 @@ export interface HttpServerOptions {
   readonly health: () => { ok: boolean; detail: Record<string, unknown> };
 }
 
+/** Thrown by a report store that cannot take reports in its configuration: answered 503 with the reason. */
+export class ReportNotStoredError extends Error {
+  readonly code = "OCI3302";
+  constructor(reason: string) {
+    super(reason);
+    this.name = "ReportNotStoredError";
+  }
+}
+
 const MAX_BODY = 256 * 1024;
 const KNOWN_ROUTES = new Set(["/boot.ipxe", "/healthz", "/metrics", "/api/v1/discovery", "/api/v1/status"]);
 
@@ -132,7 +141,13 @@ async function report(request: IncomingMessage, response: ServerResponse, option
   const serial = (document as { serial: string }).serial;
   if (!store) return json(response, 503, { error: `${kind} reports are not stored by this server (oci serve --repo stores them)` });
   // Answered only once stored: a client that got 200 may forget its report; one that did not retries.
-  const outcome = await store(document as Record<string, unknown>);
+  let outcome: string;
+  try {
+    outcome = await store(document as Record<string, unknown>);
+  } catch (error) {
+    if (!(error instanceof ReportNotStoredError)) throw error;
+    return json(response, 503, { error: error.message });
+  }
   options.metrics.count("oci_reports_accepted_total", "reports accepted and stored", { kind });
   logEvent(`report.${kind}`, { serial, outcome });
   return json(response, 200, { accepted: serial, outcome });

@@ -1,9 +1,10 @@
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { openRepository } from "../../compiler/load/git-repository.js";
 import { Daemon } from "../daemon/daemon.js";
 import { startDhcpServer } from "../dhcp/dhcp-server.js";
 import { LeaseStore } from "../dhcp/lease-store.js";
-import { startHttpServer } from "../http/http-server.js";
+import { ReportNotStoredError, startHttpServer } from "../http/http-server.js";
 import { InventoryCommitter } from "../inventory/inventory-committer.js";
 import { logEvent, Metrics } from "../observe/metrics.js";
 import { loadKeystore } from "../pki/keystore.js";
@@ -60,12 +61,19 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 
   let daemon: Daemon | undefined;
   let inventory: InventoryCommitter | undefined;
+  let inventoryRefusal = "discovery reports need a repository: run oci serve --repo";
   if (options.render) {
     current = await loadReleaseDirectory(options.render);
   } else {
     const repo = openRepository(options.repo ?? ".");
     const ca = options.keystore ? await loadKeystore(options.keystore) : undefined;
-    inventory = new InventoryCommitter(repo, options.sourceBranch, now);
+    const checkedOut = await checkedOutBranch(repo.gitdir);
+    if (checkedOut === `refs/heads/${options.sourceBranch}`) {
+      inventoryRefusal = `discovery reports are not committed: ${options.repo} has ${options.sourceBranch} checked out in a work tree, whose next commit would drop them; serve a bare repository (git clone --bare) that people push to`;
+      logEvent("inventory.disabled", { reason: inventoryRefusal });
+    } else {
+      inventory = new InventoryCommitter(repo, options.sourceBranch, now);
+    }
     daemon = new Daemon({
       repo, sourceBranch: options.sourceBranch, ...(options.branch ? { renderedBranch: options.branch } : {}), ...(ca ? { ca } : {}),
       compile: Boolean(ca) || Boolean(options.compile), ...(options.puppet ? { puppet: options.puppet } : {}),
@@ -93,7 +101,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const http = await startHttpServer({
     port: options.httpPort, listen: options.listen, release: () => current, metrics,
     ...(options.liveDir ? { liveDir: options.liveDir } : {}),
-    ...(inventory ? { onDiscovery: (report: Record<string, unknown>) => inventory.submit(report) } : {}),
+    onDiscovery: async (report) => {
+      if (!inventory) throw new ReportNotStoredError(inventoryRefusal);
+      return inventory.submit(report);
+    },
     onStatus: async (report) => {
       await status.record({ ...(report as { serial: string; status: MachineStatus }), at: now() });
       return "recorded";
@@ -113,6 +124,13 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       for (const close of closers.reverse()) await close();
     },
   };
+}
+
+/** The branch HEAD names when the repository has a work tree; undefined for a bare one. */
+async function checkedOutBranch(gitdir: string): Promise<string | undefined> {
+  if (basename(gitdir) !== ".git") return undefined;
+  const head = await readFile(join(gitdir, "HEAD"), "utf8").catch(() => "");
+  return /^ref: (\S+)/.exec(head)?.[1];
 }
 
 function countByStatus(machines: Readonly<Record<string, { status: MachineStatus }>>): Map<string, number> {

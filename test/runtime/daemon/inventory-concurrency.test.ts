@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import { appendFile } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { parse } from "yaml";
+import { serve, type RunningServer } from "../../../runtime/serve/serve.js";
+import { gitCli } from "../../helpers/git-repo.js";
+import { sampleSite } from "../../helpers/paths.js";
+import { copySite, tempDir } from "../../helpers/temp-dirs.js";
+import { waitFor } from "../../helpers/wait-for.js";
+
+const REPORTS = 200;
+const PEOPLE_COMMITS = 10;
+
+function report(i: number) {
+  const serial = `QA${String(i).padStart(4, "0")}`;
+  return {
+    serial, vendor: "QEMU", product: "Standard PC", cpu: { model: "qemu64", count: 2 }, ramMiB: 2048,
+    disks: [{ name: "vda", sizeBytes: 10737418240, rotational: false }],
+    nics: [{ name: "ens3", mac: `52:54:01:00:${(i >> 8).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}`, link: true }],
+  };
+}
+
+/** An operator's push: commit in a clone, push, and on a rejected push rebase on the new tip and push again. */
+async function operatorCommit(clone: string, n: number): Promise<void> {
+  await appendFile(join(clone, "clusters/cl1/machines/cl1-compute-1.yaml"), `# note ${n}\n`);
+  await gitCli(clone, "commit", "-q", "-am", `Note ${n}`);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      await gitCli(clone, "push", "-q", "origin", "main");
+      return;
+    } catch {
+      await gitCli(clone, "pull", "-q", "--rebase", "origin", "main");
+    }
+  }
+  throw new Error(`push ${n} never landed`);
+}
+
+describe("discovery reports become commits on the source branch, racing people's pushes", () => {
+  let bare: string;
+  let clone: string;
+  let server: RunningServer;
+  let base: string;
+
+  before(async () => {
+    const work = await tempDir("oci-inventory-");
+    bare = join(work, "site.git");
+    await gitCli(work, "init", "-q", "--bare", "-b", "main", bare);
+    clone = await copySite(sampleSite);
+    await gitCli(clone, "init", "-q", "-b", "main");
+    await gitCli(clone, "add", "-A");
+    await gitCli(clone, "commit", "-q", "-m", "Initial site");
+    await gitCli(clone, "remote", "add", "origin", bare);
+    await gitCli(clone, "push", "-q", "origin", "main");
+    server = await serve({
+      repo: bare, sourceBranch: "main", compile: true, recheckMs: 1_000,
+      listen: "127.0.0.1", dhcp: false, dhcpPort: 0, tftp: false, tftpPort: 0, httpPort: 0, stateDir: join(work, "state"), bootDirs: [],
+    });
+    base = `http://127.0.0.1:${server.httpPort}`;
+  });
+  after(async () => server?.close());
+
+  it(`${REPORTS} concurrent reports and ${PEOPLE_COMMITS} pushes: every report committed exactly once, every push kept, git fsck clean`, async () => {
+    const posts = Array.from({ length: REPORTS }, (_, i) =>
+      fetch(`${base}/api/v1/discovery`, { method: "POST", body: JSON.stringify(report(i)) }).then(async (r) => ({ status: r.status, body: (await r.json()) as { outcome: string } })));
+    const pushes = (async () => {
+      for (let n = 1; n <= PEOPLE_COMMITS; n++) await operatorCommit(clone, n);
+    })();
+    const answers = await Promise.all(posts);
+    await pushes;
+    assert.deepEqual(answers.filter((a) => a.status !== 200 || a.body.outcome !== "committed"), []);
+
+    // The same report again: answered, and no new commit.
+    const before = (await gitCli(bare, "rev-parse", "main")).trim();
+    const again = await fetch(`${base}/api/v1/discovery`, { method: "POST", body: JSON.stringify(report(7)) });
+    assert.deepEqual(await again.json(), { accepted: "QA0007", outcome: "unchanged" });
+    assert.equal((await gitCli(bare, "rev-parse", "main")).trim(), before);
+
+    const files = (await gitCli(bare, "ls-tree", "--name-only", "main", "inventory/discovered/")).trim().split("\n").filter((f) => f.includes("/QA"));
+    assert.equal(files.length, REPORTS);
+    const added = (await gitCli(bare, "log", "--format=", "--name-only", "--diff-filter=A", "main", "--", "inventory/discovered/QA*")).trim().split("\n").filter(Boolean);
+    assert.equal(added.length, REPORTS, "each file added once");
+    assert.equal(new Set(added).size, REPORTS);
+    const notes = (await gitCli(bare, "log", "--format=%s", "main", "--grep=^Note ")).trim().split("\n");
+    assert.equal(notes.length, PEOPLE_COMMITS);
+    const tail = await gitCli(bare, "show", "main:clusters/cl1/machines/cl1-compute-1.yaml");
+    for (let n = 1; n <= PEOPLE_COMMITS; n++) assert.match(tail, new RegExp(`^# note ${n}$`, "m"));
+    const file = parse(await gitCli(bare, "show", "main:inventory/discovered/QA0042.yaml")) as Record<string, unknown>;
+    assert.deepEqual({ ...file, apiVersion: undefined, kind: undefined }, { ...report(42), apiVersion: undefined, kind: undefined });
+    const fsck = await gitCli(bare, "fsck", "--strict", "--no-dangling");
+    assert.doesNotMatch(fsck, /error|missing|broken/i);
+
+    // The daemon compiles what it committed: the site with 200 discovered machines is valid and applied.
+    const tip = (await gitCli(bare, "rev-parse", "main")).trim();
+    await waitFor("the compile of the last source commit", () => server.daemon!.compiledSource === tip, 30_000);
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+  });
+});
