@@ -3,7 +3,7 @@ import { formatDiagnostic } from "../../compiler/diagnostics/diagnostic.js";
 import type { GitRepository } from "../../compiler/load/git-repository.js";
 import { GitTree } from "../../compiler/load/git-tree.js";
 import type { CertificateAuthority } from "../../compiler/pki/certificate-authority.js";
-import { readRef, removeStaleLock } from "../git/compare-and-swap-ref.js";
+import { readRef, removeStaleLock, STALE_LOCK_MS } from "../git/compare-and-swap-ref.js";
 import { logEvent, type Metrics } from "../observe/metrics.js";
 import { publishEnvironment, type PuppetEnvironmentOptions } from "../puppet/publish-environment.js";
 import { loadRelease, type Release } from "../release/release.js";
@@ -30,7 +30,6 @@ export interface DaemonOptions {
   readonly now?: () => number;
 }
 
-const LOCK_GRACE_MS = 2_000;
 const MAX_REFUSALS = 20;
 
 /**
@@ -83,11 +82,6 @@ export class Daemon {
 
   /** The first apply, then watching. Resolves once the first apply has run (whether or not anything could be applied). */
   async start(): Promise<void> {
-    for (const branch of [this.options.sourceBranch, this.#renderedBranch]) {
-      if (await removeStaleLock(this.options.repo.gitdir, `refs/heads/${branch}`, LOCK_GRACE_MS, this.#now)) {
-        logEvent("git.stale_lock_removed", { ref: `refs/heads/${branch}` });
-      }
-    }
     await this.#loop.kick();
     this.#watcher = watchRefs(this.options.repo.gitdir, () => void this.#loop.kick(), this.options.recheckMs);
   }
@@ -105,11 +99,21 @@ export class Daemon {
 
   async #reconcile(): Promise<void> {
     const { repo } = this.options;
+    await this.#removeStaleLocks();
     const source = await readRef(repo.gitdir, `refs/heads/${this.options.sourceBranch}`);
     if (source) this.#renderedBranch = await renderedBranchOf(await GitTree.open(repo, source)).catch(() => this.#renderedBranch);
     if (source && this.options.compile && source !== this.#triedSource) await this.#compileSource(source);
     const rendered = await readRef(repo.gitdir, `refs/heads/${this.#renderedBranch}`);
     if (rendered && rendered !== this.#renderedCommit && rendered !== this.#triedRendered) await this.#applyRendered(rendered);
+  }
+
+  /** A writer killed while holding a ref lock (kill -9, power loss) would block every later update: see removeStaleLock. */
+  async #removeStaleLocks(): Promise<void> {
+    for (const branch of [this.options.sourceBranch, this.#renderedBranch]) {
+      if (await removeStaleLock(this.options.repo.gitdir, `refs/heads/${branch}`, STALE_LOCK_MS, this.#now)) {
+        logEvent("git.stale_lock_removed", { ref: `refs/heads/${branch}` });
+      }
+    }
   }
 
   async #compileSource(source: string): Promise<void> {
@@ -121,7 +125,7 @@ export class Daemon {
       return;
     }
     const started = this.#now();
-    const outcome = await commitRender(repo, source, this.options.ca ? { ca: this.options.ca } : {});
+    const outcome = await commitRender(repo, source, { removeStaleLocks: true, ...(this.options.ca ? { ca: this.options.ca } : {}) });
     this.#triedSource = source;
     if (outcome.status === "invalid") {
       const errors = outcome.compile.diagnostics.filter((d) => d.severity === "error");

@@ -64,6 +64,9 @@ export async function compareAndSwapRef(gitdir: string, ref: string, expected: s
   }
 }
 
+/** How long a ref lock may stand still before it is taken for a dead writer's. */
+export const STALE_LOCK_MS = 2_000;
+
 /**
  * Removes `<ref>.lock` when it has not moved for `graceMs`: a writer killed between taking the lock
  * and renaming it (kill -9, power loss) leaves it behind, and git itself never removes it, so every

@@ -1,7 +1,7 @@
 import git from "isomorphic-git";
 import type { GitRepository } from "../../compiler/load/git-repository.js";
 import { yamlText } from "../../compiler/emit/output-file.js";
-import { compareAndSwapRef, readRef, RefLockedError, RefMovedError } from "../git/compare-and-swap-ref.js";
+import { compareAndSwapRef, readRef, RefLockedError, RefMovedError, removeStaleLock, STALE_LOCK_MS } from "../git/compare-and-swap-ref.js";
 import { editTree } from "../git/edit-tree.js";
 import { writeCommitObject } from "../git/git-objects.js";
 import { writeLooseObject } from "../git/loose-object.js";
@@ -114,6 +114,7 @@ export class InventoryCommitter {
         return outcome;
       } catch (error) {
         if (!(error instanceof RefMovedError || error instanceof RefLockedError)) throw error;
+        if (error instanceof RefLockedError) await removeStaleLock(this.repo.gitdir, ref, STALE_LOCK_MS);
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * Math.min(attempt, 10)));
       }
     }

@@ -4,7 +4,7 @@ import { compile, type CompileResult, type PreviousRender } from "../../compiler
 import type { GitRepository } from "../../compiler/load/git-repository.js";
 import type { CertificateAuthority } from "../../compiler/pki/certificate-authority.js";
 import { GitTree } from "../../compiler/load/git-tree.js";
-import { compareAndSwapRef, readRef, RefLockedError, RefMovedError } from "../git/compare-and-swap-ref.js";
+import { compareAndSwapRef, readRef, RefLockedError, RefMovedError, removeStaleLock, STALE_LOCK_MS } from "../git/compare-and-swap-ref.js";
 import { writeCommitObject } from "../git/git-objects.js";
 import { writeFilesAsTree } from "../git/write-tree.js";
 
@@ -53,7 +53,11 @@ export type CommitRenderResult =
 export async function commitRender(
   repo: GitRepository,
   source: string,
-  options: { maxAttempts?: number; ca?: CertificateAuthority; rotate?: readonly string[] } = {},
+  options: {
+    maxAttempts?: number; ca?: CertificateAuthority; rotate?: readonly string[];
+    /** The daemon, sole oci writer on its host, takes a lock unchanged for STALE_LOCK_MS for a dead writer's; a one-shot command never does. */
+    removeStaleLocks?: boolean;
+  } = {},
 ): Promise<CommitRenderResult> {
   const tree = await GitTree.open(repo, source);
   const branch = await renderedBranchOf(tree);
@@ -86,6 +90,7 @@ export async function commitRender(
       return { status: "committed", compile: result, commit, branch, ...(tip ? { parent: tip } : {}) };
     } catch (error) {
       if (!(error instanceof RefMovedError || error instanceof RefLockedError)) throw error;
+      if (error instanceof RefLockedError && options.removeStaleLocks) await removeStaleLock(repo.gitdir, ref, STALE_LOCK_MS);
       // Another writer won this round: back off a little, with jitter, and redo on its tip.
       await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
     }

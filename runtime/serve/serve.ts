@@ -111,7 +111,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     },
     health: () => {
       const ok = current !== EMPTY_RELEASE && !(daemon?.failing ?? false);
-      return { ok, detail: { release: current.id, ...(daemon && daemon.refusals.length > 0 ? { refused: daemon.refusals } : {}) } };
+      return { ok, detail: { release: current.id, ...(daemon?.compiledSource ? { source: daemon.compiledSource } : {}), ...(daemon && daemon.refusals.length > 0 ? { refused: daemon.refusals } : {}) } };
     },
   });
   closers.push(http.close);
