@@ -6,9 +6,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateSite } from "./generate-site.js";
 import { benchDhcp } from "./dhcp-bench.js";
+import { benchLatency } from "./latency-bench.js";
 import { benchTftp } from "./tftp-bench.js";
 
-const benches: Record<string, () => Promise<void>> = { compile: benchCompile, commit: benchCommit, pki: benchPki, tftp: benchTftp, dhcp: benchDhcp };
+const benches: Record<string, () => Promise<void>> = { compile: benchCompile, commit: benchCommit, pki: benchPki, tftp: benchTftp, dhcp: benchDhcp, latency: benchLatency };
 
 /** Certificate issuance, ECDSA P-256 (chosen) against RSA-2048, then a first compile of 1,000 machines with issuance. */
 async function benchPki(): Promise<void> {

@@ -40,7 +40,14 @@ export class Metrics {
   }
 }
 
+let sink = (line: string): void => void process.stdout.write(line);
+
+/** Where log lines go: stdout, unless a benchmark printing its own table on stdout redirects them. */
+export function setLogSink(write: (line: string) => void): void {
+  sink = write;
+}
+
 /** One JSON object per line on stdout: what happened, when, and its facts. */
 export function logEvent(event: string, fields: Record<string, unknown> = {}): void {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
+  sink(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
 }

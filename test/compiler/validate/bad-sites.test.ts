@@ -20,7 +20,12 @@ describe("bad-site corpus: each mistake gives its diagnostic at its file:line:co
       const site = await materializeCase(name);
       const out = join(await tempDir(), "render");
       const result = await runOci(["compile", site, "--out", out, "--json"]);
-      const diagnostics = JSON.parse(result.stdout) as JsonDiagnostic[];
+      let diagnostics: JsonDiagnostic[];
+      try {
+        diagnostics = JSON.parse(result.stdout) as JsonDiagnostic[];
+      } catch (error) {
+        throw new Error(`compile --json printed no JSON (exit ${result.code}): ${(error as Error).message}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+      }
       const got = diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.severity} ${d.code}`);
       const expected = await expectedDiagnostics(name);
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { setLogSink } from "../../../runtime/observe/metrics.js";
 import { serve, type RunningServer } from "../../../runtime/serve/serve.js";
 import { commitAll, gitCli, repoFromSite } from "../../helpers/git-repo.js";
 import { freshKeystore } from "../../helpers/keystore.js";
@@ -20,6 +21,7 @@ describe("oci serve --repo: the daemon follows the repository", () => {
   let base: string;
 
   before(async () => {
+    setLogSink(() => undefined); // the daemon's JSON lines would drown the test report
     repo = await repoFromSite(sampleSite);
     const work = await tempDir("oci-daemon-");
     env = join(work, "production");

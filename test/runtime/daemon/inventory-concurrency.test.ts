@@ -3,6 +3,7 @@ import { appendFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
+import { setLogSink } from "../../../runtime/observe/metrics.js";
 import { serve, type RunningServer } from "../../../runtime/serve/serve.js";
 import { gitCli } from "../../helpers/git-repo.js";
 import { sampleSite } from "../../helpers/paths.js";
@@ -43,6 +44,7 @@ describe("discovery reports become commits on the source branch, racing people's
   let base: string;
 
   before(async () => {
+    setLogSink(() => undefined); // the daemon's JSON lines would drown the test report
     const work = await tempDir("oci-inventory-");
     bare = join(work, "site.git");
     await gitCli(work, "init", "-q", "--bare", "-b", "main", bare);
