@@ -6,7 +6,7 @@ import type { CertificateAuthority } from "../../compiler/pki/certificate-author
 import { readRef, removeStaleLock, STALE_LOCK_MS } from "../git/compare-and-swap-ref.js";
 import { logEvent, type Metrics } from "../observe/metrics.js";
 import { publishEnvironment, type PuppetEnvironmentOptions } from "../puppet/publish-environment.js";
-import { loadRelease, type Release } from "../release/release.js";
+import { loadRelease, releaseFromFiles, type Release } from "../release/release.js";
 import { commitRender, DEFAULT_RENDERED_BRANCH, renderedBranchOf, SOURCE_TRAILER } from "../render/render-branch.js";
 import { watchRefs, type RefWatcher } from "../watch/ref-watcher.js";
 import { ApplyLoop } from "./apply-loop.js";
@@ -43,6 +43,8 @@ export class Daemon {
   #renderedBranch: string;
   #triedSource: string | undefined;
   #triedRendered: string | undefined;
+  /** The render this process just committed: applied from memory instead of read back from Git. */
+  #justRendered: { commit: string; files: ReadonlyMap<string, Buffer> } | undefined;
   #refusals: Refusal[];
   #state: DaemonState;
   #watcher: RefWatcher | undefined;
@@ -134,6 +136,9 @@ export class Daemon {
       return;
     }
     this.#clearRefusals("compile");
+    if (outcome.status === "committed") {
+      this.#justRendered = { commit: outcome.commit, files: new Map(outcome.compile.files!.map((f) => [f.path, Buffer.from(f.content, "utf8")])) };
+    }
     this.options.metrics.count("oci_source_compiled_total", "source commits compiled", { outcome: outcome.status });
     logEvent("source.compiled", { source, outcome: outcome.status, rendered: outcome.commit, ms: this.#now() - started });
   }
@@ -143,8 +148,11 @@ export class Daemon {
     const started = this.#now();
     this.#triedRendered = commit;
     let release: Release;
+    const id = `${this.#renderedBranch}@${commit}`;
+    const inMemory = this.#justRendered?.commit === commit ? this.#justRendered.files : undefined;
+    this.#justRendered = undefined;
     try {
-      release = await loadRelease(await GitTree.open(repo, commit), `${this.#renderedBranch}@${commit}`);
+      release = inMemory ? releaseFromFiles(inMemory, id) : await loadRelease(await GitTree.open(repo, commit), id);
     } catch (error) {
       return this.#refuse({ commit, stage: "release", reason: (error as Error).message, at: this.#now() });
     }

@@ -26,7 +26,11 @@ export class ReleaseError extends Error {
 export async function loadRelease(tree: SiteTree, id: string): Promise<Release> {
   const paths = await tree.listFiles();
   const contents = await mapWithLimit(paths, FILE_CONCURRENCY, async (path) => [path, Buffer.from(await tree.readFile(path), "utf8")] as const);
-  const files = new Map(contents);
+  return releaseFromFiles(new Map(contents), id);
+}
+
+/** A release from files already in memory (the render this process just committed), checked the same way. */
+export function releaseFromFiles(files: ReadonlyMap<string, Buffer>, id: string): Release {
   verifyManifest(id, files);
   const reservations = files.get(RESERVATIONS_PATH);
   if (!reservations) throw new ReleaseError(id, `no ${RESERVATIONS_PATH}`);
