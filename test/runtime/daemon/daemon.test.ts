@@ -8,6 +8,7 @@ import { commitAll, gitCli, repoFromSite } from "../../helpers/git-repo.js";
 import { freshKeystore } from "../../helpers/keystore.js";
 import { fixtures, sampleSite } from "../../helpers/paths.js";
 import { addComputeToSample } from "../../helpers/sample-changes.js";
+import { runOci } from "../../helpers/run-cli.js";
 import { tempDir } from "../../helpers/temp-dirs.js";
 import { waitFor } from "../../helpers/wait-for.js";
 
@@ -17,6 +18,7 @@ const NEW_FQDN = "cl1-compute-3.cl1.example.com";
 describe("oci serve --repo: the daemon follows the repository", () => {
   let repo: string;
   let env: string;
+  let stateDir: string;
   let server: RunningServer;
   let base: string;
 
@@ -25,10 +27,11 @@ describe("oci serve --repo: the daemon follows the repository", () => {
     repo = await repoFromSite(sampleSite);
     const work = await tempDir("oci-daemon-");
     env = join(work, "production");
+    stateDir = join(work, "state");
     server = await serve({
       repo, sourceBranch: "main", keystore: (await freshKeystore()).dir, recheckMs: 1_000,
       puppet: { directory: env, keep: 3, eyamlPrivateKey: join(fixtures, "eyaml/private_key.pkcs7.pem"), eyamlPublicKey: join(fixtures, "eyaml/public_key.pkcs7.pem") },
-      listen: "127.0.0.1", dhcp: false, dhcpPort: 0, tftp: false, tftpPort: 0, httpPort: 0, stateDir: join(work, "state"), bootDirs: [],
+      listen: "127.0.0.1", dhcp: false, dhcpPort: 0, tftp: false, tftpPort: 0, httpPort: 0, stateDir, bootDirs: [],
     });
     base = `http://127.0.0.1:${server.httpPort}`;
   });
@@ -74,6 +77,10 @@ describe("oci serve --repo: the daemon follows the repository", () => {
     assert.match(health.refused[0]!.reason, /clusters\/cl1\/machines\/cl1-compute-3\.yaml:\d+:\d+/);
     assert.match(await ipxeOf(NEW_MAC), /cl1-compute-3/);
     assert.match(await (await fetch(`${base}/metrics`)).text(), /^oci_commits_refused_total\{stage="compile"\} 1$/m);
+    const status = await runOci(["status", "--state-dir", stateDir, "--puppet-env-dir", env]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, new RegExp(`^refused: ${bad.slice(0, 12)} at compile: 1 error\\(s\\): clusters/cl1/machines/cl1-compute-3\\.yaml`, "m"));
+    assert.match(status.stdout, new RegExp(`^release: ${good.release}`, "m"));
 
     await gitCli(repo, "revert", "--no-edit", "HEAD");
     await waitFor("/healthz to recover", async () => (await fetch(`${base}/healthz`)).status === 200);
