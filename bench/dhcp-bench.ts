@@ -55,19 +55,23 @@ export async function benchDhcp(): Promise<void> {
     kea.Dhcp4["loggers"] = [{ name: "kea-dhcp4", severity: "WARN", output_options: [{ output: join(root, "kea.log") }] }];
     await writeFile(join(root, "kea.json"), JSON.stringify(kea));
 
-    const rates = [1000, 2000, 4000, 8000];
+    const rates = [1000, 1500, 2000, 4000, 8000];
     const servers: [string, string[]][] = [
       ["oci serve", [process.execPath, cli, "serve", "--render", render, "--listen", "10.100.0.2", "--no-tftp", "--http-port", "18081", "--state-dir", join(root, "state")]],
       ["peer: kea-dhcp4", ["kea-dhcp4", "-c", join(root, "kea.json")]],
     ];
     const table = new Map<string, Result[]>();
     for (const [name, command] of servers) {
-      const child = spawn("ip", ["netns", "exec", server, ...command], { stdio: "ignore" });
+      const child = spawn("ip", ["netns", "exec", server, ...command], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, KEA_PIDFILE_DIR: root, KEA_LOCKFILE_DIR: root } });
       children.push(child);
+      let stderr = "";
+      child.stderr!.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
+      const exited = new Promise((r) => child.once("exit", r));
       await waitFor(() => execFileSync("ip", ["netns", "exec", server, "ss", "-lun"], { encoding: "utf8" }).includes(":67 "));
+      if (child.exitCode !== null) throw new Error(`${name} exited at start: ${stderr}`);
       table.set(name, rates.map((rate) => perfdhcp(client, rate, 1000, 10)));
       child.kill();
-      await new Promise((r) => child.once("exit", r));
+      await exited;
     }
     console.log("\n## DHCP: perfdhcp DORA, 1,000 clients, 10 s per rate, relayed (giaddr), in network namespaces\n");
     console.log(`| target rate/s | ${[...table.keys()].map((n) => `${n} exchanges/s | drops`).join(" | ")} |`);

@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { formatIpv4 } from "../../compiler/net/ipv4.js";
 import type { Lease, LeaseView } from "./dhcp-policy.js";
@@ -100,15 +100,25 @@ export class LeaseStore implements LeaseView {
     fsyncSync(fd);
     closeSync(fd);
     renameSync(temporary, this.path);
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
     this.#appended = 0;
+  }
+
+  #fd: number | undefined;
+
+  close(): void {
+    this.flush();
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
   }
 
   #append(text: string, records: number): void {
     if (!this.path) return;
-    appendFileSync(this.path, `${text}\n`);
-    const fd = openSync(this.path, "r");
-    fsyncSync(fd);
-    closeSync(fd);
+    // One descriptor kept open, rather than an open/fsync/close per burst.
+    this.#fd ??= openSync(this.path, "a");
+    writeSync(this.#fd, `${text}\n`);
+    fdatasyncSync(this.#fd);
     this.#appended += records;
     if (this.#appended > 10_000) this.compact();
   }

@@ -40,7 +40,25 @@ export class Metrics {
   }
 }
 
-let sink = (line: string): void => void process.stdout.write(line);
+let pending: string[] = [];
+let scheduled = false;
+
+/** Writes the lines logged so far; runs once per event-loop turn, so a burst of DHCP replies costs one write(2), not one each. */
+export function flushLogs(): void {
+  scheduled = false;
+  if (pending.length === 0) return;
+  const text = pending.join("");
+  pending = [];
+  process.stdout.write(text);
+}
+process.on("exit", flushLogs);
+
+let sink = (line: string): void => {
+  pending.push(line);
+  if (scheduled) return;
+  scheduled = true;
+  setImmediate(flushLogs);
+};
 
 /** Where log lines go: stdout, unless a benchmark printing its own table on stdout redirects them. */
 export function setLogSink(write: (line: string) => void): void {

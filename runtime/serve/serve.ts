@@ -88,6 +88,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   }
 
   const leases = new LeaseStore(join(options.stateDir, "dhcp-leases.jsonl"), now);
+  closers.push(async () => leases.close());
   metrics.gauge("oci_dhcp_leases", "DHCP leases currently held", () => leases.size);
   if (options.dhcp) {
     const dhcp = await startDhcpServer({ port: options.dhcpPort, listen: options.listen, release: () => current, leases, metrics, now });
