@@ -5,6 +5,7 @@ import { join, sep } from "node:path";
 import { validatorFor, validatorForSchema } from "../../compiler/validate/schema-registry.js";
 import { normalizeMac } from "../../compiler/net/mac.js";
 import { logEvent, type Metrics } from "../observe/metrics.js";
+import { instructionFor } from "../release/instructions.js";
 import type { Release } from "../release/release.js";
 import { parseRange } from "./byte-range.js";
 
@@ -57,7 +58,7 @@ async function route(request: IncomingMessage, response: ServerResponse, options
   const path = url.pathname;
   const method = request.method ?? "GET";
   // A bounded set of labels: scanners probing random paths must not grow the metrics without end.
-  const family = path.startsWith("/live/") ? "live" : path.startsWith("/ipxe/") ? "ipxe" : KNOWN_ROUTES.has(path) ? path : "other";
+  const family = path.startsWith("/live/") ? "live" : path.startsWith("/ipxe/") ? "ipxe" : path.startsWith("/api/v1/instructions/") ? "instructions" : KNOWN_ROUTES.has(path) ? path : "other";
   options.metrics.count("oci_http_requests_total", "HTTP requests by route and method", { route: family, method });
   const release = options.release();
 
@@ -72,6 +73,8 @@ async function route(request: IncomingMessage, response: ServerResponse, options
   }
   if (method !== "GET" && method !== "HEAD") return send(response, 405, "use GET or HEAD\n", "text/plain", { allow: "GET, HEAD" });
   if (path === "/boot.ipxe") return file(response, method, release.files.get("pxe/boot.ipxe"));
+  const instructions = /^\/api\/v1\/instructions\/([A-Za-z0-9][A-Za-z0-9._-]{0,63})$/.exec(path);
+  if (instructions) return json(response, 200, instructionFor(release, instructions[1]!));
   const ipxe = /^\/ipxe\/([0-9A-Fa-f]{2}(?:[-:][0-9A-Fa-f]{2}){5})$/.exec(path);
   if (ipxe) {
     const id = normalizeMac(ipxe[1]!).replace(/:/g, "-");
