@@ -102,6 +102,7 @@ export function planBoot(site: SiteSettings, networks: readonly NetworkIR[], mac
     kernelArg("boot", "live"),
     kernelArg("fetch", `${site.provisioningUrl}/${LIVE_IMAGE.squashfs}`),
     kernelArg("oci.url", site.provisioningUrl),
+    ...(site.serialConsole ? [kernelArg("console", "tty0"), kernelArg("console", site.serialConsole)] : []),
   ];
   const hosts: BootHostIR[] = [];
   for (const machine of machines) {

@@ -80,6 +80,7 @@ function siteSettings(doc: SiteDoc): SiteSettings {
     dnsSearch: doc.dns?.search ?? [],
     provisioningAddress: doc.provisioning.address,
     httpPort,
+    ...(doc.provisioning.serialConsole ? { serialConsole: doc.provisioning.serialConsole } : {}),
     provisioningUrl: `http://${doc.provisioning.address}${httpPort === 80 ? "" : `:${httpPort}`}`,
     puppetServer: doc.puppet.server,
     puppetEnvironment: doc.puppet.environment ?? "production",

@@ -26,6 +26,8 @@ export interface SiteSettings {
   readonly dnsSearch: readonly string[];
   readonly provisioningAddress: string;
   readonly httpPort: number;
+  /** `ttyS1,115200`: the live image's serial console, when the site names one. */
+  readonly serialConsole?: string;
   /** `http://address[:port]`, the root of every boot URL. */
   readonly provisioningUrl: string;
   readonly puppetServer: string;

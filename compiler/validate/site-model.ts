@@ -23,7 +23,7 @@ export interface SiteDoc {
   openstack?: { release?: string };
   ntp?: string[];
   dns?: { servers?: string[]; search?: string[] };
-  provisioning: { address: string; httpPort?: number };
+  provisioning: { address: string; httpPort?: number; serialConsole?: string };
   puppet: { server: string; environment?: string };
   git?: { renderedBranch?: string };
   secrets?: { eyamlPublicKey?: string };
