@@ -64,6 +64,7 @@ export function registerServe(program: Command): void {
       listen: flags.listen, dhcp: flags.dhcp, dhcpPort: port(flags.dhcpPort, "--dhcp-port"), tftp: flags.tftp, tftpPort: port(flags.tftpPort, "--tftp-port"),
       httpPort: port(flags.httpPort, "--http-port"), stateDir: flags.stateDir,
       bootDirs: [...(flags.liveDir ? [flags.liveDir] : []), ...flags.bootDir], ...(flags.liveDir ? { liveDir: flags.liveDir } : {}),
+      eyamlPrivateKey: flags.eyamlPrivateKey,
     });
     const stop = () => void server.close().then(() => process.exit(Exit.ok));
     process.once("SIGTERM", stop);

@@ -123,6 +123,9 @@ export function planBoot(site: SiteSettings, networks: readonly NetworkIR[], mac
         kernelArg("oci.puppet", site.puppetServer),
         kernelArg("oci.environment", site.puppetEnvironment),
         kernelArg("oci.token_ref", `autosign/${machine.fqdn}`),
+        kernelArg("oci.mirror", site.debianMirror),
+        kernelArg("oci.release", site.debianRelease),
+        ...(machine.systemDisks ? [kernelArg("oci.disks", machine.systemDisks.join(","))] : []),
       ],
     });
   }

@@ -144,6 +144,7 @@ function resolveMachine(
     ...(doc.ipmi ? { ipmi: { network: doc.ipmi.network, address: addresses.get(`ipmi/${doc.hostname}`)! } } : {}),
     ...(doc.location ? { location: { ...doc.location } } : {}),
     install: doc.install ?? false,
+    ...(doc.systemDisks ? { systemDisks: doc.systemDisks } : {}),
     setupWave: wave,
     ...(doc.role === "compute" ? { compute: { storage: options.compute?.storage ?? novaDefault } } : {}),
     ...(doc.role === "swiftstore" && options.swift

@@ -124,6 +124,8 @@ export interface MachineIR {
   readonly ipmi?: { readonly network: string; readonly address: string };
   readonly location?: { readonly dc?: string; readonly row?: string; readonly rack?: string; readonly u?: number };
   readonly install: boolean;
+  /** Disks the installer uses, when the site names them; two make a RAID-1. */
+  readonly systemDisks?: readonly string[];
   readonly setupWave: number;
   readonly compute?: { readonly storage: InstanceStorage };
   readonly swift?: { readonly region: number; readonly zone: number; readonly weight: number; readonly disks: readonly string[] };

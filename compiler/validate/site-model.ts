@@ -81,6 +81,7 @@ export interface MachineDoc {
     volume?: { disks?: string[] };
   };
   install?: boolean;
+  systemDisks?: string[];
 }
 
 export interface HardwareProfileDoc {

@@ -11,7 +11,7 @@ export interface DhcpRelease {
   readonly dnsServers: readonly string[];
   readonly boot: { readonly ipxeScriptUrl: string; readonly bios: string; readonly uefi: string; readonly uefiArches: readonly number[] };
   readonly subnets: readonly { readonly network: string; readonly cidr: string; readonly netmask: string; readonly gateway?: string; readonly relay?: string; readonly pool?: { readonly start: string; readonly end: string }; readonly mtu: number }[];
-  readonly reservations: readonly { readonly mac: string; readonly address: string; readonly hostname: string; readonly network: string }[];
+  readonly reservations: readonly { readonly mac: string; readonly address: string; readonly hostname: string; readonly fqdn?: string; readonly network: string }[];
 }
 
 export interface Lease {

@@ -21,19 +21,21 @@ export interface HttpServerOptions {
   /** Stores a status report, as onDiscovery. */
   readonly onStatus?: (report: Record<string, unknown>) => Promise<string>;
   readonly health: () => { ok: boolean; detail: Record<string, unknown> };
+  /** The autosign token of the machine whose reserved address asks; undefined when the address is no machine's. */
+  readonly autosignToken?: (address: string) => Promise<string | undefined>;
 }
 
-/** Thrown by a report store that cannot take reports in its configuration: answered 503 with the reason. */
-export class ReportNotStoredError extends Error {
+/** Thrown by a handler that cannot serve in this configuration (no repository, no eyaml key): answered 503 with the reason. */
+export class UnavailableError extends Error {
   readonly code = "OCI3302";
   constructor(reason: string) {
     super(reason);
-    this.name = "ReportNotStoredError";
+    this.name = "UnavailableError";
   }
 }
 
 const MAX_BODY = 256 * 1024;
-const KNOWN_ROUTES = new Set(["/boot.ipxe", "/healthz", "/metrics", "/api/v1/discovery", "/api/v1/status"]);
+const KNOWN_ROUTES = new Set(["/boot.ipxe", "/healthz", "/metrics", "/api/v1/discovery", "/api/v1/status", "/api/v1/autosign-token"]);
 
 /** Boot scripts, live image files with Range, the two report APIs, metrics and health, on node's http. */
 export async function startHttpServer(options: HttpServerOptions): Promise<{ close(): Promise<void>; port: number }> {
@@ -73,6 +75,21 @@ async function route(request: IncomingMessage, response: ServerResponse, options
   }
   if (method !== "GET" && method !== "HEAD") return send(response, 405, "use GET or HEAD\n", "text/plain", { allow: "GET, HEAD" });
   if (path === "/boot.ipxe") return file(response, method, release.files.get("pxe/boot.ipxe"));
+  if (path === "/api/v1/autosign-token") {
+    const address = (request.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+    let token: string | undefined;
+    try {
+      token = await options.autosignToken?.(address);
+    } catch (error) {
+      if (!(error instanceof UnavailableError)) throw error;
+      return send(response, 503, `${error.message}\n`);
+    }
+    options.metrics.count("oci_autosign_tokens_total", "autosign token requests by outcome", { outcome: token ? "served" : "refused" });
+    logEvent("autosign.token", { address, served: Boolean(token) });
+    if (!token) return send(response, 403, "no machine of the release has this address\n");
+    response.writeHead(200, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
+    return void response.end(`${token}\n`);
+  }
   const instructions = /^\/api\/v1\/instructions\/([A-Za-z0-9][A-Za-z0-9._-]{0,63})$/.exec(path);
   if (instructions) return json(response, 200, instructionFor(release, instructions[1]!));
   const ipxe = /^\/ipxe\/([0-9A-Fa-f]{2}(?:[-:][0-9A-Fa-f]{2}){5})$/.exec(path);
@@ -148,7 +165,7 @@ async function report(request: IncomingMessage, response: ServerResponse, option
   try {
     outcome = await store(document as Record<string, unknown>);
   } catch (error) {
-    if (!(error instanceof ReportNotStoredError)) throw error;
+    if (!(error instanceof UnavailableError)) throw error;
     return json(response, 503, { error: error.message });
   }
   options.metrics.count("oci_reports_accepted_total", "reports accepted and stored", { kind });

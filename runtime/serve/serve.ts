@@ -4,10 +4,11 @@ import { openRepository } from "../../compiler/load/git-repository.js";
 import { Daemon } from "../daemon/daemon.js";
 import { startDhcpServer } from "../dhcp/dhcp-server.js";
 import { LeaseStore } from "../dhcp/lease-store.js";
-import { ReportNotStoredError, startHttpServer } from "../http/http-server.js";
+import { UnavailableError, startHttpServer } from "../http/http-server.js";
 import { InventoryCommitter } from "../inventory/inventory-committer.js";
 import { logEvent, Metrics } from "../observe/metrics.js";
 import { loadKeystore } from "../pki/keystore.js";
+import { autosignTokenFor } from "../puppet/autosign-token.js";
 import type { PuppetEnvironmentOptions } from "../puppet/publish-environment.js";
 import { EMPTY_RELEASE, loadReleaseDirectory, type Release } from "../release/release.js";
 import { MACHINE_STATUSES, STATUS_BASENAME, StatusStore, type MachineStatus } from "../state/status-store.js";
@@ -36,6 +37,8 @@ export interface ServeOptions {
   readonly stateDir: string;
   readonly bootDirs: readonly string[];
   readonly liveDir?: string;
+  /** puppetserver's hiera-eyaml private key: decrypts a node's autosign token for its installer. */
+  readonly eyamlPrivateKey?: string;
 }
 
 export interface RunningServer {
@@ -103,13 +106,14 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     port: options.httpPort, listen: options.listen, release: () => current, metrics,
     ...(options.liveDir ? { liveDir: options.liveDir } : {}),
     onDiscovery: async (report) => {
-      if (!inventory) throw new ReportNotStoredError(inventoryRefusal);
+      if (!inventory) throw new UnavailableError(inventoryRefusal);
       return inventory.submit(report);
     },
     onStatus: async (report) => {
       await status.record({ ...(report as { serial: string; status: MachineStatus }), at: now() });
       return "recorded";
     },
+    autosignToken: async (address) => autosignTokenFor(current, address, options.eyamlPrivateKey),
     health: () => {
       const ok = current !== EMPTY_RELEASE && !(daemon?.failing ?? false);
       return { ok, detail: { release: current.id, ...(daemon?.compiledSource ? { source: daemon.compiledSource } : {}), ...(daemon && daemon.refusals.length > 0 ? { refused: daemon.refusals } : {}) } };

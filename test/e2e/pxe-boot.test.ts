@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { StatusStore } from "../../runtime/state/status-store.js";
 import { gitCli } from "../helpers/git-repo.js";
 import { freshKeystore } from "../helpers/keystore.js";
-import { cliPath, repoRoot, sampleSite } from "../helpers/paths.js";
+import { cliPath, fixtures, repoRoot, sampleSite } from "../helpers/paths.js";
 import { runTool } from "../helpers/run-tool.js";
 import { copySite, tempDir } from "../helpers/temp-dirs.js";
 import { waitFor } from "../helpers/wait-for.js";
@@ -72,7 +72,8 @@ describe("end to end: a qemu VM PXE-boots from oci serve, is discovered, assigne
     await must("ip", ["-n", ns, "link", "set", "tap0", "up"]);
 
     daemon = spawn("ip", ["netns", "exec", ns, process.execPath, cliPath, "serve", "--repo", bare, "--keystore", (await freshKeystore()).dir,
-      "--state-dir", stateDir, "--listen", PROVISIONING, "--http-port", "80", "--live-dir", image, "--boot-dir", "/usr/lib/ipxe", "--recheck-interval", "1"],
+      "--state-dir", stateDir, "--listen", PROVISIONING, "--http-port", "80", "--live-dir", image, "--boot-dir", "/usr/lib/ipxe", "--recheck-interval", "1",
+      "--eyaml-private-key", join(fixtures, "eyaml/private_key.pkcs7.pem"), "--eyaml-public-key", join(fixtures, "eyaml/public_key.pkcs7.pem")],
     { stdio: ["ignore", "pipe", "pipe"] });
     const stderr: string[] = [];
     createInterface({ input: daemon.stderr! }).on("line", (line) => stderr.push(line));
@@ -159,6 +160,7 @@ describe("end to end: a qemu VM PXE-boots from oci serve, is discovered, assigne
       .catch((error: Error) => { throw new Error(error.message + vmTail(vm)); });
     const record = StatusStore.read(join(stateDir, "status")).machines[SERIAL]!;
     assert.equal(record.hostname, "cl1-compute-9.cl1.example.com", "the VM booted the install script naming its FQDN");
+    assert.equal(record.detail, "autosign token of 32 characters", "the installer got its autosign token from its reserved address");
     step("install script booted; the VM reported installing as cl1-compute-9");
     let timer: NodeJS.Timeout | undefined;
     const code = await Promise.race([vm.exited, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`the VM did not power off${vmTail(vm)}`)), BOOT_TIMEOUT_MS)))]);

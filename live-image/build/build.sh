@@ -1,0 +1,30 @@
+#!/bin/sh
+# Builds the real discovery live image with Debian's live-build: a bookworm system booted over the
+# network (kernel + initrd by iPXE, the squashfs fetched over HTTP by live-boot's fetch=), which
+# runs the discovery agent, or the installer when the install script says oci.mode=install.
+# Usage: build.sh OUT [MIRROR]    Needs root and the live-build package. OUT gets vmlinuz,
+# initrd.img and filesystem.squashfs: what `oci serve --live-dir OUT` serves under /live/.
+set -eu
+OUT=$1
+MIRROR=${2:-http://deb.debian.org/debian}
+HERE=$(cd "$(dirname "$0")" && pwd)
+WORK=$(mktemp -d)
+trap 'cd / && lb clean --purge >/dev/null 2>&1; rm -rf "$WORK"' EXIT
+cp -a "$HERE/config" "$WORK/config"
+mkdir -p "$WORK/config/includes.chroot/usr/local/sbin"
+cp "$HERE/../agent/oci-agent.sh" "$WORK/config/includes.chroot/usr/local/sbin/oci-agent"
+cp "$HERE/../installer/oci-install.sh" "$WORK/config/includes.chroot/usr/local/sbin/oci-install"
+cp "$HERE/oci-live" "$WORK/config/includes.chroot/usr/local/sbin/oci-live"
+chmod 0755 "$WORK/config/includes.chroot/usr/local/sbin/"*
+cd "$WORK"
+lb config --distribution bookworm --archive-areas main --binary-images netboot \
+	--mirror-bootstrap "$MIRROR" --mirror-chroot "$MIRROR" --mirror-binary "$MIRROR" \
+	--mirror-chroot-security http://deb.debian.org/debian-security --mirror-binary-security http://deb.debian.org/debian-security \
+	--apt-indices false --apt-recommends false --debian-installer none --memtest none --firmware-chroot false \
+	--bootappend-live "boot=live components quiet" >/dev/null
+lb build
+mkdir -p "$OUT"
+cp binary/live/vmlinuz* "$OUT/vmlinuz"
+cp binary/live/initrd.img* "$OUT/initrd.img"
+cp binary/live/filesystem.squashfs "$OUT/filesystem.squashfs"
+ls -l "$OUT"

@@ -1,0 +1,129 @@
+#!/bin/sh
+# oci installer: lays Debian onto this machine's disk(s) as the install script's kernel command line
+# says, configures puppet to join the site, and reports each step to the provisioning host.
+# POSIX sh. Kernel command line: oci.url oci.hostname oci.puppet oci.environment oci.mirror
+# oci.release [oci.disks=sda[,sdb]] [console=...]. Environment for tests: OCI_PROC (a fixture
+# /proc for the command line), OCI_DISK_PATHS (device paths, overriding oci.disks), OCI_TARGET
+# (mount point, default /target), OCI_NO_REBOOT=1, OCI_DEBOOTSTRAP_ARGS (e.g. a local cache).
+set -eu
+PROC=${OCI_PROC:-/proc}
+TARGET=${OCI_TARGET:-/target}
+
+arg() { # NAME: the value of NAME=value on the kernel command line
+	line=''
+	read -r line <"$PROC/cmdline" || true
+	set -f
+	for w in $line; do case $w in "$1"=*) set +f; printf '%s' "${w#*=}"; return 0 ;; esac; done
+	set +f
+}
+URL=$(arg oci.url)
+FQDN=$(arg oci.hostname)
+SERIAL=$({ tr -c 'A-Za-z0-9._\n-' '-' </sys/class/dmi/id/product_serial; } 2>/dev/null | head -n 1 | sed 's/^[^A-Za-z0-9]*//' | cut -c 1-64)
+SERIAL=${OCI_SERIAL:-${SERIAL:-unknown}}
+MIRROR=$(arg oci.mirror)
+RELEASE=$(arg oci.release)
+
+report() { # STATUS STEP [DETAIL]
+	body=$(printf '{"serial":"%s","hostname":"%s","status":"%s","step":"%s","detail":"%s"}' "$SERIAL" "$FQDN" "$1" "$2" "$(printf '%s' "${3:-}" | tr -d '"\\\000-\037' | cut -c 1-1500)")
+	if command -v curl >/dev/null 2>&1; then curl -fsS -m 20 -H 'Content-Type: application/json' --data-binary "$body" "$URL/api/v1/status" >/dev/null || true
+	else timeout 20 wget -q -O /dev/null --header 'Content-Type: application/json' --post-data "$body" "$URL/api/v1/status" || true; fi
+}
+STEP=start
+# Any failure: say which step failed and with what, then stop (the machine stays up for a look).
+on_exit() {
+	code=$?
+	[ "$code" = 0 ] || report install-failed "$STEP" "exit $code: $(tail -c 1400 /tmp/oci-install.log 2>/dev/null)"
+}
+trap on_exit EXIT
+step() { STEP=$1; echo "oci-install: $1" >&2; report installing "$1"; }
+run() { "$@" >>/tmp/oci-install.log 2>&1; }
+
+for required in "$URL" "$FQDN" "$MIRROR" "$RELEASE"; do [ -n "$required" ] || { echo "oci-install: missing oci.* arguments" >&2; exit 2; }; done
+
+step partition
+if [ -n "${OCI_DISK_PATHS:-}" ]; then disks=$(printf '%s' "$OCI_DISK_PATHS" | tr ',' ' ')
+elif [ -n "$(arg oci.disks)" ]; then disks=$(arg oci.disks | tr ',' '\n' | sed 's|^|/dev/|' | tr '\n' ' ')
+else disks=/dev/$(for d in /sys/block/*; do case ${d##*/} in loop* | ram* | sr* | dm-* | md* | zram*) ;; *) echo "${d##*/}" ;; esac; done | head -n 1); fi
+part() { case $1 in *[0-9]) echo "${1}p$2" ;; *) echo "$1$2" ;; esac; } # sda → sda2, nvme0n1/loop0 → …p2
+for disk in $disks; do
+	# GPT: BIOS boot (GRUB core for legacy boot), EFI system partition, then the system.
+	printf 'label: gpt\n,1M,21686148-6449-6E6F-744E-656564454649\n,512M,C12A7328-F81F-11D2-BA4B-00A0C93EC93B\n,,0FC63DAF-8483-4772-8E79-3D69D8477DE4\n' | run sfdisk --wipe always "$disk"
+	run partx -u "$disk" || true
+done
+# The kernel creates the partitions' device nodes asynchronously: wait for them (10 s at most).
+for disk in $disks; do
+	n=0
+	until [ -b "$(part "$disk" 3)" ]; do
+		n=$((n + 1))
+		[ "$n" -le 100 ] || { echo "oci-install: $(part "$disk" 3) never appeared" >>/tmp/oci-install.log; exit 1; }
+		sleep 0.1
+	done
+done
+# shellcheck disable=SC2086 # one word per disk
+set -- $disks
+if [ $# -eq 2 ]; then
+	step raid
+	run mdadm --create /dev/md0 --run --level=1 --raid-devices=2 --metadata=1.2 "$(part "$1" 3)" "$(part "$2" 3)"
+	root=/dev/md0
+else
+	root=$(part "$1" 3)
+fi
+esp=$(part "$1" 2)
+
+step filesystems
+run mkfs.ext4 -q -F -L oci-root "$root"
+run mkfs.vfat -n OCI-EFI "$esp"
+mkdir -p "$TARGET"
+run mount "$root" "$TARGET"
+mkdir -p "$TARGET/boot/efi"
+# A kernel without vfat (some build hosts) cannot mount the ESP: GRUB then writes into the empty
+# mount point, and mtools copies that onto the ESP afterwards.
+esp_mounted=1
+run mount "$esp" "$TARGET/boot/efi" || esp_mounted=0
+
+step debootstrap
+# shellcheck disable=SC2086 # OCI_DEBOOTSTRAP_ARGS is a list of options
+run debootstrap --include=linux-image-amd64,grub-pc-bin,grub-efi-amd64-bin,grub2-common,puppet,openssh-server,mdadm ${OCI_DEBOOTSTRAP_ARGS:-} "$RELEASE" "$TARGET" "$MIRROR"
+
+step configure
+printf '%s\n' "${FQDN%%.*}" >"$TARGET/etc/hostname"
+printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s %s\n' "$FQDN" "${FQDN%%.*}" >"$TARGET/etc/hosts"
+{
+	echo "UUID=$(blkid -s UUID -o value "$root") / ext4 errors=remount-ro 0 1"
+	echo "UUID=$(blkid -s UUID -o value "$esp") /boot/efi vfat umask=0077 0 1"
+} >"$TARGET/etc/fstab"
+# The boot NIC, matched by MAC (its name may differ once installed), keeps DHCP: its reservation.
+# Puppet configures the other interfaces.
+boot_if=$(ip route show default 2>/dev/null | sed -n 's/.* dev \([^ ]*\).*/\1/p' | head -n 1)
+boot_mac=${OCI_BOOT_MAC:-$(cat "/sys/class/net/${boot_if:-none}/address" 2>/dev/null || true)}
+mkdir -p "$TARGET/etc/systemd/network"
+printf '[Match]\nMACAddress=%s\n\n[Network]\nDHCP=ipv4\n' "$boot_mac" >"$TARGET/etc/systemd/network/50-oci-boot.network"
+run chroot "$TARGET" systemctl enable systemd-networkd
+cat >"$TARGET/etc/puppet/puppet.conf" <<CONF
+[main]
+server = $(arg oci.puppet)
+certname = $FQDN
+environment = $(arg oci.environment)
+CONF
+token=$(if command -v curl >/dev/null 2>&1; then curl -fsS -m 20 "$URL/api/v1/autosign-token"; else timeout 20 wget -q -O - "$URL/api/v1/autosign-token"; fi) || token=''
+[ -n "$token" ] || echo "oci-install: no autosign token; the certificate will wait for manual signing" >&2
+printf -- '---\ncustom_attributes:\n  1.2.840.113549.1.9.7: "%s"\n' "$token" >"$TARGET/etc/puppet/csr_attributes.yaml"
+chmod 0600 "$TARGET/etc/puppet/csr_attributes.yaml"
+
+step bootloader
+for fs in dev proc sys; do mount --bind "/$fs" "$TARGET/$fs"; done
+console=$(arg console)
+if [ -n "$console" ]; then sed -i "s|^GRUB_CMDLINE_LINUX=\"\"|GRUB_CMDLINE_LINUX=\"console=tty0 console=$console\"|" "$TARGET/etc/default/grub"; fi
+for disk in $disks; do run chroot "$TARGET" grub-install --target=i386-pc "$disk"; done
+run chroot "$TARGET" grub-install --target=x86_64-efi --efi-directory=/boot/efi --removable --no-nvram
+run chroot "$TARGET" update-grub
+for fs in sys proc dev; do umount "$TARGET/$fs"; done
+if [ "$esp_mounted" = 1 ]; then umount "$TARGET/boot/efi"; else
+	run mcopy -s -i "$esp" "$TARGET/boot/efi/EFI" ::/
+	rm -rf "${TARGET:?}/boot/efi/EFI"
+fi
+umount "$TARGET"
+
+STEP=finished
+report installed finished
+[ "${OCI_NO_REBOOT:-}" = 1 ] || reboot
