@@ -35,8 +35,9 @@ on_exit() {
 	[ "$code" = 0 ] || report install-failed "$STEP" "exit $code: $(tail -c 1400 /tmp/oci-install.log 2>/dev/null)"
 }
 trap on_exit EXIT
-step() { STEP=$1; echo "oci-install: $1" >&2; report installing "$1"; }
+step() { STEP=$1; echo "oci-install: $1"; report installing "$1"; }
 run() { "$@" >>/tmp/oci-install.log 2>&1; }
+exec 2>>/tmp/oci-install.log # every error message ends in the log whose tail install-failed reports
 
 for required in "$URL" "$FQDN" "$MIRROR" "$RELEASE"; do [ -n "$required" ] || { echo "oci-install: missing oci.* arguments" >&2; exit 2; }; done
 
@@ -112,11 +113,45 @@ chmod 0600 "$TARGET/etc/puppet/csr_attributes.yaml"
 
 step bootloader
 for fs in dev proc sys; do mount --bind "/$fs" "$TARGET/$fs"; done
-console=$(arg console)
-if [ -n "$console" ]; then sed -i "s|^GRUB_CMDLINE_LINUX=\"\"|GRUB_CMDLINE_LINUX=\"console=tty0 console=$console\"|" "$TARGET/etc/default/grub"; fi
+# /etc/default/grub comes from grub-pc's maintainer scripts, which debootstrap does not run here.
+# The serial console is the last console= naming a serial port (the kernel's /dev/console too).
+console=''
+read -r line <"$PROC/cmdline" || true
+for w in $line; do case $w in console=ttyS* | console=ttyAMA* | console=ttyUSB*) console=${w#console=} ;; esac; done
+{
+	echo 'GRUB_DEFAULT=0'
+	echo 'GRUB_TIMEOUT=5'
+	echo 'GRUB_DISTRIBUTOR=Debian'
+	echo 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"'
+	if [ -n "$console" ]; then
+		echo "GRUB_CMDLINE_LINUX=\"console=tty0 console=$console\""
+		echo 'GRUB_TERMINAL="console serial"'
+		echo "GRUB_SERIAL_COMMAND=\"serial --unit=$(echo "$console" | sed 's/^ttyS\([0-9]*\).*/\1/') --speed=$(echo "$console," | cut -d, -f2 | sed 's/[^0-9].*//;s/^$/115200/')\""
+	else
+		echo 'GRUB_CMDLINE_LINUX=""'
+	fi
+} >"$TARGET/etc/default/grub"
 for disk in $disks; do run chroot "$TARGET" grub-install --target=i386-pc "$disk"; done
-run chroot "$TARGET" grub-install --target=x86_64-efi --efi-directory=/boot/efi --removable --no-nvram
+if [ "$esp_mounted" = 1 ]; then
+	run chroot "$TARGET" grub-install --target=x86_64-efi --efi-directory=/boot/efi --removable --no-nvram
+else
+	# grub-install refuses an ESP it cannot see as FAT: build the same removable-path image by hand,
+	# with an early config that finds /boot/grub on the system filesystem by UUID.
+	uuid=$(blkid -s UUID -o value "$root")
+	mkdir -p "$TARGET/boot/grub/x86_64-efi" "$TARGET/boot/efi/EFI/BOOT"
+	cp "$TARGET"/usr/lib/grub/x86_64-efi/*.mod "$TARGET"/usr/lib/grub/x86_64-efi/*.lst "$TARGET/boot/grub/x86_64-efi/"
+	# shellcheck disable=SC2016 # $root and $prefix are GRUB's variables
+	printf 'search --no-floppy --fs-uuid --set=root %s\nset prefix=($root)/boot/grub\nconfigfile $prefix/grub.cfg\n' "$uuid" >"$TARGET/tmp/early.cfg"
+	run chroot "$TARGET" grub-mkimage -O x86_64-efi -o /boot/efi/EFI/BOOT/BOOTX64.EFI -c /tmp/early.cfg -p /boot/grub \
+		part_gpt part_msdos ext2 fat mdraid1x search search_fs_uuid configfile normal linux echo gzio all_video serial terminal
+fi
+# grub-mkconfig names the root by UUID only when /dev/disk/by-uuid has it (udev's link): without
+# udev (a build host), make the link for the time of update-grub.
+uuid_link=/dev/disk/by-uuid/$(blkid -s UUID -o value "$root")
+made_link=''
+if [ ! -e "$uuid_link" ]; then mkdir -p /dev/disk/by-uuid && ln -s "$root" "$uuid_link" && made_link=1; fi
 run chroot "$TARGET" update-grub
+[ -z "$made_link" ] || rm -f "$uuid_link"
 for fs in sys proc dev; do umount "$TARGET/$fs"; done
 if [ "$esp_mounted" = 1 ]; then umount "$TARGET/boot/efi"; else
 	run mcopy -s -i "$esp" "$TARGET/boot/efi/EFI" ::/

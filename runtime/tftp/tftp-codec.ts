@@ -47,12 +47,12 @@ export function decodeTftp(buffer: Buffer): TftpPacket {
   }
 }
 
-export function dataPacket(block: number, data: Buffer): Buffer {
-  const packet = Buffer.allocUnsafe(4 + data.length);
-  packet.writeUInt16BE(Opcode.data, 0);
-  packet.writeUInt16BE(block & 0xffff, 2);
-  data.copy(packet, 4);
-  return packet;
+/** The 4-byte header of a DATA packet; the payload is sent after it as a second buffer of the same datagram. */
+export function dataHeader(block: number): Buffer {
+  const header = Buffer.allocUnsafe(4);
+  header.writeUInt16BE(Opcode.data, 0);
+  header.writeUInt16BE(block & 0xffff, 2);
+  return header;
 }
 
 export function errorPacket(code: number, message: string): Buffer {

@@ -10,6 +10,7 @@ import { Metrics } from "../../runtime/observe/metrics.js";
 import { EMPTY_RELEASE } from "../../runtime/release/release.js";
 import { repoRoot } from "../helpers/paths.js";
 import { tempDir } from "../helpers/temp-dirs.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const installer = join(repoRoot, "live-image/installer/oci-install.sh");
 const FQDN = "cl1-compute-1.cl1.example.com";
@@ -21,7 +22,7 @@ async function mirror(): Promise<string> {
   return /^URIs: (\S+\/debian)$/m.exec(sources)?.[1] ?? "http://deb.debian.org/debian";
 }
 
-describe("installer: Debian onto a loop-device disk, bootable by GRUB (BIOS and UEFI), puppet pointed at our server", { timeout: 3_600_000 }, () => {
+describe("installer: Debian onto a loop-device disk that then boots under qemu, GRUB for BIOS and UEFI, puppet pointed at our server", { timeout: 3_600_000 }, () => {
   let work: string;
   let loop: string;
   const reports: Record<string, unknown>[] = [];
@@ -71,7 +72,8 @@ describe("installer: Debian onto a loop-device disk, bootable by GRUB (BIOS and 
     const grub = await readFile(join(check, "boot/grub/grub.cfg"), "utf8");
     assert.match(grub, /linux\s+\/boot\/vmlinuz-\S+ root=UUID=\S+ .*console=ttyS0,115200/);
     // UEFI: the removable-media path firmware boots without NVRAM entries, on the FAT ESP (read with mtools: no vfat needed here).
-    assert.match(execFileSync("mdir", ["-i", `${loop}p2`, "::/EFI/BOOT"], { encoding: "utf8" }), /BOOTX64\s+EFI/);
+    const efi = execFileSync("mtype", ["-i", `${loop}p2`, "::/EFI/BOOT/BOOTX64.EFI"]);
+    assert.equal(efi.subarray(0, 2).toString("latin1"), "MZ", "BOOTX64.EFI is a PE image");
     await readFile(join(check, "boot/grub/i386-pc/normal.mod"));
     const puppet = await readFile(join(check, "etc/puppet/puppet.conf"), "utf8");
     assert.match(puppet, /^server = puppet\.example\.com$/m);
@@ -83,5 +85,23 @@ describe("installer: Debian onto a loop-device disk, bootable by GRUB (BIOS and 
     const rootUuid = execFileSync("blkid", ["-s", "UUID", "-o", "value", `${loop}p3`], { encoding: "utf8" }).trim();
     assert.match(fstab, new RegExp(`^UUID=${rootUuid} / ext4`, "m"));
     assert.equal((await readFile(join(check, "etc/hostname"), "utf8")).trim(), "cl1-compute-1");
+
+    // Proof that it boots: qemu (BIOS, TCG) on the disk image, GRUB → kernel → systemd, on the serial console.
+    execFileSync("umount", [check]);
+    execFileSync("losetup", ["-d", loop]);
+    const booting = Date.now();
+    const vm = spawn("qemu-system-x86_64", ["-machine", "pc,accel=tcg", "-cpu", "max", "-m", "1024", "-nographic", "-no-reboot", "-drive", `file=${join(work, "disk.img")},format=raw`, "-nic", "none"], { stdio: ["ignore", "pipe", "pipe"] });
+    let serial = "";
+    vm.stdout!.on("data", (chunk: Buffer) => void (serial += chunk.toString("latin1")));
+    try {
+      await waitFor("the installed system's login prompt on the serial console", () => /cl1-compute-1 login:/.test(serial), 300_000, 500);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n--- serial console tail ---\n${serial.slice(-3000)}`);
+    } finally {
+      vm.kill("SIGKILL");
+    }
+    assert.match(serial, /Loading Linux 6\.1\S* \.\.\./, "GRUB loaded the installed kernel");
+    assert.match(serial, /Debian GNU\/Linux 12 cl1-compute-1 ttyS0/, "systemd's getty on the serial console named in site.yaml");
+    console.log(`# installed system reached its login prompt ${((Date.now() - booting) / 1000).toFixed(0)} s after qemu started`);
   });
 });
