@@ -6,11 +6,11 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
 import { StatusStore } from "../../runtime/state/status-store.js";
-import { gitCli } from "../helpers/git-repo.js";
+import { bareRepoWithClone, gitCli } from "../helpers/git-repo.js";
 import { freshKeystore } from "../helpers/keystore.js";
 import { cliPath, fixtures, repoRoot, sampleSite } from "../helpers/paths.js";
 import { runTool } from "../helpers/run-tool.js";
-import { copySite, tempDir } from "../helpers/temp-dirs.js";
+import { tempDir } from "../helpers/temp-dirs.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 // A VM that really PXE-boots: qemu (software emulation, Debian's iPXE ROM on an e1000) on a
@@ -50,17 +50,11 @@ describe("end to end: a qemu VM PXE-boots from oci serve, is discovered, assigne
     assert.equal(built.code, 0, built.output);
     step(`test image built: ${built.output.trim().split("\n").at(-1)}`);
 
-    bare = join(work, "site.git");
-    await gitCli(work, "init", "-q", "--bare", "-b", "main", bare);
-    clone = await copySite(sampleSite);
     // The kernel also talks on the serial port, which qemu -nographic shows: the VM's log in the test's.
-    const site = await readFile(join(clone, "site.yaml"), "utf8");
-    await writeFile(join(clone, "site.yaml"), site.replace("  httpPort: 80\n", "  httpPort: 80\n  serialConsole: ttyS0,115200\n"));
-    await gitCli(clone, "init", "-q", "-b", "main");
-    await gitCli(clone, "add", "-A");
-    await gitCli(clone, "commit", "-q", "-m", "Initial site");
-    await gitCli(clone, "remote", "add", "origin", bare);
-    await gitCli(clone, "push", "-q", "origin", "main");
+    ({ bare, clone } = await bareRepoWithClone(sampleSite, async (copy) => {
+      const site = await readFile(join(copy, "site.yaml"), "utf8");
+      await writeFile(join(copy, "site.yaml"), site.replace("  httpPort: 80\n", "  httpPort: 80\n  serialConsole: ttyS0,115200\n"));
+    }));
 
     await must("ip", ["netns", "add", ns]);
     await must("ip", ["-n", ns, "link", "set", "lo", "up"]);

@@ -1,4 +1,5 @@
 import { cp } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { runTool } from "./run-tool.js";
 import { tempDir } from "./temp-dirs.js";
 
@@ -27,4 +28,22 @@ export async function commitAll(repo: string, message: string): Promise<string> 
   await gitCli(repo, "add", "-A");
   await gitCli(repo, "commit", "-q", "-m", message);
   return (await gitCli(repo, "rev-parse", "HEAD")).trim();
+}
+
+/**
+ * The daemon's usual setup: a bare repository (what `oci serve --repo` follows) and an operator's
+ * clone holding a copy of `site`, its first commit pushed. `prepare` may change the copy first.
+ */
+export async function bareRepoWithClone(site: string, prepare: (clone: string) => Promise<void> = async () => undefined): Promise<{ bare: string; clone: string }> {
+  const bare = join(await tempDir("oci-bare-"), "site.git");
+  await gitCli(dirname(bare), "init", "-q", "--bare", "-b", "main", bare);
+  const clone = await tempDir("oci-clone-");
+  await cp(site, clone, { recursive: true });
+  await prepare(clone);
+  await gitCli(clone, "init", "-q", "-b", "main");
+  await gitCli(clone, "add", "-A");
+  await gitCli(clone, "commit", "-q", "-m", "Initial site");
+  await gitCli(clone, "remote", "add", "origin", bare);
+  await gitCli(clone, "push", "-q", "origin", "main");
+  return { bare, clone };
 }

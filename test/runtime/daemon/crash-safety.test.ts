@@ -5,11 +5,11 @@ import { join, resolve, dirname } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
 import { StatusStore } from "../../../runtime/state/status-store.js";
-import { gitCli } from "../../helpers/git-repo.js";
+import { bareRepoWithClone, gitCli } from "../../helpers/git-repo.js";
 import { freshKeystore } from "../../helpers/keystore.js";
 import { cliPath, fixtures, sampleSite } from "../../helpers/paths.js";
 import { addComputeToSample } from "../../helpers/sample-changes.js";
-import { copySite, tempDir } from "../../helpers/temp-dirs.js";
+import { tempDir } from "../../helpers/temp-dirs.js";
 import { waitFor } from "../../helpers/wait-for.js";
 
 const KILLS = 20;
@@ -30,17 +30,10 @@ describe("crash safety: kill -9 at random moments, restart, consistent state", (
 
   before(async () => {
     const work = await tempDir("oci-crash-");
-    bare = join(work, "site.git");
     stateDir = join(work, "state");
     env = join(work, "puppet", "production");
     keystore = (await freshKeystore()).dir;
-    await gitCli(work, "init", "-q", "--bare", "-b", "main", bare);
-    clone = await copySite(sampleSite);
-    await gitCli(clone, "init", "-q", "-b", "main");
-    await gitCli(clone, "add", "-A");
-    await gitCli(clone, "commit", "-q", "-m", "Initial site");
-    await gitCli(clone, "remote", "add", "origin", bare);
-    await gitCli(clone, "push", "-q", "origin", "main");
+    ({ bare, clone } = await bareRepoWithClone(sampleSite));
   });
 
   const children: ChildProcess[] = [];

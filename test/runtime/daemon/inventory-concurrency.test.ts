@@ -5,9 +5,9 @@ import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { setLogSink } from "../../../runtime/observe/metrics.js";
 import { serve, type RunningServer } from "../../../runtime/serve/serve.js";
-import { gitCli } from "../../helpers/git-repo.js";
+import { bareRepoWithClone, gitCli } from "../../helpers/git-repo.js";
 import { sampleSite } from "../../helpers/paths.js";
-import { copySite, tempDir } from "../../helpers/temp-dirs.js";
+import { tempDir } from "../../helpers/temp-dirs.js";
 import { waitFor } from "../../helpers/wait-for.js";
 
 const REPORTS = 200;
@@ -46,14 +46,7 @@ describe("discovery reports become commits on the source branch, racing people's
   before(async () => {
     setLogSink(() => undefined); // the daemon's JSON lines would drown the test report
     const work = await tempDir("oci-inventory-");
-    bare = join(work, "site.git");
-    await gitCli(work, "init", "-q", "--bare", "-b", "main", bare);
-    clone = await copySite(sampleSite);
-    await gitCli(clone, "init", "-q", "-b", "main");
-    await gitCli(clone, "add", "-A");
-    await gitCli(clone, "commit", "-q", "-m", "Initial site");
-    await gitCli(clone, "remote", "add", "origin", bare);
-    await gitCli(clone, "push", "-q", "origin", "main");
+    ({ bare, clone } = await bareRepoWithClone(sampleSite));
     server = await serve({
       repo: bare, sourceBranch: "main", compile: true, recheckMs: 1_000,
       listen: "127.0.0.1", dhcp: false, dhcpPort: 0, tftp: false, tftpPort: 0, httpPort: 0, stateDir: join(work, "state"), bootDirs: [],
