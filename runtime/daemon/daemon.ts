@@ -43,6 +43,7 @@ export class Daemon {
   #renderedBranch: string;
   #triedSource: string | undefined;
   #triedRendered: string | undefined;
+  #branchReadFrom: string | undefined;
   /** The render this process just committed: applied from memory instead of read back from Git. */
   #justRendered: { commit: string; files: ReadonlyMap<string, Buffer> } | undefined;
   #refusals: Refusal[];
@@ -103,7 +104,11 @@ export class Daemon {
     const { repo } = this.options;
     await this.#removeStaleLocks();
     const source = await readRef(repo.gitdir, `refs/heads/${this.options.sourceBranch}`);
-    if (source) this.#renderedBranch = await renderedBranchOf(await GitTree.open(repo, source)).catch(() => this.#renderedBranch);
+    // Which branch the render goes to is read from the source's site.yaml, once per source commit.
+    if (source && source !== this.#branchReadFrom) {
+      this.#renderedBranch = await renderedBranchOf(await GitTree.open(repo, source)).catch(() => this.#renderedBranch);
+      this.#branchReadFrom = source;
+    }
     if (source && this.options.compile && source !== this.#triedSource) await this.#compileSource(source);
     const rendered = await readRef(repo.gitdir, `refs/heads/${this.#renderedBranch}`);
     if (rendered && rendered !== this.#renderedCommit && rendered !== this.#triedRendered) await this.#applyRendered(rendered);
@@ -158,7 +163,7 @@ export class Daemon {
     }
     if (this.options.puppet) {
       try {
-        publishEnvironment(this.options.puppet, release.id, release.files);
+        await publishEnvironment(this.options.puppet, release.id, release.files);
       } catch (error) {
         // Not marked as tried: a full disk or a permission fixed by the operator is retried on the next re-check.
         this.#triedRendered = undefined;

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import { FILE_CONCURRENCY, mapWithLimit } from "../../compiler/async/map-with-limit.js";
 import { environmentHieraYaml } from "./environment-hiera.js";
 
 export class PuppetEnvironmentError extends Error {
@@ -29,7 +31,7 @@ export const RELEASE_MARKER = ".oci-release";
  * the old version or the new one, never a half-written one; a crash at any step leaves the symlink
  * on a complete version and at most a staging directory, removed by the next publish.
  */
-export function publishEnvironment(options: PuppetEnvironmentOptions, releaseId: string, files: ReadonlyMap<string, Buffer>): string {
+export async function publishEnvironment(options: PuppetEnvironmentOptions, releaseId: string, files: ReadonlyMap<string, Buffer>): Promise<string> {
   const link = resolve(options.directory);
   const versions = versionsDirectory(link);
   mkdirSync(versions, { recursive: true, mode: 0o755 });
@@ -41,12 +43,15 @@ export function publishEnvironment(options: PuppetEnvironmentOptions, releaseId:
   if (!isComplete(target)) {
     rmSync(target, { recursive: true, force: true });
     const staging = join(versions, `.staging-${name}-${randomBytes(4).toString("hex")}`);
-    for (const [path, content] of files) {
+    const published = [...files].flatMap(([path, content]) => {
       const destination = publishedPath(path);
-      if (!destination) continue;
-      mkdirSync(dirname(join(staging, destination)), { recursive: true });
-      writeFileSync(join(staging, destination), content, { mode: destination.startsWith("data/") ? 0o640 : 0o644 });
-    }
+      return destination ? [{ destination, content }] : [];
+    });
+    for (const folder of new Set(published.map((f) => dirname(join(staging, f.destination))))) mkdirSync(folder, { recursive: true });
+    // Asynchronous, unlike the render writer: the daemon publishes while DHCP, TFTP and HTTP answer
+    // from the same event loop, and 20,000 synchronous writes would stall them for seconds.
+    await mapWithLimit(published, FILE_CONCURRENCY, ({ destination, content }) =>
+      writeFile(join(staging, destination), content, { mode: destination.startsWith("data/") ? 0o640 : 0o644 }));
     writeFileSync(join(staging, "hiera.yaml"), environmentHieraYaml(options.eyamlPrivateKey, options.eyamlPublicKey));
     writeFileSync(join(staging, RELEASE_MARKER), `${releaseId}\n`);
     renameSync(staging, target);
@@ -54,7 +59,7 @@ export function publishEnvironment(options: PuppetEnvironmentOptions, releaseId:
   const temporaryLink = join(dirname(link), `.${basename(link)}.link-${randomBytes(4).toString("hex")}`);
   symlinkSync(join(basename(versions), name), temporaryLink);
   renameSync(temporaryLink, link);
-  prune(versions, name, options.keep);
+  await prune(versions, name, options.keep);
   return target;
 }
 
@@ -102,12 +107,12 @@ function removeStaging(versions: string): void {
   }
 }
 
-function prune(versions: string, current: string, keep: number): void {
+async function prune(versions: string, current: string, keep: number): Promise<void> {
   const others = readdirSync(versions)
     .filter((entry) => entry !== current && !entry.startsWith("."))
     .map((entry) => ({ entry, mtime: statSync(join(versions, entry)).mtimeMs }))
     .sort((a, b) => b.mtime - a.mtime || (a.entry < b.entry ? 1 : -1));
-  for (const { entry } of others.slice(keep)) rmSync(join(versions, entry), { recursive: true, force: true });
+  for (const { entry } of others.slice(keep)) await rm(join(versions, entry), { recursive: true, force: true });
 }
 
 function lstatIfPresent(path: string) {

@@ -38,7 +38,7 @@ describe("oci autosign and oci enc (puppetserver's hooks)", () => {
     work = await tempDir("oci-hooks-");
     env = join(work, "production");
     stateDir = join(work, "state");
-    publishEnvironment({ directory: env, keep: 1, eyamlPrivateKey: privateKey, eyamlPublicKey: join(fixtures, "eyaml/public_key.pkcs7.pem") }, release.id, release.files);
+    await publishEnvironment({ directory: env, keep: 1, eyamlPrivateKey: privateKey, eyamlPublicKey: join(fixtures, "eyaml/public_key.pkcs7.pem") }, release.id, release.files);
     const data = parse(await readFile(join(env, "data/nodes", `${COMPUTE}.yaml`), "utf8")) as Record<string, string>;
     token = await eyamlDecrypt(data["oci::node::autosign_token"]!);
     assert.match(token, /^[0-9a-f]{32,}$/);

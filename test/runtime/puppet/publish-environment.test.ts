@@ -23,7 +23,7 @@ describe("puppet environment publishing", () => {
   it("publishes hiera as data/, enc/ and setup/ with a hiera.yaml, behind a symlink swapped atomically", async () => {
     const root = await tempDir("oci-puppet-");
     const env = join(root, "production");
-    publishEnvironment({ directory: env, keep: 2, ...keys }, `oci/rendered@${sha(1)}`, release(1));
+    await publishEnvironment({ directory: env, keep: 2, ...keys }, `oci/rendered@${sha(1)}`, release(1));
     assert.ok((await lstat(env)).isSymbolicLink());
     assert.equal(await readFile(join(env, "data/common.yaml"), "utf8"), "release: 1\n");
     assert.equal(await readFile(join(env, "enc/a.example.com.yaml"), "utf8"), "classes: []\n");
@@ -31,7 +31,7 @@ describe("puppet environment publishing", () => {
     await assert.rejects(readFile(join(env, "dhcp/dhcpd.conf")), /ENOENT/);
     assert.equal(publishedRelease(env), `oci/rendered@${sha(1)}`);
 
-    publishEnvironment({ directory: env, keep: 2, ...keys }, `oci/rendered@${sha(2)}`, release(2));
+    await publishEnvironment({ directory: env, keep: 2, ...keys }, `oci/rendered@${sha(2)}`, release(2));
     assert.equal(await readFile(join(env, "data/common.yaml"), "utf8"), "release: 2\n");
     assert.equal(await readlink(env), `.production.versions/${sha(2)}`);
   });
@@ -42,7 +42,7 @@ describe("puppet environment publishing", () => {
     const versions = join(root, ".production.versions");
     await mkdir(join(versions, `.staging-${sha(9)}-dead`), { recursive: true });
     await writeFile(join(versions, `.staging-${sha(9)}-dead`, "half"), "");
-    for (let n = 1; n <= 5; n++) publishEnvironment({ directory: env, keep: 2, ...keys }, `oci/rendered@${sha(n)}`, release(n));
+    for (let n = 1; n <= 5; n++) await publishEnvironment({ directory: env, keep: 2, ...keys }, `oci/rendered@${sha(n)}`, release(n));
     assert.deepEqual((await readdir(versions)).sort(), [sha(3), sha(4), sha(5)]);
     assert.equal(publishedRelease(env), `oci/rendered@${sha(5)}`);
   });
@@ -51,7 +51,7 @@ describe("puppet environment publishing", () => {
     const root = await tempDir("oci-puppet-");
     const env = join(root, "production");
     await mkdir(join(env, "manifests"), { recursive: true });
-    assert.throws(() => publishEnvironment({ directory: env, keep: 2, ...keys }, "x", release(1)), PuppetEnvironmentError);
+    await assert.rejects(publishEnvironment({ directory: env, keep: 2, ...keys }, "x", release(1)), PuppetEnvironmentError);
     assert.deepEqual(await readdir(env), ["manifests"]);
   });
 });
