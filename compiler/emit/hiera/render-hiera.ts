@@ -38,7 +38,7 @@ function credentialData(credentials: Credentials): Map<string, Record<string, st
 function commonData(ir: SiteIR): Record<string, unknown> {
   const { site } = ir;
   return {
-    "oci::site::name": site.name,
+    "oci::site::site_name": site.name, // not `name`: Puppet reserves $name in classes
     "oci::site::domain": site.domain,
     "oci::base::debian_release": site.debianRelease,
     "oci::base::debian_mirror": site.debianMirror,
@@ -60,7 +60,7 @@ function clusterData(cluster: ClusterIR, ir: SiteIR): Record<string, unknown> {
     });
   const t = cluster.topology;
   return {
-    "oci::cluster::name": cluster.name,
+    "oci::cluster::cluster_name": cluster.name,
     "oci::cluster::domain": cluster.domain,
     "oci::cluster::vip": cluster.vip.address,
     "oci::cluster::vip_network": cluster.vip.network,

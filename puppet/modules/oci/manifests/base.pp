@@ -1,0 +1,39 @@
+# @summary What every machine of the site gets: the Debian mirror, DNS resolvers, time.
+# @param debian_mirror Debian mirror URL.
+# @param debian_release Debian release (bookworm).
+# @param dns_search DNS search domains.
+# @param dns_servers DNS resolvers.
+# @param ntp_servers NTP servers for chrony.
+# @param openstack_release OpenStack release name.
+# @param provisioning_url oci serve's HTTP root: reports go there.
+# @param puppet_server FQDN of the puppetserver.
+class oci::base (
+  String[1] $debian_mirror,
+  Enum['bookworm', 'trixie'] $debian_release,
+  Array[String[1]] $dns_search,
+  Array[String[1]] $dns_servers,
+  Array[String[1]] $ntp_servers,
+  String[1] $openstack_release,
+  String[1] $provisioning_url,
+  String[1] $puppet_server,
+) {
+  file { '/etc/apt/sources.list':
+    ensure  => file,
+    mode    => '0644',
+    content => "deb ${debian_mirror} ${debian_release} main\ndeb ${debian_mirror} ${debian_release}-updates main\n",
+  }
+  file { '/etc/resolv.conf':
+    ensure  => file,
+    mode    => '0644',
+    content => join(["search ${join($dns_search, ' ')}"] + $dns_servers.map |$s| { "nameserver ${s}" }, "\n"),
+  }
+  package { 'chrony':
+    ensure => installed,
+  }
+  file { '/etc/chrony/sources.d/oci.sources':
+    ensure  => file,
+    mode    => '0644',
+    content => join($ntp_servers.map |$s| { "server ${s} iburst" }, "\n"),
+    require => Package['chrony'],
+  }
+}

@@ -1,0 +1,15 @@
+# @summary Neutron (networking): its secrets.
+#
+# The parameters are the data contract with the compiler (test/puppet checks both sides agree).
+# Wrapping Debian's puppet-module-neutron with them is the open part of the Puppet module issue.
+# @param db_password From the cluster's eyaml-encrypted hiera.
+# @param keystone_password From the cluster's eyaml-encrypted hiera.
+# @param metadata_secret From the cluster's eyaml-encrypted hiera.
+# @param rabbit_password From the cluster's eyaml-encrypted hiera.
+class oci::profile::neutron (
+  String[1] $db_password,
+  String[1] $keystone_password,
+  String[1] $metadata_secret,
+  String[1] $rabbit_password,
+) {
+}

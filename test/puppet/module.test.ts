@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import { chmod, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import { parse } from "yaml";
+import { mapWithLimit } from "../../compiler/async/map-with-limit.js";
+import { compile } from "../../compiler/index.js";
+import { DirectoryTree } from "../../compiler/load/directory-tree.js";
+import { writeRenderDirectory } from "../../runtime/render/render-directory.js";
+import { freshKeystore } from "../helpers/keystore.js";
+import { fixtures, repoRoot, sampleSite } from "../helpers/paths.js";
+import { runTool } from "../helpers/run-tool.js";
+import { tempDir } from "../helpers/temp-dirs.js";
+
+const moduleDir = join(repoRoot, "puppet/modules/oci");
+
+/** Every class of the module with its parameters and whether each has a default, read from the .pp sources. */
+async function declaredClasses(): Promise<Map<string, Map<string, { optional: boolean }>>> {
+  const classes = new Map<string, Map<string, { optional: boolean }>>();
+  const files = (await readdir(join(moduleDir, "manifests"), { recursive: true })).filter((f) => f.endsWith(".pp"));
+  for (const file of files) {
+    const text = await readFile(join(moduleDir, "manifests", file), "utf8");
+    for (const match of text.matchAll(/^class ([a-z0-9_:]+)\s*(?:\(([\s\S]*?)\n\))?\s*\{/gm)) {
+      const params = new Map<string, { optional: boolean }>();
+      for (const line of (match[2] ?? "").split("\n")) {
+        const param = /\$([a-z_][a-z0-9_]*)\s*(=)?/.exec(line);
+        if (param) params.set(param[1]!, { optional: param[2] === "=" });
+      }
+      classes.set(match[1]!, params);
+    }
+  }
+  return classes;
+}
+
+/** The problems between hiera keys and class parameters: keys no class declares, and required parameters no file sets. */
+function disagreements(keys: ReadonlySet<string>, classes: Map<string, Map<string, { optional: boolean }>>): string[] {
+  const problems: string[] = [];
+  for (const key of keys) {
+    const cut = key.lastIndexOf("::");
+    const params = classes.get(key.slice(0, cut));
+    if (!params?.has(key.slice(cut + 2))) problems.push(`hiera key ${key} is no parameter of the module (Puppet would ignore it silently)`);
+  }
+  for (const [name, params] of classes) {
+    for (const [param, { optional }] of params) if (!optional && !keys.has(`${name}::${param}`)) problems.push(`${name}::${param} is required but the compiler never emits it`);
+  }
+  return problems;
+}
+
+describe("Puppet module oci: the compiler's hiera is exactly what the classes take, and every node's catalog compiles with real Puppet", { timeout: 600_000 }, () => {
+  let render: string;
+  let work: string;
+  let machines: string[];
+
+  before(async () => {
+    const { ca } = await freshKeystore();
+    const result = await compile({ tree: new DirectoryTree(sampleSite), ca });
+    assert.ok(result.files, JSON.stringify(result.diagnostics));
+    work = await tempDir("oci-puppet-");
+    render = join(work, "render");
+    await writeRenderDirectory(render, result.files);
+    machines = (await readdir(join(render, "enc"))).map((f) => f.replace(/\.yaml$/, "")).sort();
+
+    // An isolated puppet: its own confdir, vardir and codedir; facts from YAML; the ENC from the render.
+    const env = join(work, "code/environments/production");
+    await mkdir(join(env, "modules"), { recursive: true });
+    await symlink(moduleDir, join(env, "modules/oci"));
+    await symlink(join(render, "hiera"), join(env, "data"));
+    // As the published hiera.yaml, but keyed on the fqdn fact: with facts_terminus yaml, trusted.certname is empty.
+    await writeFile(join(env, "hiera.yaml"), [
+      "---", "version: 5", "defaults:", "  datadir: data", "hierarchy:", "  - name: oci", "    lookup_key: eyaml_lookup_key", "    paths:",
+      '      - "nodes/%{facts.networking.fqdn}.yaml"', '      - "clusters/%{oci_cluster}.yaml"', '      - "common.yaml"', "    options:",
+      `      pkcs7_private_key: ${join(fixtures, "eyaml/private_key.pkcs7.pem")}`, `      pkcs7_public_key: ${join(fixtures, "eyaml/public_key.pkcs7.pem")}`, "",
+    ].join("\n"));
+    await writeFile(join(work, "enc"), `#!/bin/sh\nexec cat "${join(render, "enc")}/$1.yaml"\n`);
+    await chmod(join(work, "enc"), 0o755);
+    await mkdir(join(work, "var/yaml/facts"), { recursive: true });
+    for (const fqdn of machines) {
+      await writeFile(join(work, "var/yaml/facts", `${fqdn}.yaml`), [
+        "--- !ruby/object:Puppet::Node::Facts", `name: ${fqdn}`, "values:", "  networking:", `    fqdn: ${fqdn}`, `    hostname: ${fqdn.split(".")[0]}`,
+        "  os:", "    family: Debian", "    name: Debian", "    release: { major: \"12\", full: \"12.5\" }", "",
+      ].join("\n"));
+    }
+  });
+
+  async function catalog(fqdn: string, codedir = join(work, "code")): Promise<{ code: number; resources: { type: string; title: string; parameters?: Record<string, unknown> }[]; output: string }> {
+    const result = await runTool("puppet", ["catalog", "compile", fqdn, "--confdir", join(work, "conf"), "--vardir", join(work, "var"), "--codedir", codedir,
+      "--environment", "production", "--node_terminus", "exec", "--external_nodes", join(work, "enc"), "--facts_terminus", "yaml", "--render-as", "json"]);
+    const json = result.output.indexOf("{");
+    if (result.code !== 0 || json < 0) return { code: result.code || 1, resources: [], output: result.output };
+    return { code: 0, resources: (JSON.parse(result.output.slice(json)) as { resources: { type: string; title: string }[] }).resources, output: result.output };
+  }
+
+  it("every manifest passes puppet parser validate", async () => {
+    const files = (await readdir(moduleDir, { recursive: true })).filter((f) => f.endsWith(".pp")).map((f) => join(moduleDir, f));
+    assert.ok(files.length >= 30, `${files.length} manifests`);
+    const result = await runTool("puppet", ["parser", "validate", ...files]);
+    assert.equal(result.code, 0, result.output);
+  });
+
+  it("every hiera key the compiler emits is a declared parameter, and every required parameter is emitted", async () => {
+    const keys = new Set<string>();
+    const hiera = (await readdir(join(render, "hiera"), { recursive: true })).filter((f) => f.endsWith(".yaml"));
+    for (const file of hiera) for (const key of Object.keys(parse(await readFile(join(render, "hiera", file), "utf8")) as object)) keys.add(key);
+    const classes = await declaredClasses();
+    assert.ok(classes.size >= 30 && keys.size >= 80, `${classes.size} classes, ${keys.size} keys`);
+    assert.deepEqual(disagreements(keys, classes), []);
+    // The check can fail: a key nobody declares, and a required parameter nobody sets.
+    const drifted = new Set([...keys].filter((k) => k !== "oci::profile::keystone::admin_password"));
+    drifted.add("oci::profile::keystone::admin_pasword");
+    assert.deepEqual(disagreements(drifted, classes).sort(), [
+      "hiera key oci::profile::keystone::admin_pasword is no parameter of the module (Puppet would ignore it silently)",
+      "oci::profile::keystone::admin_password is required but the compiler never emits it",
+    ]);
+  });
+
+  it("every machine of sample-site compiles its catalog: its role, its decrypted TLS key, its profiles", async () => {
+    const failures: string[] = [];
+    const catalogs = await mapWithLimit(machines, 2, async (fqdn) => [fqdn, await catalog(fqdn)] as const);
+    for (const [fqdn, result] of catalogs) {
+      if (result.code !== 0) {
+        failures.push(`${fqdn}: ${result.output.slice(0, 1500)}`);
+        continue;
+      }
+      const enc = parse(await readFile(join(render, "enc", `${fqdn}.yaml`), "utf8")) as { parameters: { oci_role: string } };
+      const has = (type: string, title: string) => result.resources.some((r) => r.type === type && r.title === title);
+      assert.ok(has("Class", `Oci::Role::${enc.parameters.oci_role[0]!.toUpperCase()}${enc.parameters.oci_role.slice(1)}`), `${fqdn} has its role class`);
+      const key = result.resources.find((r) => r.type === "File" && r.title === "/etc/ssl/oci/node.key");
+      assert.match(String(key?.parameters?.["content"] ?? ""), /^-----BEGIN PRIVATE KEY-----/, `${fqdn}: the eyaml-encrypted key arrives decrypted`);
+      if (enc.parameters.oci_role === "controller") for (const p of ["Keystone", "Galera", "Haproxy", "Rabbitmq", "Nova"]) assert.ok(has("Class", `Oci::Profile::${p}`), `${fqdn} has ${p}`);
+    }
+    assert.deepEqual(failures, []);
+    console.log(`# ${machines.length} catalogs compiled`);
+  });
+
+  it("a hiera value of the wrong type fails the compile, and says which parameter", async () => {
+    const broken = join(work, "broken-code");
+    const env = join(broken, "environments/production");
+    await mkdir(join(env, "modules"), { recursive: true });
+    await symlink(moduleDir, join(env, "modules/oci"));
+    await writeFile(join(env, "hiera.yaml"), await readFile(join(work, "code/environments/production/hiera.yaml"), "utf8"));
+    await mkdir(join(env, "data"));
+    await symlink(join(render, "hiera/nodes"), join(env, "data/nodes"));
+    await symlink(join(render, "hiera/common.yaml"), join(env, "data/common.yaml"));
+    await mkdir(join(env, "data/clusters"));
+    const cluster = await readFile(join(render, "hiera/clusters/cl1.yaml"), "utf8");
+    await writeFile(join(env, "data/clusters/cl1.yaml"), cluster.replace(/^oci::cluster::swift_part_power: \d+$/m, 'oci::cluster::swift_part_power: "ten"'));
+    const result = await catalog(machines[0]!, broken);
+    assert.notEqual(result.code, 0);
+    assert.match(result.output, /swift_part_power/);
+  });
+});
