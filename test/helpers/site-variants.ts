@@ -1,6 +1,6 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fixtures } from "./paths.js";
+import { fixtures, sampleSite } from "./paths.js";
 import { copySite } from "./temp-dirs.js";
 
 /**
@@ -17,5 +17,26 @@ export async function siteWithRelayAndTwoNics(): Promise<string> {
   await writeFile(cmp, (await readFile(cmp, "utf8")).replace("  - network: pxe\n", "  - network: pxe-rack2\n"));
   const ctl = join(site, "clusters/c1/machines/c1-ctl-1.yaml");
   await writeFile(ctl, (await readFile(ctl, "utf8")).replace('  - "52:54:00:10:00:01"', '  - "52-54-00-10-00-01"\n  - "5254.00AA.BB01"'));
+  return site;
+}
+
+/** sample-site without Ceph: no cephmon/cephosd machines, every compute on local storage (cinder lvm, glance swift). */
+export async function sampleSiteWithoutCeph(): Promise<string> {
+  const site = await copySite(sampleSite);
+  const machines = join(site, "clusters/cl1/machines");
+  for (const file of await readdir(machines)) {
+    if (file.startsWith("cl1-ceph")) await rm(join(machines, file));
+    else await writeFile(join(machines, file), (await readFile(join(machines, file), "utf8")).replace("storage: ceph", "storage: local"));
+  }
+  return site;
+}
+
+/** sample-site as an object store only: keystone and swift on the controllers, the swift proxy and stores. */
+export async function sampleSiteSwiftOnly(): Promise<string> {
+  const site = await copySite(sampleSite);
+  const machines = join(site, "clusters/cl1/machines");
+  for (const file of await readdir(machines)) if (!/^cl1-(controller|swiftproxy|swiftstore)-/.test(file)) await rm(join(machines, file));
+  const cluster = join(site, "clusters/cl1/cluster.yaml");
+  await writeFile(cluster, (await readFile(cluster, "utf8")).replace(/^services: .*$/m, "services: [keystone, swift]"));
   return site;
 }

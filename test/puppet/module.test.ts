@@ -10,6 +10,7 @@ import { writeRenderDirectory } from "../../runtime/render/render-directory.js";
 import { freshKeystore } from "../helpers/keystore.js";
 import { fixtures, repoRoot, sampleSite } from "../helpers/paths.js";
 import { runTool } from "../helpers/run-tool.js";
+import { sampleSiteSwiftOnly, sampleSiteWithoutCeph } from "../helpers/site-variants.js";
 import { tempDir } from "../helpers/temp-dirs.js";
 
 const moduleDir = join(repoRoot, "puppet/modules/oci");
@@ -46,45 +47,55 @@ function disagreements(keys: ReadonlySet<string>, classes: Map<string, Map<strin
   return problems;
 }
 
-describe("Puppet module oci: the compiler's hiera is exactly what the classes take, and every node's catalog compiles with real Puppet", { timeout: 600_000 }, () => {
+interface Workspace { readonly render: string; readonly work: string; readonly machines: readonly string[] }
+
+/** Compiles a site (with a keystore: certificates and node keys issued) and sets up an isolated puppet to compile its nodes. */
+async function workspace(site: string): Promise<Workspace> {
+  const { ca } = await freshKeystore();
+  const result = await compile({ tree: new DirectoryTree(site), ca });
+  assert.ok(result.files, JSON.stringify(result.diagnostics));
+  const work = await tempDir("oci-puppet-");
+  const render = join(work, "render");
+  await writeRenderDirectory(render, result.files);
+  const machines = (await readdir(join(render, "enc"))).map((f) => f.replace(/\.yaml$/, "")).sort();
+
+  // An isolated puppet: its own confdir, vardir and codedir; facts from YAML; the ENC from the render.
+  const env = join(work, "code/environments/production");
+  await mkdir(join(env, "modules"), { recursive: true });
+  await symlink(moduleDir, join(env, "modules/oci"));
+  await symlink(join(render, "hiera"), join(env, "data"));
+  // As the published hiera.yaml, but keyed on the fqdn fact: with facts_terminus yaml, trusted.certname is empty.
+  await writeFile(join(env, "hiera.yaml"), [
+    "---", "version: 5", "defaults:", "  datadir: data", "hierarchy:", "  - name: oci", "    lookup_key: eyaml_lookup_key", "    paths:",
+    '      - "nodes/%{facts.networking.fqdn}.yaml"', '      - "clusters/%{oci_cluster}.yaml"', '      - "common.yaml"', "    options:",
+    `      pkcs7_private_key: ${join(fixtures, "eyaml/private_key.pkcs7.pem")}`, `      pkcs7_public_key: ${join(fixtures, "eyaml/public_key.pkcs7.pem")}`, "",
+  ].join("\n"));
+  await writeFile(join(work, "enc"), `#!/bin/sh\nexec cat "${join(render, "enc")}/$1.yaml"\n`);
+  await chmod(join(work, "enc"), 0o755);
+  await mkdir(join(work, "var/yaml/facts"), { recursive: true });
+  for (const fqdn of machines) {
+    await writeFile(join(work, "var/yaml/facts", `${fqdn}.yaml`), [
+      "--- !ruby/object:Puppet::Node::Facts", `name: ${fqdn}`, "values:", "  networking:", `    fqdn: ${fqdn}`, `    hostname: ${fqdn.split(".")[0]}`,
+      "  os:", "    family: Debian", "    name: Debian", "    release: { major: \"12\", full: \"12.5\" }", "",
+    ].join("\n"));
+  }
+  return { render, work, machines };
+}
+
+describe("Puppet module oci: the compiler's hiera is exactly what the classes take, and every node's catalog compiles with real Puppet", { timeout: 900_000 }, () => {
+  const sites: [string, () => Promise<string>][] = [["sample-site", async () => sampleSite], ["without Ceph", sampleSiteWithoutCeph], ["swift only", sampleSiteSwiftOnly]];
+  const spaces = new Map<string, Workspace>();
   let render: string;
   let work: string;
-  let machines: string[];
 
   before(async () => {
-    const { ca } = await freshKeystore();
-    const result = await compile({ tree: new DirectoryTree(sampleSite), ca });
-    assert.ok(result.files, JSON.stringify(result.diagnostics));
-    work = await tempDir("oci-puppet-");
-    render = join(work, "render");
-    await writeRenderDirectory(render, result.files);
-    machines = (await readdir(join(render, "enc"))).map((f) => f.replace(/\.yaml$/, "")).sort();
-
-    // An isolated puppet: its own confdir, vardir and codedir; facts from YAML; the ENC from the render.
-    const env = join(work, "code/environments/production");
-    await mkdir(join(env, "modules"), { recursive: true });
-    await symlink(moduleDir, join(env, "modules/oci"));
-    await symlink(join(render, "hiera"), join(env, "data"));
-    // As the published hiera.yaml, but keyed on the fqdn fact: with facts_terminus yaml, trusted.certname is empty.
-    await writeFile(join(env, "hiera.yaml"), [
-      "---", "version: 5", "defaults:", "  datadir: data", "hierarchy:", "  - name: oci", "    lookup_key: eyaml_lookup_key", "    paths:",
-      '      - "nodes/%{facts.networking.fqdn}.yaml"', '      - "clusters/%{oci_cluster}.yaml"', '      - "common.yaml"', "    options:",
-      `      pkcs7_private_key: ${join(fixtures, "eyaml/private_key.pkcs7.pem")}`, `      pkcs7_public_key: ${join(fixtures, "eyaml/public_key.pkcs7.pem")}`, "",
-    ].join("\n"));
-    await writeFile(join(work, "enc"), `#!/bin/sh\nexec cat "${join(render, "enc")}/$1.yaml"\n`);
-    await chmod(join(work, "enc"), 0o755);
-    await mkdir(join(work, "var/yaml/facts"), { recursive: true });
-    for (const fqdn of machines) {
-      await writeFile(join(work, "var/yaml/facts", `${fqdn}.yaml`), [
-        "--- !ruby/object:Puppet::Node::Facts", `name: ${fqdn}`, "values:", "  networking:", `    fqdn: ${fqdn}`, `    hostname: ${fqdn.split(".")[0]}`,
-        "  os:", "    family: Debian", "    name: Debian", "    release: { major: \"12\", full: \"12.5\" }", "",
-      ].join("\n"));
-    }
+    for (const [name, make] of sites) spaces.set(name, await workspace(await make()));
+    ({ render, work } = spaces.get("sample-site")!);
   });
 
-  async function catalog(fqdn: string, codedir = join(work, "code")): Promise<{ code: number; resources: { type: string; title: string; parameters?: Record<string, unknown> }[]; output: string }> {
-    const result = await runTool("puppet", ["catalog", "compile", fqdn, "--confdir", join(work, "conf"), "--vardir", join(work, "var"), "--codedir", codedir,
-      "--environment", "production", "--node_terminus", "exec", "--external_nodes", join(work, "enc"), "--facts_terminus", "yaml", "--render-as", "json"]);
+  async function catalog(fqdn: string, codedir = join(work, "code"), space: Workspace = spaces.get("sample-site")!): Promise<{ code: number; resources: { type: string; title: string; parameters?: Record<string, unknown> }[]; output: string }> {
+    const result = await runTool("puppet", ["catalog", "compile", fqdn, "--confdir", join(space.work, "conf"), "--vardir", join(space.work, "var"), "--codedir", codedir,
+      "--environment", "production", "--node_terminus", "exec", "--external_nodes", join(space.work, "enc"), "--facts_terminus", "yaml", "--render-as", "json"]);
     const json = result.output.indexOf("{");
     if (result.code !== 0 || json < 0) return { code: result.code || 1, resources: [], output: result.output };
     return { code: 0, resources: (JSON.parse(result.output.slice(json)) as { resources: { type: string; title: string }[] }).resources, output: result.output };
@@ -97,10 +108,17 @@ describe("Puppet module oci: the compiler's hiera is exactly what the classes ta
     assert.equal(result.code, 0, result.output);
   });
 
+  it("puppet-lint finds nothing, warnings included", async () => {
+    const result = await runTool("puppet-lint", ["--fail-on-warnings", moduleDir]);
+    assert.equal(result.code, 0, result.output);
+  });
+
   it("every hiera key the compiler emits is a declared parameter, and every required parameter is emitted", async () => {
     const keys = new Set<string>();
-    const hiera = (await readdir(join(render, "hiera"), { recursive: true })).filter((f) => f.endsWith(".yaml"));
-    for (const file of hiera) for (const key of Object.keys(parse(await readFile(join(render, "hiera", file), "utf8")) as object)) keys.add(key);
+    for (const space of spaces.values()) {
+      const hiera = (await readdir(join(space.render, "hiera"), { recursive: true })).filter((f) => f.endsWith(".yaml"));
+      for (const file of hiera) for (const key of Object.keys(parse(await readFile(join(space.render, "hiera", file), "utf8")) as object)) keys.add(key);
+    }
     const classes = await declaredClasses();
     assert.ok(classes.size >= 30 && keys.size >= 80, `${classes.size} classes, ${keys.size} keys`);
     assert.deepEqual(disagreements(keys, classes), []);
@@ -113,24 +131,32 @@ describe("Puppet module oci: the compiler's hiera is exactly what the classes ta
     ]);
   });
 
-  it("every machine of sample-site compiles its catalog: its role, its decrypted TLS key, its profiles", async () => {
-    const failures: string[] = [];
-    const catalogs = await mapWithLimit(machines, 2, async (fqdn) => [fqdn, await catalog(fqdn)] as const);
-    for (const [fqdn, result] of catalogs) {
-      if (result.code !== 0) {
-        failures.push(`${fqdn}: ${result.output.slice(0, 1500)}`);
-        continue;
+  for (const [name] of sites) {
+    it(`every machine of ${name} compiles its catalog: its role, its decrypted TLS key, the profiles its cluster runs`, async () => {
+      const space = spaces.get(name)!;
+      const failures: string[] = [];
+      const catalogs = await mapWithLimit([...space.machines], 2, async (fqdn) => [fqdn, await catalog(fqdn, join(space.work, "code"), space)] as const);
+      for (const [fqdn, result] of catalogs) {
+        if (result.code !== 0) {
+          failures.push(`${fqdn}: ${result.output.slice(0, 1500)}`);
+          continue;
+        }
+        const enc = parse(await readFile(join(space.render, "enc", `${fqdn}.yaml`), "utf8")) as { parameters: { oci_role: string } };
+        const role = enc.parameters.oci_role;
+        const has = (type: string, title: string) => result.resources.some((r) => r.type === type && r.title === title);
+        assert.ok(has("Class", `Oci::Role::${role[0]!.toUpperCase()}${role.slice(1)}`), `${fqdn} has its role class`);
+        const key = result.resources.find((r) => r.type === "File" && r.title === "/etc/ssl/oci/node.key");
+        assert.match(String(key?.parameters?.["content"] ?? ""), /^-----BEGIN PRIVATE KEY-----/, `${fqdn}: the eyaml-encrypted key arrives decrypted`);
+        if (role === "controller") {
+          for (const p of ["Keystone", "Galera", "Haproxy", "Rabbitmq", "Swift"]) assert.ok(has("Class", `Oci::Profile::${p}`), `${fqdn} has ${p}`);
+          assert.equal(has("Class", "Oci::Profile::Nova"), name !== "swift only", `${fqdn}: nova exactly when the cluster runs it`);
+          assert.equal(has("Class", "Oci::Profile::Ceph"), name === "sample-site", `${fqdn}: ceph exactly when the cluster has OSDs`);
+        }
       }
-      const enc = parse(await readFile(join(render, "enc", `${fqdn}.yaml`), "utf8")) as { parameters: { oci_role: string } };
-      const has = (type: string, title: string) => result.resources.some((r) => r.type === type && r.title === title);
-      assert.ok(has("Class", `Oci::Role::${enc.parameters.oci_role[0]!.toUpperCase()}${enc.parameters.oci_role.slice(1)}`), `${fqdn} has its role class`);
-      const key = result.resources.find((r) => r.type === "File" && r.title === "/etc/ssl/oci/node.key");
-      assert.match(String(key?.parameters?.["content"] ?? ""), /^-----BEGIN PRIVATE KEY-----/, `${fqdn}: the eyaml-encrypted key arrives decrypted`);
-      if (enc.parameters.oci_role === "controller") for (const p of ["Keystone", "Galera", "Haproxy", "Rabbitmq", "Nova"]) assert.ok(has("Class", `Oci::Profile::${p}`), `${fqdn} has ${p}`);
-    }
-    assert.deepEqual(failures, []);
-    console.log(`# ${machines.length} catalogs compiled`);
-  });
+      assert.deepEqual(failures, []);
+      console.log(`# ${name}: ${space.machines.length} catalogs compiled`);
+    });
+  }
 
   it("a hiera value of the wrong type fails the compile, and says which parameter", async () => {
     const broken = join(work, "broken-code");
@@ -144,7 +170,7 @@ describe("Puppet module oci: the compiler's hiera is exactly what the classes ta
     await mkdir(join(env, "data/clusters"));
     const cluster = await readFile(join(render, "hiera/clusters/cl1.yaml"), "utf8");
     await writeFile(join(env, "data/clusters/cl1.yaml"), cluster.replace(/^oci::cluster::swift_part_power: \d+$/m, 'oci::cluster::swift_part_power: "ten"'));
-    const result = await catalog(machines[0]!, broken);
+    const result = await catalog(spaces.get("sample-site")!.machines[0]!, broken);
     assert.notEqual(result.code, 0);
     assert.match(result.output, /swift_part_power/);
   });

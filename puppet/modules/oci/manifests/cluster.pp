@@ -49,6 +49,6 @@ class oci::cluster (
   Enum['lvm', 'ceph', 'none'] $cinder_backend,
   Enum['ceph', 'swift', 'file'] $glance_backend,
   Enum['local', 'ceph'] $nova_backend,
-  Array[Struct[{ number => Integer[1], name => Enum['cephmon', 'cephosd', 'controller', 'other'], machines => Array[String[1]] }]] $setup_waves,
+  Array[Oci::SetupWave] $setup_waves,
 ) {
 }

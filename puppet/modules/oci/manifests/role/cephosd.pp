@@ -1,4 +1,7 @@
 # @summary Role cephosd: Ceph OSDs on the machine's ceph disks.
+#
+# Service profiles are included when the cluster runs the service, Ceph when it has OSDs:
+# the same conditions under which the compiler emits their parameters.
 class oci::role::cephosd {
   include oci::site
   include oci::base

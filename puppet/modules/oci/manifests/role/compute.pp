@@ -1,12 +1,23 @@
-# @summary Role compute: nova-compute and the Neutron agents; a Ceph client when instances or volumes live in Ceph.
+# @summary Role compute: nova-compute and the Neutron agents; a Ceph client and cinder-volume for Ceph when the cluster has OSDs.
+#
+# Service profiles are included when the cluster runs the service, Ceph when it has OSDs:
+# the same conditions under which the compiler emits their parameters.
 class oci::role::compute {
   include oci::site
   include oci::base
   include oci::cluster
   include oci::node
   include oci::profile::tls
-  include oci::profile::nova
-  include oci::profile::neutron
-  include oci::profile::ceph
-  include oci::profile::cinder
+  if 'nova' in $oci::cluster::services {
+    include oci::profile::nova
+  }
+  if 'neutron' in $oci::cluster::services {
+    include oci::profile::neutron
+  }
+  if 'cinder' in $oci::cluster::services {
+    include oci::profile::cinder
+  }
+  unless empty($oci::cluster::ceph_osds) {
+    include oci::profile::ceph
+  }
 }

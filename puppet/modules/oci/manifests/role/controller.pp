@@ -1,4 +1,8 @@
-# @summary Role controller: Every API behind HAProxy on the VIP, Galera, RabbitMQ and the control plane of each service.
+# @summary Role controller: every API behind HAProxy on the VIP, Galera, RabbitMQ, memcached
+#   and the control plane of each service the cluster runs.
+#
+# Service profiles are included when the cluster runs the service, Ceph when it has OSDs:
+# the same conditions under which the compiler emits their parameters.
 class oci::role::controller {
   include oci::site
   include oci::base
@@ -10,15 +14,37 @@ class oci::role::controller {
   include oci::profile::rabbitmq
   include oci::profile::memcached
   include oci::profile::keystone
-  include oci::profile::nova
-  include oci::profile::neutron
-  include oci::profile::glance
-  include oci::profile::cinder
-  include oci::profile::heat
-  include oci::profile::aodh
-  include oci::profile::barbican
-  include oci::profile::ceilometer
-  include oci::profile::panko
-  include oci::profile::swift
-  include oci::profile::ceph
+  if 'nova' in $oci::cluster::services {
+    include oci::profile::nova
+  }
+  if 'neutron' in $oci::cluster::services {
+    include oci::profile::neutron
+  }
+  if 'glance' in $oci::cluster::services {
+    include oci::profile::glance
+  }
+  if 'cinder' in $oci::cluster::services {
+    include oci::profile::cinder
+  }
+  if 'heat' in $oci::cluster::services {
+    include oci::profile::heat
+  }
+  if 'aodh' in $oci::cluster::services {
+    include oci::profile::aodh
+  }
+  if 'barbican' in $oci::cluster::services {
+    include oci::profile::barbican
+  }
+  if 'ceilometer' in $oci::cluster::services {
+    include oci::profile::ceilometer
+  }
+  if 'panko' in $oci::cluster::services {
+    include oci::profile::panko
+  }
+  if 'swift' in $oci::cluster::services {
+    include oci::profile::swift
+  }
+  unless empty($oci::cluster::ceph_osds) {
+    include oci::profile::ceph
+  }
 }
