@@ -9,7 +9,7 @@ OUT=$1
 MIRROR=${2:-http://deb.debian.org/debian}
 HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=$(mktemp -d)
-trap 'cd / && lb clean --purge >/dev/null 2>&1; rm -rf "$WORK"' EXIT
+trap 'cd "$WORK" && lb clean --purge >/dev/null 2>&1; cd / && rm -rf "$WORK"' EXIT
 cp -a "$HERE/config" "$WORK/config"
 mkdir -p "$WORK/config/includes.chroot/usr/local/sbin"
 cp "$HERE/../agent/oci-agent.sh" "$WORK/config/includes.chroot/usr/local/sbin/oci-agent"
@@ -23,8 +23,11 @@ lb config --distribution bookworm --archive-areas main --binary-images netboot \
 	--apt-indices false --apt-recommends false --debian-installer none --memtest none --firmware-chroot false \
 	--bootappend-live "boot=live components quiet" >/dev/null
 lb build
+# A netboot build puts the kernel and initrd under tftpboot/live/, the squashfs under binary/live/.
 mkdir -p "$OUT"
-cp binary/live/vmlinuz* "$OUT/vmlinuz"
-cp binary/live/initrd.img* "$OUT/initrd.img"
-cp binary/live/filesystem.squashfs "$OUT/filesystem.squashfs"
+for wanted in vmlinuz initrd.img filesystem.squashfs; do
+	found=$(find binary tftpboot -path '*/live/*' -name "$wanted*" -type f 2>/dev/null | sort | head -n 1)
+	[ -n "$found" ] || { echo "build.sh: no $wanted in the build" >&2; exit 1; }
+	cp "$found" "$OUT/$wanted"
+done
 ls -l "$OUT"
