@@ -136,7 +136,7 @@ export class Daemon {
     this.#triedSource = source;
     if (outcome.status === "invalid") {
       const errors = outcome.compile.diagnostics.filter((d) => d.severity === "error");
-      const reason = `${errors.length} error(s): ${errors.slice(0, 5).map((d) => formatDiagnostic({ ...d, hint: undefined }).split("\n")[0]).join("; ")}`;
+      const reason = `${errors.length} error(s): ${errors.slice(0, 5).map((d) => formatDiagnostic(d).split("\n")[0]).join("; ")}`;
       this.#refuse({ commit: source, stage: "compile", reason, at: this.#now() });
       return;
     }

@@ -43,7 +43,6 @@ export function discoveredHardwareText(report: Record<string, unknown>): string 
 export class InventoryCommitter {
   readonly #pending = new Map<string, Waiting>();
   #running: Promise<void> | undefined;
-  commits = 0;
 
   constructor(
     private readonly repo: GitRepository,
@@ -110,7 +109,6 @@ export class InventoryCommitter {
       });
       try {
         await compareAndSwapRef(this.repo.gitdir, ref, tip, commit);
-        this.commits++;
         return outcome;
       } catch (error) {
         if (!(error instanceof RefMovedError || error instanceof RefLockedError)) throw error;
