@@ -76,7 +76,12 @@ async function workspace(site: string): Promise<Workspace> {
   for (const fqdn of machines) {
     await writeFile(join(work, "var/yaml/facts", `${fqdn}.yaml`), [
       "--- !ruby/object:Puppet::Node::Facts", `name: ${fqdn}`, "values:", "  networking:", `    fqdn: ${fqdn}`, `    hostname: ${fqdn.split(".")[0]}`,
-      "  os:", "    family: Debian", "    name: Debian", "    release: { major: \"12\", full: \"12.5\" }", "",
+      "  os:", "    family: Debian", "    name: Debian", "    release: { major: \"12\", full: \"12.5\" }", "    distro: { codename: bookworm }",
+      // What facter and openstacklib's custom facts would say, as far as the wrapped modules (keystone, apache) read them.
+      `  fqdn: ${fqdn}`, `  hostname: ${fqdn.split(".")[0]}`, `  domain: ${fqdn.split(".").slice(1).join(".")}`, "  osfamily: Debian", "  operatingsystem: Debian",
+      '  operatingsystemrelease: "12.5"', '  operatingsystemmajrelease: "12"', "  lsbdistcodename: bookworm", "  kernel: Linux", "  architecture: amd64",
+      '  clientversion: "7.23.0"', '  puppetversion: "7.23.0"', "  path: /usr/sbin:/usr/bin:/sbin:/bin", "  processors: { count: 2 }",
+      '  os_service_default: "<SERVICE DEFAULT>"', "  os_workers: 2", "  os_workers_small: 2", "  os_workers_large: 2", "  os_workers_keystone: 2", "",
     ].join("\n"));
   }
   return { render, work, machines };
@@ -95,6 +100,7 @@ describe("Puppet module oci: the compiler's hiera is exactly what the classes ta
 
   async function catalog(fqdn: string, codedir = join(work, "code"), space: Workspace = spaces.get("sample-site")!): Promise<{ code: number; resources: { type: string; title: string; parameters?: Record<string, unknown> }[]; output: string }> {
     const result = await runTool("puppet", ["catalog", "compile", fqdn, "--confdir", join(space.work, "conf"), "--vardir", join(space.work, "var"), "--codedir", codedir,
+      "--modulepath", `${join(codedir, "environments/production/modules")}:/usr/share/puppet/modules`,
       "--environment", "production", "--node_terminus", "exec", "--external_nodes", join(space.work, "enc"), "--facts_terminus", "yaml", "--render-as", "json"]);
     const json = result.output.indexOf("{");
     if (result.code !== 0 || json < 0) return { code: result.code || 1, resources: [], output: result.output };
@@ -149,6 +155,13 @@ describe("Puppet module oci: the compiler's hiera is exactly what the classes ta
         assert.match(String(key?.parameters?.["content"] ?? ""), new RegExp(`^-----BEGIN ${"PRIVATE"} KEY-----`), `${fqdn}: the eyaml-encrypted key arrives decrypted`);
         if (role === "controller") {
           for (const p of ["Keystone", "Galera", "Haproxy", "Rabbitmq", "Swift"]) assert.ok(has("Class", `Oci::Profile::${p}`), `${fqdn} has ${p}`);
+          // Keystone through Debian's puppet-module-keystone: its database on the VIP, its public endpoint, Apache with the node's certificate.
+          const config = (title: string) => result.resources.find((r) => r.type === "Keystone_config" && r.title === title)?.parameters?.["value"];
+          const cluster = parse(await readFile(join(space.render, "hiera/clusters/cl1.yaml"), "utf8")) as Record<string, string>;
+          assert.match(String(config("database/connection")), new RegExp(`^mysql\\+pymysql://keystone:[^@]+@${cluster["oci::cluster::vip"]!.replace(/\./g, "\\.")}/keystone$`), `${fqdn}: keystone's database`);
+          assert.equal(config("DEFAULT/public_endpoint"), `https://${cluster["oci::cluster::public_endpoint"]}:5000`);
+          const vhost = result.resources.find((r) => r.type === "Apache::Vhost" && r.title === "keystone_wsgi");
+          assert.equal(vhost?.parameters?.["ssl_cert"], "/etc/ssl/oci/node.pem", `${fqdn}: keystone served with the node certificate`);
           assert.equal(has("Class", "Oci::Profile::Nova"), name !== "swift only", `${fqdn}: nova exactly when the cluster runs it`);
           assert.equal(has("Class", "Oci::Profile::Ceph"), name === "sample-site", `${fqdn}: ceph exactly when the cluster has OSDs`);
         }

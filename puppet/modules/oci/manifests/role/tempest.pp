@@ -4,5 +4,4 @@
 # the same conditions under which the compiler emits their parameters.
 class oci::role::tempest {
   include oci::profile::base
-  include oci::profile::keystone
 }
