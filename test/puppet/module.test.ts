@@ -102,9 +102,10 @@ describe("Puppet module oci: the compiler's hiera is exactly what the classes ta
     const result = await runTool("puppet", ["catalog", "compile", fqdn, "--confdir", join(space.work, "conf"), "--vardir", join(space.work, "var"), "--codedir", codedir,
       "--modulepath", `${join(codedir, "environments/production/modules")}:/usr/share/puppet/modules`,
       "--environment", "production", "--node_terminus", "exec", "--external_nodes", join(space.work, "enc"), "--facts_terminus", "yaml", "--render-as", "json"]);
-    const json = result.output.indexOf("{");
-    if (result.code !== 0 || json < 0) return { code: result.code || 1, resources: [], output: result.output };
-    return { code: 0, resources: (JSON.parse(result.output.slice(json)) as { resources: { type: string; title: string }[] }).resources, output: result.output };
+    // The catalog is one line of JSON among puppet's notices and the wrapped modules' warnings.
+    const json = result.output.split("\n").find((line) => line.startsWith("{"));
+    if (result.code !== 0 || !json) return { code: result.code || 1, resources: [], output: result.output };
+    return { code: 0, resources: (JSON.parse(json) as { resources: { type: string; title: string }[] }).resources, output: result.output };
   }
 
   it("every manifest passes puppet parser validate", async () => {
@@ -162,6 +163,16 @@ describe("Puppet module oci: the compiler's hiera is exactly what the classes ta
           assert.equal(config("DEFAULT/public_endpoint"), `https://${cluster["oci::cluster::public_endpoint"]}:5000`);
           const vhost = result.resources.find((r) => r.type === "Apache::Vhost" && r.title === "keystone_wsgi");
           assert.equal(vhost?.parameters?.["ssl_cert"], "/etc/ssl/oci/node.pem", `${fqdn}: keystone served with the node certificate`);
+          // HAProxy through puppetlabs-haproxy: one TLS frontend on the VIP per API the cluster runs, its members the controllers (swift: the proxies).
+          const services = cluster["oci::cluster::services"] as unknown as string[];
+          const withApi = services.filter((service) => service !== "ceilometer");
+          const listens = result.resources.filter((r) => r.type === "Haproxy::Listen" && r.title !== "stats");
+          assert.deepEqual(listens.map((r) => r.title).sort(), [...withApi].sort(), `${fqdn}: a frontend per API`);
+          for (const listen of listens) assert.match(Object.keys(listen.parameters?.["bind"] as object)[0]!, new RegExp(`^${cluster["oci::cluster::vip"]!.replace(/\./g, "\\.")}:\\d+$`));
+          const members = (service: string) => result.resources.filter((r) => r.type === "Haproxy::Balancermember" && r.parameters?.["listening_service"] === service).map((r) => r.parameters?.["ipaddresses"]).sort();
+          const expected = (list: string) => (cluster[list] as unknown as { address: string }[]).map((m) => m.address).sort();
+          assert.deepEqual(members("keystone"), expected("oci::cluster::controllers"));
+          if (services.includes("swift")) assert.deepEqual(members("swift"), expected("oci::cluster::swift_proxies"));
           assert.equal(has("Class", "Oci::Profile::Nova"), name !== "swift only", `${fqdn}: nova exactly when the cluster runs it`);
           assert.equal(has("Class", "Oci::Profile::Ceph"), name === "sample-site", `${fqdn}: ceph exactly when the cluster has OSDs`);
         }
