@@ -173,6 +173,11 @@ describe("Puppet module oci: the compiler's hiera is exactly what the classes ta
           const expected = (list: string) => (cluster[list] as unknown as { address: string }[]).map((m) => m.address).sort();
           assert.deepEqual(members("keystone"), expected("oci::cluster::controllers"));
           if (services.includes("swift")) assert.deepEqual(members("swift"), expected("oci::cluster::swift_proxies"));
+          // Galera through puppetlabs-mysql: the cluster address lists the SQL hosts (here the controllers).
+          const server = result.resources.find((r) => r.type === "Class" && r.title === "Mysql::Server");
+          const mysqld = (server?.parameters?.["override_options"] as { mysqld: Record<string, string> } | undefined)?.mysqld;
+          assert.equal(mysqld?.["wsrep_cluster_address"], `gcomm://${expected("oci::cluster::sql_hosts").join(",")}`, `${fqdn}: galera members`);
+          assert.equal(mysqld?.["ssl-cert"], "/etc/ssl/oci/node.pem");
           assert.equal(has("Class", "Oci::Profile::Nova"), name !== "swift only", `${fqdn}: nova exactly when the cluster runs it`);
           assert.equal(has("Class", "Oci::Profile::Ceph"), name === "sample-site", `${fqdn}: ceph exactly when the cluster has OSDs`);
         }

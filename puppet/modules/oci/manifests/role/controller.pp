@@ -6,8 +6,13 @@
 class oci::role::controller {
   include oci::profile::base
   include oci::profile::haproxy
-  include oci::profile::galera
-  include oci::profile::rabbitmq
+  # Galera and RabbitMQ run here unless the cluster has sql / messaging machines of their own.
+  if $oci::node::fqdn in $oci::cluster::sql_hosts.map |Hash $host| { $host['fqdn'] } {
+    include oci::profile::galera
+  }
+  if $oci::node::fqdn in $oci::cluster::messaging_hosts.map |Hash $host| { $host['fqdn'] } {
+    include oci::profile::rabbitmq
+  }
   include oci::profile::memcached
   include oci::profile::keystone
   if 'nova' in $oci::cluster::services {
