@@ -178,6 +178,10 @@ describe("Puppet module oci: the compiler's hiera is exactly what the classes ta
           const mysqld = (server?.parameters?.["override_options"] as { mysqld: Record<string, string> } | undefined)?.mysqld;
           assert.equal(mysqld?.["wsrep_cluster_address"], `gcomm://${expected("oci::cluster::sql_hosts").join(",")}`, `${fqdn}: galera members`);
           assert.equal(mysqld?.["ssl-cert"], "/etc/ssl/oci/node.pem");
+          // RabbitMQ through puppetlabs-rabbitmq: clustered across the messaging hosts, TLS only.
+          const rabbit = result.resources.find((r) => r.type === "Class" && r.title === "Rabbitmq")?.parameters;
+          assert.deepEqual(rabbit?.["cluster_nodes"], (cluster["oci::cluster::messaging_hosts"] as unknown as { hostname: string }[]).map((m) => m.hostname));
+          assert.equal(rabbit?.["ssl_only"], true);
           assert.equal(has("Class", "Oci::Profile::Nova"), name !== "swift only", `${fqdn}: nova exactly when the cluster runs it`);
           assert.equal(has("Class", "Oci::Profile::Ceph"), name === "sample-site", `${fqdn}: ceph exactly when the cluster has OSDs`);
         }

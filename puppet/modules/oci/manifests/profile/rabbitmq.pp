@@ -1,9 +1,22 @@
-# @summary RabbitMQ (messaging, TLS): its Erlang cookie.
-#
-# The parameters are the data contract with the compiler (test/puppet checks both sides agree).
-# Wrapping Debian's puppet-module-rabbitmq with them is the open part of the Puppet module issue.
-# @param erlang_cookie From the cluster's eyaml-encrypted hiera.
+# @summary RabbitMQ clustered across the cluster's messaging hosts (the controllers when it has no
+#   messaging machines), AMQP over TLS only (port 5671) with the node certificate.
+# @param erlang_cookie The shared Erlang cookie that lets the nodes cluster (eyaml-encrypted hiera).
 class oci::profile::rabbitmq (
   String[1] $erlang_cookie,
 ) {
+  class { 'rabbitmq':
+    config_cluster           => true,
+    cluster_nodes            => $oci::cluster::messaging_hosts.map |Hash $host| { $host['hostname'] },
+    cluster_node_type        => 'disc',
+    erlang_cookie            => $erlang_cookie,
+    wipe_db_on_cookie_change => true,
+    node_ip_address          => $oci::node::management_address,
+    ssl                      => true,
+    ssl_only                 => true,
+    ssl_port                 => 5671,
+    ssl_cacert               => '/etc/ssl/oci/ca.pem',
+    ssl_cert                 => '/etc/ssl/oci/node.pem',
+    ssl_key                  => '/etc/ssl/oci/node.key',
+    ssl_verify               => 'verify_peer',
+  }
 }
