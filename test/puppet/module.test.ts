@@ -182,6 +182,13 @@ describe("Puppet module oci: the compiler's hiera is exactly what the classes ta
           const rabbit = result.resources.find((r) => r.type === "Class" && r.title === "Rabbitmq")?.parameters;
           assert.deepEqual(rabbit?.["cluster_nodes"], (cluster["oci::cluster::messaging_hosts"] as unknown as { hostname: string }[]).map((m) => m.hostname));
           assert.equal(rabbit?.["ssl_only"], true);
+          // Glance through puppet-module-glance: the image store the compiler chose (sample-site: ceph; without Ceph: swift).
+          if (services.includes("glance")) {
+            const backend = cluster["oci::cluster::glance_backend"]!;
+            const glance = (title: string) => result.resources.find((r) => r.type === "Glance_api_config" && r.title === title)?.parameters?.["value"];
+            assert.equal(glance("DEFAULT/enabled_backends"), `${backend}:${{ ceph: "rbd", swift: "swift", file: "file" }[backend]}`);
+            assert.equal(backend, name === "sample-site" ? "ceph" : "swift");
+          }
           assert.equal(has("Class", "Oci::Profile::Nova"), name !== "swift only", `${fqdn}: nova exactly when the cluster runs it`);
           assert.equal(has("Class", "Oci::Profile::Ceph"), name === "sample-site", `${fqdn}: ceph exactly when the cluster has OSDs`);
         }

@@ -41,9 +41,14 @@ class oci::profile::haproxy (
         collect_exported => false,
         options          => { 'option' => ['forwardfor', 'httpchk'], 'balance' => 'roundrobin' },
       }
+      # Swift answers on its proxies; glance with images on local disk, on the first controller only.
       $members = $service ? {
-        'swift' => $oci::cluster::swift_proxies,
-        default => $oci::cluster::controllers,
+        'swift'  => $oci::cluster::swift_proxies,
+        'glance' => $oci::cluster::glance_backend ? {
+          'file'  => $oci::cluster::controllers[0, 1],
+          default => $oci::cluster::controllers,
+        },
+        default  => $oci::cluster::controllers,
       }
       $members.each |Hash $member| {
         haproxy::balancermember { "${service}-${member['hostname']}":
