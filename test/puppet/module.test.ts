@@ -154,11 +154,17 @@ describe("Puppet module oci: the compiler's hiera is exactly what the classes ta
         assert.ok(has("Class", `Oci::Role::${role[0]!.toUpperCase()}${role.slice(1)}`), `${fqdn} has its role class`);
         const key = result.resources.find((r) => r.type === "File" && r.title === "/etc/ssl/oci/node.key");
         assert.match(String(key?.parameters?.["content"] ?? ""), new RegExp(`^-----BEGIN ${"PRIVATE"} KEY-----`), `${fqdn}: the eyaml-encrypted key arrives decrypted`);
+        // Cinder through puppet-module-cinder: cinder-volume on the computes with Ceph, on the volume nodes with LVM, nowhere else.
+        const clusterData = parse(await readFile(join(space.render, "hiera/clusters/cl1.yaml"), "utf8")) as Record<string, string>;
+        const cinderBackend = clusterData["oci::cluster::cinder_backend"];
+        const volumeBackend = result.resources.find((r) => r.type === "Cinder_config" && r.title === "DEFAULT/enabled_backends")?.parameters?.["value"];
+        const expectedVolume = role === "compute" && cinderBackend === "ceph" ? "ceph" : role === "volume" && cinderBackend === "lvm" ? "lvm" : undefined;
+        assert.equal(volumeBackend, expectedVolume, `${fqdn}: cinder-volume backend`);
         if (role === "controller") {
           for (const p of ["Keystone", "Galera", "Haproxy", "Rabbitmq", "Swift"]) assert.ok(has("Class", `Oci::Profile::${p}`), `${fqdn} has ${p}`);
           // Keystone through Debian's puppet-module-keystone: its database on the VIP, its public endpoint, Apache with the node's certificate.
           const config = (title: string) => result.resources.find((r) => r.type === "Keystone_config" && r.title === title)?.parameters?.["value"];
-          const cluster = parse(await readFile(join(space.render, "hiera/clusters/cl1.yaml"), "utf8")) as Record<string, string>;
+          const cluster = clusterData;
           assert.match(String(config("database/connection")), new RegExp(`^mysql\\+pymysql://keystone:[^@]+@${cluster["oci::cluster::vip"]!.replace(/\./g, "\\.")}/keystone$`), `${fqdn}: keystone's database`);
           assert.equal(config("DEFAULT/public_endpoint"), `https://${cluster["oci::cluster::public_endpoint"]}:5000`);
           const vhost = result.resources.find((r) => r.type === "Apache::Vhost" && r.title === "keystone_wsgi");
