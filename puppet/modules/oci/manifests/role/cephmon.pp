@@ -1,7 +1,4 @@
 # @summary Role cephmon: A Ceph monitor.
-#
-# Service profiles are included when the cluster runs the service, Ceph when it has OSDs:
-# the same conditions under which the compiler emits their parameters.
 class oci::role::cephmon {
   include oci::profile::base
   include oci::profile::ceph
