@@ -19,6 +19,12 @@ export function generateSecret(kind: SecretKind, ports: CompilePorts): string {
     }
     case "cephx":
       return cephxKey(ports);
+    case "fernet":
+      // A Fernet key (keystone's token and credential keys, barbican's KEK): 32 bytes, URL-safe base64 with padding.
+      return Buffer.from(ports.randomBytes(32)).toString("base64url") + "=";
+    case "corosync-key":
+      // corosync reads at least 1024 bits of key material from its authkey file: 128 random bytes, written as hex.
+      return Buffer.from(ports.randomBytes(128)).toString("hex");
   }
 }
 

@@ -1,7 +1,7 @@
 import type { ClusterIR, SiteIR } from "../resolve/site-ir.js";
 import type { Service } from "../validate/site-model.js";
 
-export type SecretKind = "password" | "hex" | "uuid" | "cephx";
+export type SecretKind = "password" | "hex" | "uuid" | "cephx" | "fernet" | "corosync-key";
 
 /** A secret the Puppet roles need, where it lives in hiera, and what it looks like. */
 export interface SecretSpec {
@@ -33,23 +33,34 @@ function clusterSecrets(cluster: ClusterIR): SecretSpec[] {
     out.push({ name: `${cluster.name}/${service}/${what}`, kind, hieraFile: file, hieraKey: `oci::profile::${service}::${what}` });
   const services = new Set(cluster.services);
   add("keystone", "admin_password", "password");
+  for (const key of ["fernet_key_primary", "fernet_key_staged", "credential_key_primary", "credential_key_staged"]) add("keystone", key, "fernet");
   add("galera", "root_password", "password");
   add("galera", "sst_password", "password");
   add("rabbitmq", "erlang_cookie", "password");
   add("memcached", "secret_key", "password");
   add("haproxy", "stats_password", "password");
+  if (cluster.vip.mode === "l2") add("vip", "authkey", "corosync-key");
   for (const s of WITH_DATABASE) if (services.has(s)) add(s, "db_password", "password");
   for (const s of cluster.services) if (s !== "keystone") add(s, "keystone_password", "password");
   for (const s of WITH_RABBIT) if (services.has(s)) add(s, "rabbit_password", "password");
+  if (services.has("nova")) {
+    add("placement", "db_password", "password");
+    add("placement", "keystone_password", "password");
+  }
   if (services.has("neutron")) add("neutron", "metadata_secret", "password");
-  if (services.has("heat")) add("heat", "auth_encryption_key", "hex");
+  if (services.has("heat")) {
+    add("heat", "auth_encryption_key", "hex");
+    add("heat", "domain_password", "password");
+  }
+  if (services.has("barbican")) add("barbican", "kek", "fernet");
+  if (services.has("ceilometer")) add("ceilometer", "telemetry_secret", "password");
   if (services.has("swift")) {
     add("swift", "hash_path_suffix", "hex");
     add("swift", "hash_path_prefix", "hex");
   }
   if (cluster.topology.cephOsds.length > 0) {
     add("ceph", "fsid", "uuid");
-    for (const key of ["mon_key", "admin_key", "bootstrap_osd_key", "openstack_key"]) add("ceph", key, "cephx");
+    for (const key of ["mon_key", "admin_key", "bootstrap_osd_key", "mgr_key", "openstack_key"]) add("ceph", key, "cephx");
   }
   return out;
 }

@@ -56,10 +56,13 @@ function checkHeader(source: SourceFile, expected: Kind, value: Record<string, u
   return ok;
 }
 
-/** Where a value failed an anyOf, the per-branch errors are noise: the anyOf error alone is reported. */
+/**
+ * Where a value failed an anyOf, the per-branch errors are noise: the anyOf error alone is reported.
+ * A failed if/then is reported by the `then` branch's own error (a missing key); the "if" error repeats it.
+ */
 function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
   const anyOfAt = new Set(errors.filter((e) => e.keyword === "anyOf").map((e) => e.instancePath));
-  return errors.filter((e) => e.keyword === "anyOf" || !anyOfAt.has(e.instancePath));
+  return errors.filter((e) => e.keyword !== "if" && (e.keyword === "anyOf" || !anyOfAt.has(e.instancePath)));
 }
 
 function reportSchemaError(source: SourceFile, kind: Kind, error: ErrorObject, diagnostics: DiagnosticBag): void {

@@ -20,9 +20,20 @@ export async function siteWithRelayAndTwoNics(): Promise<string> {
   return site;
 }
 
-/** sample-site without Ceph: no cephmon/cephosd machines, every compute on local storage (cinder lvm, glance swift). */
-export async function sampleSiteWithoutCeph(): Promise<string> {
+/**
+ * sample-site without Ceph: no cephmon/cephosd machines, every compute on local storage (cinder lvm,
+ * glance swift); the VIP announced by BGP instead of moved by corosync; and a network node, which
+ * takes neutron's agents from the controllers.
+ */
+export async function sampleSiteWithoutCephBgp(): Promise<string> {
   const site = await copySite(sampleSite);
+  const cluster = join(site, "clusters/cl1/cluster.yaml");
+  await writeFile(join(site, "clusters/cl1/machines/cl1-network-1.yaml"), [
+    "apiVersion: oci/v1", "kind: Machine", "hostname: cl1-network-1", "role: network", 'serial: "CZ309001"', "bootMacs:", '  - "52:54:00:00:09:01"',
+    "interfaces:", "  - network: pxe", "    device: eno1", '    mac: "52:54:00:00:09:01"', "  - network: management", "    device: eno2.10",
+    "  - network: vm", "    device: eno2.50", "install: true", "",
+  ].join("\n"));
+  await writeFile(cluster, (await readFile(cluster, "utf8")).replace("  mode: l2\n", "  mode: bgp\n  bgp:\n    asn: 65010\n    peers:\n      - { address: 10.10.0.1, asn: 65000 }\n      - { address: 10.10.0.2, asn: 65000 }\n"));
   const machines = join(site, "clusters/cl1/machines");
   for (const file of await readdir(machines)) {
     if (file.startsWith("cl1-ceph")) await rm(join(machines, file));

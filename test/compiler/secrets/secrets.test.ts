@@ -18,12 +18,16 @@ const FORMATS: Record<string, RegExp> = {
   key: /^AQAAAAAAAAAAABAA[A-Za-z0-9+/]{22}==$/,
   hex: /^[0-9a-f]{32}$/,
   password: /^[A-Za-z0-9]{32}$/,
+  fernet: /^[A-Za-z0-9_-]{43}=$/,
+  corosync: /^[0-9a-f]{256}$/,
 };
 
 function formatOf(name: string): RegExp {
   if (name.endsWith("/fsid")) return FORMATS["fsid"]!;
   if (/ceph\/\w+_key$/.test(name)) return FORMATS["key"]!;
   if (/autosign\/|hash_path|auth_encryption_key/.test(name)) return FORMATS["hex"]!;
+  if (/fernet_key|credential_key|barbican\/kek/.test(name)) return FORMATS["fernet"]!;
+  if (name.endsWith("/vip/authkey")) return FORMATS["corosync"]!;
   return FORMATS["password"]!;
 }
 
@@ -95,12 +99,15 @@ describe("secrets", () => {
       let n = 0;
       return { now: () => new Date(0), randomBytes: (size) => Buffer.from(Array.from({ length: size }, () => (n = (n * 31 + 7) % 256))) };
     };
-    for (const kind of ["password", "hex", "uuid", "cephx"] as const) {
+    for (const kind of ["password", "hex", "uuid", "cephx", "fernet", "corosync-key"] as const) {
       const [a, b] = [generateSecret(kind, port()), generateSecret(kind, port())];
       assert.equal(a, b, kind);
     }
     assert.match(generateSecret("password", port()), FORMATS["password"]!);
     assert.match(generateSecret("uuid", port()), FORMATS["fsid"]!);
     assert.match(generateSecret("cephx", port()), FORMATS["key"]!);
+    assert.match(generateSecret("fernet", port()), FORMATS["fernet"]!);
+    assert.equal(Buffer.from(generateSecret("fernet", port()), "base64url").length, 32, "a Fernet key is 32 bytes");
+    assert.match(generateSecret("corosync-key", port()), FORMATS["corosync"]!);
   });
 });

@@ -132,6 +132,7 @@ describe("crash safety: kill -9 at random moments, restart, consistent state", (
       await reports;
       await checkConsistent(acked);
     }
+    console.log(`# acknowledged before the kills: ${acked.status.size} status reports, ${acked.discovery.size} discovery reports`);
     assert.ok(acked.status.size > 0 && acked.discovery.size > 0, "some reports were acknowledged before the kills");
 
     // A last start without a kill: it catches up with the source tip and serves it.

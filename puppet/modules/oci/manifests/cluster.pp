@@ -4,6 +4,7 @@
 # @param vip The API virtual address.
 # @param vip_mode How the VIP moves: l2 (corosync/pacemaker) or bgp.
 # @param vip_network The network the VIP is on.
+# @param bgp vip_mode bgp: the controllers' AS number and the routers they announce the VIP to.
 # @param public_endpoint The public API name.
 # @param public_certificate site-ca or byo.
 # @param services OpenStack services the cluster runs.
@@ -50,5 +51,6 @@ class oci::cluster (
   Enum['ceph', 'swift', 'file'] $glance_backend,
   Enum['local', 'ceph'] $nova_backend,
   Array[Oci::SetupWave] $setup_waves,
+  Optional[Struct[{ asn => Integer[1], peers => Array[Struct[{ address => String[1], asn => Integer[1] }], 1] }]] $bgp = undef,
 ) {
 }

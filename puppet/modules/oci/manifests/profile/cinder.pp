@@ -1,5 +1,6 @@
-# @summary Cinder as OCI places it: API and scheduler on the controllers; cinder-volume on the
-#   volume nodes with LVM, or on the computes with Ceph (rbd), as the compiler chose the backend.
+# @summary Cinder as OCI places it: API (Apache, TLS) and scheduler on the controllers; cinder-volume
+#   on the volume nodes with LVM, or on the computes with Ceph (rbd), as the compiler chose the
+#   backend. The first controller creates the schema and registers cinder in keystone.
 # @param db_password The cinder database password (eyaml-encrypted hiera).
 # @param keystone_password The cinder service user's password (eyaml-encrypted hiera).
 # @param rabbit_password The cinder RabbitMQ user's password (eyaml-encrypted hiera).
@@ -8,32 +9,44 @@ class oci::profile::cinder (
   String[1] $keystone_password,
   String[1] $rabbit_password,
 ) {
-  $vip = $oci::cluster::vip
   $backend = $oci::cluster::cinder_backend
   $role = $oci::node::role
   $api = $role == 'controller'
   $volume = ($role == 'volume' and $backend == 'lvm') or ($role == 'compute' and $backend == 'ceph')
+  $first = oci::is_first($oci::cluster::controllers)
 
   if $api or $volume {
-    $brokers = $oci::cluster::messaging_hosts.map |Hash $host| { "cinder:${rabbit_password}@${host['address']}:5671" }
     class { 'cinder::db':
-      database_connection => "mysql+pymysql://cinder:${db_password}@${vip}/cinder",
+      database_connection => oci::database_url('cinder', $db_password),
     }
     class { 'cinder':
-      default_transport_url => "rabbit://${join($brokers, ',')}/",
+      default_transport_url => oci::transport_url('cinder', $rabbit_password),
       rabbit_use_ssl        => true,
+      kombu_ssl_ca_certs    => '/etc/ssl/oci/ca.pem',
     }
   }
   if $api {
+    include oci::profile::memcached
     class { 'cinder::keystone::authtoken':
-      password             => $keystone_password,
-      auth_url             => "https://${vip}:5000",
-      www_authenticate_uri => "https://${oci::cluster::public_endpoint}:5000",
+      * => oci::authtoken($keystone_password),
     }
     class { 'cinder::api':
-      bind_host => $oci::node::management_address,
+      service_name => 'httpd',
+      sync_db      => $first,
+    }
+    class { 'cinder::wsgi::apache':
+      * => oci::wsgi_tls(),
     }
     include cinder::scheduler
+    if $first {
+      $endpoints = oci::endpoints(8776, '/v3/%(tenant_id)s')
+      class { 'cinder::keystone::auth':
+        password        => $keystone_password,
+        public_url_v3   => $endpoints['public_url'],
+        internal_url_v3 => $endpoints['internal_url'],
+        admin_url_v3    => $endpoints['admin_url'],
+      }
+    }
   }
   if $volume {
     include cinder::volume
@@ -46,9 +59,11 @@ class oci::profile::cinder (
         volume_group      => 'cinder-volumes',
       }
     } else {
+      include oci::profile::ceph
       cinder::backend::rbd { 'ceph':
-        rbd_pool => 'volumes',
-        rbd_user => 'openstack',
+        rbd_pool        => 'volumes',
+        rbd_user        => 'openstack',
+        rbd_secret_uuid => $oci::profile::ceph::fsid,
       }
     }
   }

@@ -1,5 +1,6 @@
 # @summary MariaDB with Galera replication across the cluster's SQL hosts (the controllers when it
-#   has no sql machines), bound to the management address, TLS to clients with the node certificate.
+#   has no sql machines), bound to the management address, TLS to clients with the node certificate;
+#   the services' databases created once, by the first SQL host.
 # @param root_password The MariaDB root password (eyaml-encrypted hiera).
 # @param sst_password Password of the state-transfer user (eyaml-encrypted hiera).
 class oci::profile::galera (
@@ -30,8 +31,36 @@ class oci::profile::galera (
       },
     },
   }
+  oci::tls::reader { 'mysql':
+    require => Class['mysql::server::install'],
+    before  => Class['mysql::server::service'],
+  }
   package { ['galera-4', 'mariadb-backup']:
     ensure => installed,
     before => Class['mysql::server'],
+  }
+
+  # The first SQL host creates each service's database and user, for every service the compiler
+  # gave a db_password: that keeps which services have a database decided in one place.
+  if oci::is_first($oci::cluster::sql_hosts) {
+    $cluster = $oci::cluster::controllers + $oci::cluster::computes + $oci::cluster::network_nodes + $oci::cluster::volume_nodes
+    $clients = unique($cluster.map |Hash $host| { $host['address'] } + [$oci::cluster::vip])
+    ($oci::cluster::services + ['placement']).each |String $service| {
+      $password = lookup("oci::profile::${service}::db_password", Optional[String[1]], 'first', undef)
+      if $password {
+        class { "${service}::db::mysql":
+          password      => $password,
+          allowed_hosts => $clients,
+          require       => Class['mysql::server'],
+        }
+        if $service == 'nova' {
+          class { 'nova::db::mysql_api':
+            password      => $password,
+            allowed_hosts => $clients,
+            require       => Class['mysql::server'],
+          }
+        }
+      }
+    }
   }
 }

@@ -1,5 +1,6 @@
-# @summary Glance on a controller: its database on the VIP, keystone authentication, and the image
-#   store the compiler chose for the cluster (ceph > swift > file, as OCI does).
+# @summary Glance on a controller: its database on the VIP, keystone authentication, TLS with the
+#   node's certificate, and the image store the compiler chose for the cluster (ceph > swift > file,
+#   as OCI does). The first controller creates the schema and registers glance in keystone.
 # @param db_password The glance database password (eyaml-encrypted hiera).
 # @param keystone_password The glance service user's password (eyaml-encrypted hiera).
 # @param rabbit_password The glance RabbitMQ user's password, for notifications (eyaml-encrypted hiera).
@@ -8,17 +9,17 @@ class oci::profile::glance (
   String[1] $keystone_password,
   String[1] $rabbit_password,
 ) {
+  include oci::profile::memcached
   $vip = $oci::cluster::vip
   $backend = $oci::cluster::glance_backend
   $store = { 'ceph' => 'rbd', 'swift' => 'swift', 'file' => 'file' }[$backend]
+  $first = oci::is_first($oci::cluster::controllers)
 
   class { 'glance::api::db':
-    database_connection => "mysql+pymysql://glance:${db_password}@${vip}/glance",
+    database_connection => oci::database_url('glance', $db_password),
   }
   class { 'glance::api::authtoken':
-    password             => $keystone_password,
-    auth_url             => "https://${vip}:5000",
-    www_authenticate_uri => "https://${oci::cluster::public_endpoint}:5000",
+    * => oci::authtoken($keystone_password),
   }
   class { 'glance::api':
     bind_host        => $oci::node::management_address,
@@ -27,6 +28,16 @@ class oci::profile::glance (
     key_file         => '/etc/ssl/oci/node.key',
     enabled_backends => ["${backend}:${store}"],
     default_backend  => $backend,
+    sync_db          => $first,
+  }
+  oci::tls::reader { 'glance':
+    require => Anchor['glance::install::end'],
+    before  => Anchor['glance::service::begin'],
+  }
+  class { 'glance::notify::rabbitmq':
+    default_transport_url => oci::transport_url('glance', $rabbit_password),
+    rabbit_use_ssl        => true,
+    kombu_ssl_ca_certs    => '/etc/ssl/oci/ca.pem',
   }
   case $backend {
     'ceph': {
@@ -45,7 +56,36 @@ class oci::profile::glance (
     }
     default: {
       # Images on the first controller's disk; HAProxy sends glance only there (see oci::profile::haproxy).
+      # The other controllers keep a copy by rsync, ready if the first one is lost.
       glance::backend::multistore::file { 'file': }
+      $first_controller = $oci::cluster::controllers[0]['address']
+      if $first {
+        class { 'rsync::server':
+          use_xinetd => false,
+          address    => $oci::node::management_address,
+          use_chroot => 'no',
+        }
+        rsync::server::module { 'glance_images':
+          path        => '/var/lib/glance/images',
+          uid         => 'glance',
+          gid         => 'glance',
+          read_only   => true,
+          hosts_allow => $oci::cluster::controllers[1, -1].map |Hash $host| { $host['address'] },
+          hosts_deny  => ['*'],
+        }
+      } else {
+        file { '/etc/cron.d/oci-glance-images':
+          ensure  => file,
+          mode    => '0644',
+          content => "*/5 * * * * glance /usr/bin/rsync -a --delete rsync://${first_controller}/glance_images/ /var/lib/glance/images/\n",
+        }
+      }
+    }
+  }
+  if $first {
+    class { 'glance::keystone::auth':
+      password => $keystone_password,
+      *        => oci::endpoints(9292),
     }
   }
 }

@@ -1,5 +1,5 @@
 # @summary HAProxy on the controllers: every API of the cluster on the VIP, TLS to clients (the
-#   VIP certificate) and to the backends (verified against the site CA), plus a stats page.
+#   VIP certificate) and to the backends (verified against the site CA); Galera on the VIP; a stats page.
 # @param stats_password Password of the stats page's admin user (eyaml-encrypted hiera).
 # @param public_certificate The VIP certificate chain; absent with publicCertificate: byo, whose
 #   operator puts certificate and key in /etc/haproxy/oci-public.pem.
@@ -9,10 +9,15 @@ class oci::profile::haproxy (
   Optional[String[1]] $public_certificate = undef,
   Optional[String[1]] $public_private_key = undef,
 ) {
-  $api_ports = {
-    'keystone' => 5000, 'nova' => 8774, 'neutron' => 9696, 'glance' => 9292, 'cinder' => 8776,
-    'swift' => 8080, 'heat' => 8004, 'aodh' => 8042, 'barbican' => 9311, 'panko' => 8977,
-  }
+  # Every frontend on the VIP: the service that brings it, and its port (each backend listens on the
+  # same port on its management address).
+  $frontends = {
+    'keystone' => ['keystone', 5000], 'nova' => ['nova', 8774], 'nova_metadata' => ['nova', 8775],
+    'novnc' => ['nova', 6080], 'placement' => ['nova', 8778], 'neutron' => ['neutron', 9696],
+    'glance' => ['glance', 9292], 'cinder' => ['cinder', 8776], 'swift' => ['swift', 8080],
+    'heat' => ['heat', 8004], 'heat_cfn' => ['heat', 8000], 'aodh' => ['aodh', 8042],
+    'barbican' => ['barbican', 9311], 'panko' => ['panko', 8977],
+  }.filter |String $name, Tuple[String, Integer] $frontend| { $frontend[0] in $oci::cluster::services }
   $pem = '/etc/haproxy/oci-public.pem'
 
   class { 'haproxy': }
@@ -32,33 +37,52 @@ class oci::profile::haproxy (
     collect_exported => false,
     options          => { 'stats' => ['enable', 'uri /', "auth admin:${stats_password}"] },
   }
-  $oci::cluster::services.each |String $service| {
-    $port = $api_ports[$service]
-    if $port {
-      haproxy::listen { $service:
-        bind             => { "${oci::cluster::vip}:${port}" => ['ssl', 'crt', $pem] },
-        mode             => 'http',
-        collect_exported => false,
-        options          => { 'option' => ['forwardfor', 'httpchk'], 'balance' => 'roundrobin' },
+  $frontends.each |String $name, Tuple[String, Integer] $frontend| {
+    $service = $frontend[0]
+    $port = $frontend[1]
+    haproxy::listen { $name:
+      bind             => { "${oci::cluster::vip}:${port}" => ['ssl', 'crt', $pem] },
+      mode             => 'http',
+      collect_exported => false,
+      options          => { 'option' => ['forwardfor', 'httpchk'], 'balance' => 'roundrobin' },
+    }
+    # Swift answers on its proxies; glance with images on local disk, on the first controller only.
+    $members = $service ? {
+      'swift'  => $oci::cluster::swift_proxies,
+      'glance' => $oci::cluster::glance_backend ? {
+        'file'  => $oci::cluster::controllers[0, 1],
+        default => $oci::cluster::controllers,
+      },
+      default  => $oci::cluster::controllers,
+    }
+    $members.each |Hash $member| {
+      haproxy::balancermember { "${name}-${member['hostname']}":
+        listening_service => $name,
+        server_names      => $member['hostname'],
+        ipaddresses       => $member['address'],
+        ports             => String($port),
+        options           => 'check ssl verify required ca-file /etc/ssl/oci/ca.pem',
       }
-      # Swift answers on its proxies; glance with images on local disk, on the first controller only.
-      $members = $service ? {
-        'swift'  => $oci::cluster::swift_proxies,
-        'glance' => $oci::cluster::glance_backend ? {
-          'file'  => $oci::cluster::controllers[0, 1],
-          default => $oci::cluster::controllers,
-        },
-        default  => $oci::cluster::controllers,
-      }
-      $members.each |Hash $member| {
-        haproxy::balancermember { "${service}-${member['hostname']}":
-          listening_service => $service,
-          server_names      => $member['hostname'],
-          ipaddresses       => $member['address'],
-          ports             => String($port),
-          options           => 'check ssl verify required ca-file /etc/ssl/oci/ca.pem',
-        }
-      }
+    }
+  }
+  # Galera takes writes on one node at a time (OCI's choice too): the first SQL host, the others as backups.
+  haproxy::listen { 'galera':
+    bind             => { "${oci::cluster::vip}:3306" => [] },
+    mode             => 'tcp',
+    collect_exported => false,
+    options          => { 'option' => ['tcpka'], 'timeout' => ['client 90m', 'server 90m'] },
+  }
+  $oci::cluster::sql_hosts.each |Integer $index, Hash $member| {
+    $check = $index ? {
+      0       => 'check',
+      default => 'check backup',
+    }
+    haproxy::balancermember { "galera-${member['hostname']}":
+      listening_service => 'galera',
+      server_names      => $member['hostname'],
+      ipaddresses       => $member['address'],
+      ports             => '3306',
+      options           => $check,
     }
   }
 }

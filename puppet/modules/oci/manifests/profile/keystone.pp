@@ -1,31 +1,47 @@
 # @summary Keystone on a controller: its database on the Galera VIP, served by Apache with the node's
-#   certificate, bootstrapped with the admin account and the endpoints on the VIP and the public name.
+#   certificate, the same fernet and credential keys on every controller (a token issued by one is
+#   valid on all), bootstrapped once by the first controller with the admin account and the
+#   endpoints on the VIP and the public name.
 # @param admin_password The admin user's password (eyaml-encrypted hiera).
 # @param db_password The keystone database password (eyaml-encrypted hiera).
+# @param fernet_key_primary Fernet key 1, with which tokens are issued (eyaml-encrypted hiera).
+# @param fernet_key_staged Fernet key 0, the staged key (eyaml-encrypted hiera).
+# @param credential_key_primary Credential key 1 (eyaml-encrypted hiera).
+# @param credential_key_staged Credential key 0 (eyaml-encrypted hiera).
 class oci::profile::keystone (
   String[1] $admin_password,
   String[1] $db_password,
+  String[44, 44] $fernet_key_primary,
+  String[44, 44] $fernet_key_staged,
+  String[44, 44] $credential_key_primary,
+  String[44, 44] $credential_key_staged,
 ) {
-  $public_url = "https://${oci::cluster::public_endpoint}:5000"
-  $internal_url = "https://${oci::cluster::vip}:5000"
+  $first = oci::is_first($oci::cluster::controllers)
+  $endpoints = oci::endpoints(5000)
 
   class { 'keystone::db':
-    database_connection => "mysql+pymysql://keystone:${db_password}@${oci::cluster::vip}/keystone",
+    database_connection => oci::database_url('keystone', $db_password),
   }
   class { 'keystone':
-    public_endpoint => $public_url,
-    service_name    => 'httpd',
+    public_endpoint     => $endpoints['public_url'],
+    service_name        => 'httpd',
+    sync_db             => $first,
+    fernet_keys         => {
+      '/etc/keystone/fernet-keys/0' => { 'content' => $fernet_key_staged },
+      '/etc/keystone/fernet-keys/1' => { 'content' => $fernet_key_primary },
+    },
+    fernet_replace_keys => true,
+    credential_keys     => {
+      '/etc/keystone/credential-keys/0' => { 'content' => $credential_key_staged },
+      '/etc/keystone/credential-keys/1' => { 'content' => $credential_key_primary },
+    },
   }
   class { 'keystone::wsgi::apache':
-    bind_host => $oci::node::management_address,
-    ssl       => true,
-    ssl_cert  => '/etc/ssl/oci/node.pem',
-    ssl_key   => '/etc/ssl/oci/node.key',
+    * => oci::wsgi_tls(),
   }
   class { 'keystone::bootstrap':
-    password     => $admin_password,
-    public_url   => $public_url,
-    internal_url => $internal_url,
-    admin_url    => $internal_url,
+    password  => $admin_password,
+    bootstrap => $first,
+    *         => $endpoints,
   }
 }

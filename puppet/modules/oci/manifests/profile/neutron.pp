@@ -1,15 +1,94 @@
-# @summary Neutron (networking): its secrets.
-#
-# The parameters are the data contract with the compiler (test/puppet checks both sides agree).
-# Wrapping Debian's puppet-module-neutron with them is the open part of the Puppet module issue.
-# @param db_password From the cluster's eyaml-encrypted hiera.
-# @param keystone_password From the cluster's eyaml-encrypted hiera.
-# @param metadata_secret From the cluster's eyaml-encrypted hiera.
-# @param rabbit_password From the cluster's eyaml-encrypted hiera.
+# @summary Neutron as OCI places it, ML2 with Open vSwitch and VXLAN: the API (Apache, TLS) and RPC
+#   server on the controllers; the L3, DHCP and metadata agents on the network nodes, or on the
+#   controllers when the cluster has none; the OVS agent wherever instances' traffic passes
+#   (computes and agent hosts), its tunnels on the node's vm network address.
+# @param db_password The neutron database password (eyaml-encrypted hiera).
+# @param keystone_password The neutron service user's password (eyaml-encrypted hiera).
+# @param metadata_secret The secret the metadata agent and nova's metadata API share.
+# @param rabbit_password The neutron RabbitMQ user's password (eyaml-encrypted hiera).
 class oci::profile::neutron (
   String[1] $db_password,
   String[1] $keystone_password,
   String[1] $metadata_secret,
   String[1] $rabbit_password,
 ) {
+  $vip = $oci::cluster::vip
+  $role = $oci::node::role
+  $agent_hosts = empty($oci::cluster::network_nodes) ? {
+    true  => $oci::cluster::controllers,
+    false => $oci::cluster::network_nodes,
+  }
+  $agents = oci::is_member($agent_hosts)
+  # VXLAN runs on the vm network where the machine has one, else on the management network.
+  $vm_interfaces = $oci::node::interfaces.filter |Hash $i| { $i['purpose'] == 'vm' }
+  $tunnel_ip = empty($vm_interfaces) ? {
+    true  => $oci::node::management_address,
+    false => $vm_interfaces[0]['address'],
+  }
+
+  class { 'neutron':
+    core_plugin           => 'ml2',
+    service_plugins       => ['router'],
+    default_transport_url => oci::transport_url('neutron', $rabbit_password),
+    rabbit_use_ssl        => true,
+    kombu_ssl_ca_certs    => '/etc/ssl/oci/ca.pem',
+  }
+
+  if $role == 'controller' {
+    include oci::profile::memcached
+    class { 'neutron::db':
+      database_connection => oci::database_url('neutron', $db_password),
+    }
+    class { 'neutron::keystone::authtoken':
+      * => oci::authtoken($keystone_password),
+    }
+    class { 'neutron::server':
+      api_service_name => 'httpd',
+      sync_db          => oci::is_first($oci::cluster::controllers),
+    }
+    class { 'neutron::wsgi::apache':
+      * => oci::wsgi_tls(),
+    }
+    class { 'neutron::plugins::ml2':
+      type_drivers         => ['flat', 'vlan', 'vxlan'],
+      tenant_network_types => ['vxlan'],
+      mechanism_drivers    => ['openvswitch'],
+      vni_ranges           => '1000:9999',
+    }
+    # Port events go to nova as neutron's own service user.
+    class { 'neutron::server::notifications::nova':
+      password => $keystone_password,
+      username => 'neutron',
+      auth_url => "https://${vip}:5000",
+    }
+    if oci::is_first($oci::cluster::controllers) {
+      class { 'neutron::keystone::auth':
+        password => $keystone_password,
+        *        => oci::endpoints(9696),
+      }
+    }
+  }
+
+  if $agents {
+    class { 'neutron::agents::l3': }
+    class { 'neutron::agents::dhcp': }
+    class { 'neutron::agents::metadata':
+      shared_secret     => $metadata_secret,
+      metadata_host     => $vip,
+      metadata_protocol => 'https',
+    }
+  }
+
+  if $agents or $role == 'compute' {
+    # Floating IPs leave through br-ex on the agent hosts.
+    $bridge_mappings = $agents ? {
+      true  => ['external:br-ex'],
+      false => [],
+    }
+    class { 'neutron::agents::ml2::ovs':
+      local_ip        => $tunnel_ip,
+      tunnel_types    => ['vxlan'],
+      bridge_mappings => $bridge_mappings,
+    }
+  }
 }

@@ -1,13 +1,121 @@
-# @summary Nova (compute): its secrets.
-#
-# The parameters are the data contract with the compiler (test/puppet checks both sides agree).
-# Wrapping Debian's puppet-module-nova with them is the open part of the Puppet module issue.
-# @param db_password From the cluster's eyaml-encrypted hiera.
-# @param keystone_password From the cluster's eyaml-encrypted hiera.
-# @param rabbit_password From the cluster's eyaml-encrypted hiera.
+# @summary Nova as OCI places it: the API, metadata API, conductor, scheduler and VNC proxy on the
+#   controllers (the API and metadata under Apache with TLS, cells set up once by the first
+#   controller); nova-compute with libvirt on the computes, instances on local disk or in Ceph
+#   as the compiler chose per compute.
+# @param db_password The nova database password (eyaml-encrypted hiera); the API and cell0
+#   databases share it.
+# @param keystone_password The nova service user's password (eyaml-encrypted hiera).
+# @param rabbit_password The nova RabbitMQ user's password (eyaml-encrypted hiera).
 class oci::profile::nova (
   String[1] $db_password,
   String[1] $keystone_password,
   String[1] $rabbit_password,
 ) {
+  $vip = $oci::cluster::vip
+  $role = $oci::node::role
+  $transport_url = oci::transport_url('nova', $rabbit_password)
+  # The VNC proxy on the controllers serves TLS itself, as every backend behind HAProxy.
+  $novnc_tls = $role ? {
+    'controller' => { 'ssl_only' => true, 'cert' => '/etc/ssl/oci/node.pem', 'key' => '/etc/ssl/oci/node.key' },
+    default      => {},
+  }
+
+  class { 'nova':
+    default_transport_url => $transport_url,
+    rabbit_use_ssl        => true,
+    kombu_ssl_ca_certs    => '/etc/ssl/oci/ca.pem',
+    my_ip                 => $oci::node::management_address,
+    *                     => $novnc_tls,
+  }
+  # Nova calls placement and neutron as its own service user.
+  class { 'nova::placement':
+    password => $keystone_password,
+    auth_url => "https://${vip}:5000/v3",
+  }
+  class { 'nova::network::neutron':
+    password => $keystone_password,
+    username => 'nova',
+    auth_url => "https://${vip}:5000/v3",
+  }
+  class { 'nova::glance':
+    endpoint_override => "https://${vip}:9292",
+  }
+
+  if $role == 'controller' {
+    include oci::profile::memcached
+    $database = oci::database_url('nova', $db_password)
+    class { 'nova::db':
+      database_connection     => $database,
+      api_database_connection => oci::database_url('nova_api', $db_password),
+    }
+    class { 'nova::keystone::authtoken':
+      * => oci::authtoken($keystone_password),
+    }
+    class { 'nova::metadata':
+      neutron_metadata_proxy_shared_secret => lookup('oci::profile::neutron::metadata_secret', String[1]),
+    }
+    class { 'nova::api':
+      service_name               => 'httpd',
+      nova_metadata_wsgi_enabled => true,
+      sync_db                    => oci::is_first($oci::cluster::controllers),
+      sync_db_api                => oci::is_first($oci::cluster::controllers),
+    }
+    class { 'nova::wsgi::apache_api':
+      * => oci::wsgi_tls(),
+    }
+    class { 'nova::wsgi::apache_metadata':
+      * => oci::wsgi_tls(),
+    }
+    include nova::conductor
+    include nova::scheduler
+    class { 'nova::vncproxy':
+      host => $oci::node::management_address,
+    }
+    oci::tls::reader { 'nova':
+      require => Anchor['nova::install::end'],
+      before  => Anchor['nova::service::begin'],
+    }
+    if oci::is_first($oci::cluster::controllers) {
+      class { 'nova::cell_v2::simple_setup':
+        transport_url             => $transport_url,
+        database_connection       => $database,
+        database_connection_cell0 => oci::database_url('nova_cell0', $db_password, 'nova'),
+      }
+      class { 'nova::keystone::auth':
+        password => $keystone_password,
+        *        => oci::endpoints(8774, '/v2.1'),
+      }
+    }
+  }
+
+  if $role == 'compute' {
+    $rbd_instances = $oci::node::instance_storage == 'ceph'
+    $images_type = $rbd_instances ? {
+      true  => 'rbd',
+      false => 'qcow2',
+    }
+    class { 'nova::compute':
+      vncserver_proxyclient_address => $oci::node::management_address,
+      vncproxy_host                 => $oci::cluster::public_endpoint,
+      vncproxy_protocol             => 'https',
+    }
+    class { 'nova::compute::libvirt':
+      vncserver_listen  => $oci::node::management_address,
+      migration_support => true,
+      images_type       => $images_type,
+    }
+    # With Ceph in the cluster every compute holds the libvirt secret, to attach cinder's rbd
+    # volumes; instances themselves live in the vms pool only where the compiler chose ceph.
+    unless empty($oci::cluster::ceph_osds) {
+      include oci::profile::ceph
+      class { 'nova::compute::rbd':
+        libvirt_rbd_user        => 'openstack',
+        libvirt_rbd_secret_uuid => $oci::profile::ceph::fsid,
+        libvirt_rbd_secret_key  => $oci::profile::ceph::openstack_key,
+        libvirt_images_rbd_pool => 'vms',
+        ephemeral_storage       => $rbd_instances,
+        manage_ceph_client      => false,
+      }
+    }
+  }
 }

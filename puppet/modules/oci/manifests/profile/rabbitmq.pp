@@ -18,5 +18,27 @@ class oci::profile::rabbitmq (
     ssl_cert                 => '/etc/ssl/oci/node.pem',
     ssl_key                  => '/etc/ssl/oci/node.key',
     ssl_verify               => 'verify_peer',
+    delete_guest_user        => true,
+  }
+  oci::tls::reader { 'rabbitmq':
+    require => Class['rabbitmq::install'],
+    before  => Class['rabbitmq::service'],
+  }
+  # Users are cluster-wide: the first messaging host creates one per service the compiler gave a
+  # rabbit_password, each with its own password and rights on the default vhost only.
+  if oci::is_first($oci::cluster::messaging_hosts) {
+    $oci::cluster::services.each |String $service| {
+      $password = lookup("oci::profile::${service}::rabbit_password", Optional[String[1]], 'first', undef)
+      if $password {
+        rabbitmq_user { $service:
+          password => $password,
+        }
+        rabbitmq_user_permissions { "${service}@/":
+          configure_permission => '.*',
+          read_permission      => '.*',
+          write_permission     => '.*',
+        }
+      }
+    }
   }
 }

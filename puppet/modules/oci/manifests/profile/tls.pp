@@ -21,9 +21,16 @@ class oci::profile::tls (
     mode    => '0644',
     content => $certificate,
   }
+  # Readable by root and the ssl-cert group, which the services that serve TLS themselves join (oci::tls::reader).
+  package { 'ssl-cert':
+    ensure => installed,
+  }
   file { '/etc/ssl/oci/node.key':
     ensure    => file,
-    mode      => '0600',
+    owner     => 'root',
+    group     => 'ssl-cert',
+    mode      => '0640',
+    require   => Package['ssl-cert'],
     content   => Sensitive($private_key),
     show_diff => false,
   }

@@ -13,6 +13,9 @@ class oci::role::compute {
   if 'cinder' in $oci::cluster::services {
     include oci::profile::cinder
   }
+  if 'ceilometer' in $oci::cluster::services {
+    include oci::profile::ceilometer
+  }
   unless empty($oci::cluster::ceph_osds) {
     include oci::profile::ceph
   }

@@ -5,17 +5,20 @@
 # the same conditions under which the compiler emits their parameters.
 class oci::role::controller {
   include oci::profile::base
+  include oci::profile::vip
   include oci::profile::haproxy
   # Galera and RabbitMQ run here unless the cluster has sql / messaging machines of their own.
-  if $oci::node::fqdn in $oci::cluster::sql_hosts.map |Hash $host| { $host['fqdn'] } {
+  if oci::is_member($oci::cluster::sql_hosts) {
     include oci::profile::galera
   }
-  if $oci::node::fqdn in $oci::cluster::messaging_hosts.map |Hash $host| { $host['fqdn'] } {
+  if oci::is_member($oci::cluster::messaging_hosts) {
     include oci::profile::rabbitmq
   }
   include oci::profile::memcached
+  include oci::profile::apache
   include oci::profile::keystone
   if 'nova' in $oci::cluster::services {
+    include oci::profile::placement
     include oci::profile::nova
   }
   if 'neutron' in $oci::cluster::services {

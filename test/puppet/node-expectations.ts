@@ -1,0 +1,167 @@
+import assert from "node:assert/strict";
+import type { Catalog } from "../helpers/puppet-catalog.js";
+
+interface Member { readonly fqdn: string; readonly hostname: string; readonly address: string }
+interface SwiftStore { readonly address: string; readonly region: number; readonly zone: number; readonly weight: number; readonly disks: readonly string[] }
+interface Interface { readonly address: string; readonly purpose: string }
+
+/** The frontends HAProxy must carry on the VIP for each service, independently of how the module lists them. */
+const FRONTENDS: Record<string, readonly string[]> = {
+  keystone: ["keystone"], nova: ["nova", "nova_metadata", "novnc", "placement"], neutron: ["neutron"], glance: ["glance"], cinder: ["cinder"],
+  swift: ["swift"], heat: ["heat", "heat_cfn"], aodh: ["aodh"], barbican: ["barbican"], panko: ["panko"], ceilometer: [],
+};
+
+/**
+ * Checks one node's compiled catalog against what its role and its cluster's data call for: who runs
+ * which service, where the one-time cluster work happens (databases, users, keystone registrations,
+ * rings, pools, the VIP resource), and the settings that carry the compiler's decisions.
+ */
+export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, node: Record<string, unknown>): void {
+  const get = <T>(key: string) => cluster[`oci::cluster::${key}`] as T;
+  const fqdn = node["oci::node::fqdn"] as string;
+  const hostname = node["oci::node::hostname"] as string;
+  const role = node["oci::node::role"] as string;
+  const address = node["oci::node::management_address"] as string;
+  const services = get<string[]>("services");
+  const hostnames = (list: string) => get<Member[]>(list).map((m) => m.hostname);
+  const isFirst = (list: string) => hostnames(list)[0] === hostname;
+  const at = `${fqdn} (${role})`;
+  const classes = (prefix: string) => c.titles("Class").filter((t) => t === prefix || t.startsWith(`${prefix}::`));
+
+  assert.ok(c.has("Class", `Oci::Role::${role[0]!.toUpperCase()}${role.slice(1)}`), `${at}: its role class`);
+  const key = c.find("File", "/etc/ssl/oci/node.key");
+  assert.match(String(key?.parameters?.["content"] ?? ""), new RegExp(`^-----BEGIN ${"PRIVATE"} KEY-----`), `${at}: the eyaml-encrypted key arrives decrypted`);
+
+  // Ceph: monitors on ceph_mons, OSDs on the node's ceph disks, pools by the first monitor, client.openstack where services use rbd.
+  const withCeph = get<Member[]>("ceph_osds").length > 0;
+  const isMon = withCeph && hostnames("ceph_mons").includes(hostname);
+  assert.deepEqual(c.titles("Ceph::Mon"), isMon ? [hostname] : [], `${at}: ceph monitor`);
+  assert.deepEqual(c.titles("Ceph::Osd"), role === "cephosd" ? (node["oci::node::ceph_disks"] as string[]).map((d) => `/dev/${d}`).sort() : [], `${at}: OSDs`);
+  assert.deepEqual(c.titles("Ceph::Pool"), withCeph && isFirst("ceph_mons") ? ["images", "vms", "volumes"] : [], `${at}: pools`);
+  assert.equal(c.has("Ceph::Key", "client.openstack"), withCeph && (isMon || role === "controller" || role === "compute"), `${at}: client.openstack`);
+
+  // Cinder: cinder-volume on the computes with Ceph, on the volume nodes with LVM, nowhere else.
+  const cinderBackend = get<string>("cinder_backend");
+  const expectedVolume = role === "compute" && cinderBackend === "ceph" ? "ceph" : role === "volume" && cinderBackend === "lvm" ? "lvm" : undefined;
+  assert.equal(c.config("Cinder_config", "DEFAULT/enabled_backends"), expectedVolume, `${at}: cinder-volume backend`);
+
+  // Nova: the control plane on controllers (cells set up by the first), nova-compute on computes with the instance storage the compiler chose.
+  assert.equal(c.has("Class", "Nova"), services.includes("nova") && (role === "controller" || role === "compute"), `${at}: nova`);
+  if (services.includes("nova") && role === "compute") {
+    assert.equal(c.config("Nova_config", "libvirt/images_type"), node["oci::node::instance_storage"] === "ceph" ? "rbd" : "qcow2", `${at}: instance storage`);
+    assert.equal(c.has("Class", "Nova::Compute::Rbd"), withCeph, `${at}: the libvirt secret for rbd volumes`);
+  }
+  if (services.includes("nova") && role === "controller") {
+    assert.ok(c.has("Class", "Nova::Api") && c.has("Class", "Placement::Api"), `${at}: nova and placement APIs`);
+    assert.equal(c.has("Class", "Nova::Cell_v2::Simple_setup"), isFirst("controllers"), `${at}: cells set up once`);
+  }
+
+  // Neutron: L3/DHCP/metadata on the network nodes (else the controllers), OVS tunnels on the vm network address.
+  if (services.includes("neutron")) {
+    const agentHosts = get<Member[]>("network_nodes").length > 0 ? "network_nodes" : "controllers";
+    const isAgentHost = hostnames(agentHosts).includes(hostname);
+    assert.equal(c.has("Class", "Neutron::Agents::L3"), isAgentHost, `${at}: L3 agent`);
+    assert.equal(c.has("Class", "Neutron::Agents::Ml2::Ovs"), isAgentHost || role === "compute", `${at}: OVS agent`);
+    if (role === "compute") {
+      const vm = (node["oci::node::interfaces"] as Interface[]).find((i) => i.purpose === "vm")?.address ?? address;
+      assert.equal(c.config("Neutron_agent_ovs", "ovs/local_ip"), vm, `${at}: VXLAN on the vm network`);
+    }
+  } else assert.deepEqual(classes("Neutron"), [], `${at}: no neutron in a cluster without it`);
+
+  // Swift: rings built by the first proxy from the stores' regions, zones, weights and disks; the others fetch them.
+  if (services.includes("swift")) {
+    const stores = get<SwiftStore[]>("swift_stores");
+    for (const [type, port] of [["Ring_object_device", 6000], ["Ring_container_device", 6001], ["Ring_account_device", 6002]] as const) {
+      const expected = role === "swiftproxy" && isFirst("swift_proxies") ? stores.flatMap((s) => s.disks.map((d) => `${s.address}:${port}/${d}`)).sort() : [];
+      assert.deepEqual(c.titles(type), expected, `${at}: ${type}`);
+    }
+    for (const store of stores) {
+      for (const disk of store.disks) {
+        const device = c.find("Ring_object_device", `${store.address}:6000/${disk}`);
+        if (device) assert.deepEqual([device.parameters?.["region"], device.parameters?.["zone"], device.parameters?.["weight"]], [store.region, store.zone, store.weight]);
+      }
+    }
+    const swiftNode = role === "swiftproxy" || role === "swiftstore";
+    assert.deepEqual(c.titles("Swift::Ringsync"), swiftNode && !isFirst("swift_proxies") ? ["account", "container", "object"] : [], `${at}: rings fetched`);
+    const disks = role === "swiftstore" ? (node["oci::node::swift"] as { disks: string[] }).disks.map((d) => `/srv/node/${d}`).sort() : [];
+    assert.deepEqual(c.titles("Mount"), disks, `${at}: store disks mounted`);
+  }
+
+  // Memcached where keystonemiddleware and swift cache: controllers and swift proxies, on the management address.
+  const memcached = c.find("Class", "Memcached");
+  assert.equal(memcached !== undefined, role === "controller" || role === "swiftproxy", `${at}: memcached`);
+  if (memcached) assert.equal(memcached.parameters?.["listen_ip"], address);
+
+  // Galera and RabbitMQ: databases and users created once, for exactly the services the compiler gave a password.
+  const withSecret = (what: string) => services.concat(["placement"]).filter((s) => cluster[`oci::profile::${s}::${what}`] !== undefined);
+  const databases = withSecret("db_password").flatMap((s) => (s === "nova" ? ["nova", "nova_api", "nova_cell0"] : [s])).sort();
+  assert.deepEqual(c.titles("Mysql_database"), isFirst("sql_hosts") ? databases : [], `${at}: databases`);
+  const rabbitUsers = c.titles("Rabbitmq_user").filter((u) => u !== "guest");
+  assert.deepEqual(rabbitUsers, isFirst("messaging_hosts") ? withSecret("rabbit_password").sort() : [], `${at}: RabbitMQ users`);
+  if (isFirst("messaging_hosts")) assert.equal(c.find("Rabbitmq_user", "guest")?.parameters?.["ensure"], "absent", `${at}: no guest user`);
+
+  if (role !== "controller") {
+    assert.deepEqual(c.titles("Keystone::Resource::Service_identity"), [], `${at}: keystone registrations only on the first controller`);
+    return;
+  }
+
+  // Keystone registrations, by the first controller only: every service but keystone itself, placement with nova.
+  const registered = new Set(c.titles("Keystone::Resource::Service_identity"));
+  const expectedRegistrations = services.filter((s) => s !== "keystone").concat(services.includes("nova") ? ["placement"] : []);
+  if (isFirst("controllers")) for (const s of expectedRegistrations) assert.ok(registered.has(s), `${at}: ${s} registered in keystone`);
+  else assert.equal(registered.size, 0, `${at}: registrations on the first controller only`);
+
+  // Every API served by Apache listens on the management address with TLS; HAProxy checks each backend's certificate.
+  const vhosts = c.resources.filter((r) => r.type === "Apache::Vhost" && r.parameters?.["ensure"] !== "absent");
+  assert.ok(vhosts.length >= 1, `${at}: Apache vhosts`);
+  for (const vhost of vhosts) assert.deepEqual([vhost.title, vhost.parameters?.["ssl"], vhost.parameters?.["ip"]], [vhost.title, true, address], `${at}: TLS on the management address`);
+  const frontends = services.flatMap((s) => FRONTENDS[s] ?? []);
+  assert.deepEqual(c.titles("Haproxy::Listen"), [...frontends, "galera", "stats"].sort(), `${at}: HAProxy frontends`);
+  const vip = get<string>("vip");
+  for (const listen of c.resources.filter((r) => r.type === "Haproxy::Listen" && r.title !== "stats")) {
+    assert.match(Object.keys(listen.parameters?.["bind"] as object)[0]!, new RegExp(`^${vip.replace(/\./g, "\\.")}:\\d+$`), `${at}: ${listen.title} on the VIP`);
+  }
+  const members = (service: string) => c.resources.filter((r) => r.type === "Haproxy::Balancermember" && r.parameters?.["listening_service"] === service);
+  for (const frontend of frontends) for (const m of members(frontend)) assert.match(String(m.parameters?.["options"]), /ssl verify required ca-file/, `${at}: ${frontend} backend TLS verified`);
+  const addresses = (list: string) => get<Member[]>(list).map((m) => m.address).sort();
+  assert.deepEqual(members("keystone").map((m) => m.parameters?.["ipaddresses"]).sort(), addresses("controllers"));
+  if (services.includes("swift")) assert.deepEqual(members("swift").map((m) => m.parameters?.["ipaddresses"]).sort(), addresses("swift_proxies"));
+  const galera = members("galera");
+  assert.deepEqual(galera.map((m) => [m.parameters?.["ipaddresses"], m.parameters?.["options"]]), get<Member[]>("sql_hosts").map((m, i) => [m.address, i === 0 ? "check" : "check backup"]), `${at}: one Galera writer`);
+
+  // Keystone through puppet-module-keystone: its database on the VIP, its public endpoint, the same fernet keys everywhere.
+  assert.match(String(c.config("Keystone_config", "database/connection")), new RegExp(`^mysql\\+pymysql://keystone:[^@]+@${vip.replace(/\./g, "\\.")}/keystone$`), `${at}: keystone's database`);
+  assert.equal(c.config("Keystone_config", "DEFAULT/public_endpoint"), `https://${get<string>("public_endpoint")}:5000`);
+  assert.match(String(c.find("File", "/etc/keystone/fernet-keys/1")?.parameters?.["content"]), /^[A-Za-z0-9_-]{43}=$/, `${at}: fernet key decrypted`);
+
+  // Galera through puppetlabs-mysql: the cluster address lists the SQL hosts; TLS with the node certificate.
+  const server = c.find("Class", "Mysql::Server");
+  const mysqld = (server?.parameters?.["override_options"] as { mysqld: Record<string, string> } | undefined)?.mysqld;
+  assert.equal(mysqld?.["wsrep_cluster_address"], `gcomm://${get<Member[]>("sql_hosts").map((m) => m.address).join(",")}`, `${at}: galera members`);
+  assert.equal(mysqld?.["ssl-cert"], "/etc/ssl/oci/node.pem");
+
+  // RabbitMQ through puppetlabs-rabbitmq: clustered across the messaging hosts, TLS only.
+  const rabbit = c.find("Class", "Rabbitmq")?.parameters;
+  assert.deepEqual(rabbit?.["cluster_nodes"], hostnames("messaging_hosts"));
+  assert.equal(rabbit?.["ssl_only"], true);
+
+  // Glance: the image store the compiler chose.
+  if (services.includes("glance")) {
+    const backend = get<string>("glance_backend");
+    assert.equal(c.config("Glance_api_config", "DEFAULT/enabled_backends"), `${backend}:${{ ceph: "rbd", swift: "swift", file: "file" }[backend]}`);
+  }
+
+  // The VIP: l2 moves it with pacemaker (one primitive, created by the first controller); bgp announces it from every controller.
+  if (get<string>("vip_mode") === "l2") {
+    assert.ok(c.has("Class", "Corosync"), `${at}: corosync`);
+    const primitive = c.find("Cs_primitive", "oci-vip");
+    assert.equal(primitive !== undefined, isFirst("controllers"), `${at}: the VIP resource once`);
+    if (primitive) assert.equal((primitive.parameters?.["parameters"] as Record<string, string>)["ip"], vip);
+  } else {
+    assert.equal(c.has("Class", "Corosync"), false, `${at}: no corosync with BGP`);
+    const bird = String(c.find("File", "/etc/bird/bird.conf")?.parameters?.["content"]);
+    const bgp = get<{ asn: number; peers: { address: string; asn: number }[] }>("bgp");
+    for (const peer of bgp.peers) assert.ok(bird.includes(`neighbor ${peer.address} as ${peer.asn};`) && bird.includes(`local as ${bgp.asn};`), `${at}: BGP peer ${peer.address}`);
+    assert.ok(bird.includes(`net = ${vip}/32`), `${at}: announces the VIP`);
+  }
+}
