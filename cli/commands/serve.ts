@@ -17,6 +17,7 @@ interface ServeFlags extends PuppetFlags {
   dhcpPort: string;
   tftp: boolean;
   tftpPort: string;
+  tftpEngine: "auto" | "js";
   httpPort: string;
   stateDir: string;
   bootDir: string[];
@@ -40,6 +41,7 @@ export function registerServe(program: Command): void {
     .addOption(new Option("--dhcp-port <n>", "DHCP server port").default("67"))
     .option("--no-tftp", "do not serve TFTP")
     .addOption(new Option("--tftp-port <n>", "TFTP port").default("69"))
+    .addOption(new Option("--tftp-engine <engine>", "auto: the native data pump when it was built, else JavaScript; js: JavaScript only").choices(["auto", "js"]).env("OCI_TFTP_ENGINE").default("auto"))
     .addOption(new Option("--http-port <n>", "HTTP port").env("OCI_HTTP_PORT").default("8080"))
     .addOption(new Option("--boot-dir <dir...>", "directories TFTP serves boot programs from").default(["/usr/lib/ipxe", "/usr/lib/PXELINUX", "/usr/lib/syslinux/modules/bios"]))
     .addOption(new Option("--live-dir <dir>", "directory of the live image served under /live/ (HTTP and TFTP)").env("OCI_LIVE_DIR"));
@@ -61,7 +63,7 @@ export function registerServe(program: Command): void {
       ...(flags.render ? { render: flags.render } : {}), ...(flags.repo ? { repo: flags.repo } : {}), ...(flags.branch ? { branch: flags.branch } : {}),
       sourceBranch: flags.sourceBranch, ...(keystore ? { keystore } : {}), ...(flags.compile ? { compile: true } : {}), ...(puppet ? { puppet } : {}),
       recheckMs: recheck * 1000,
-      listen: flags.listen, dhcp: flags.dhcp, dhcpPort: port(flags.dhcpPort, "--dhcp-port"), tftp: flags.tftp, tftpPort: port(flags.tftpPort, "--tftp-port"),
+      listen: flags.listen, dhcp: flags.dhcp, dhcpPort: port(flags.dhcpPort, "--dhcp-port"), tftp: flags.tftp, tftpPort: port(flags.tftpPort, "--tftp-port"), tftpEngine: flags.tftpEngine,
       httpPort: port(flags.httpPort, "--http-port"), stateDir: flags.stateDir,
       bootDirs: [...(flags.liveDir ? [flags.liveDir] : []), ...flags.bootDir], ...(flags.liveDir ? { liveDir: flags.liveDir } : {}),
       eyamlPrivateKey: flags.eyamlPrivateKey,

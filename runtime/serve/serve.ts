@@ -33,6 +33,8 @@ export interface ServeOptions {
   readonly dhcpPort: number;
   readonly tftp: boolean;
   readonly tftpPort: number;
+  /** auto: the native TFTP data pump when built; js: the JavaScript engine only. */
+  readonly tftpEngine?: "auto" | "js";
   readonly httpPort: number;
   readonly stateDir: string;
   readonly bootDirs: readonly string[];
@@ -97,10 +99,12 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     const dhcp = await startDhcpServer({ port: options.dhcpPort, listen: options.listen, release: () => current, leases, metrics, now });
     closers.push(dhcp.close);
   }
+  let tftpEngine: { engine: string; reason?: string } | false = false;
   if (options.tftp) {
-    const tftp = await startTftpServer({ port: options.tftpPort, listen: options.listen, metrics, resolve: (name) => resolveTftpName(name, current, options.bootDirs) });
+    const tftp = await startTftpServer({ port: options.tftpPort, listen: options.listen, metrics, engine: options.tftpEngine ?? "auto", resolve: (name) => resolveTftpName(name, current, options.bootDirs) });
     metrics.gauge("oci_tftp_sessions", "TFTP transfers in progress", tftp.sessions);
     closers.push(tftp.close);
+    tftpEngine = { engine: tftp.engine, ...(tftp.engineReason ? { reason: tftp.engineReason } : {}) };
   }
   const http = await startHttpServer({
     port: options.httpPort, listen: options.listen, release: () => current, metrics,
@@ -120,7 +124,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     },
   });
   closers.push(http.close);
-  logEvent("ready", { release: current.id, listen: options.listen, dhcp: options.dhcp ? options.dhcpPort : false, tftp: options.tftp ? options.tftpPort : false, http: http.port });
+  logEvent("ready", { release: current.id, listen: options.listen, dhcp: options.dhcp ? options.dhcpPort : false, tftp: options.tftp ? options.tftpPort : false, ...(tftpEngine ? { tftpEngine } : {}), http: http.port });
   return {
     httpPort: http.port,
     metrics,

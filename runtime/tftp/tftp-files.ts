@@ -29,7 +29,7 @@ export async function resolveTftpName(name: string, release: Release, bootDirs: 
 }
 
 export function memorySource(buffer: Buffer): TftpSource {
-  return { size: buffer.length, read: (offset, length) => buffer.subarray(offset, offset + length), close: () => undefined };
+  return { size: buffer.length, read: (offset, length) => buffer.subarray(offset, offset + length), close: () => undefined, handoff: { data: buffer } };
 }
 
 const CHUNK = 1 << 20;
@@ -50,6 +50,7 @@ async function fileSource(path: string, size: number): Promise<TftpSource> {
   };
   return {
     size,
+    handoff: { file: handle.fd },
     read: (offset, length) => {
       const inChunk = chunkStart >= 0 && offset >= chunkStart && offset + length <= chunkStart + chunk.length;
       if (inChunk) return chunk.subarray(offset - chunkStart, offset - chunkStart + length);

@@ -1,6 +1,7 @@
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { logEvent, type Metrics } from "../observe/metrics.js";
 import { dataHeader, decodeTftp, ErrorCode, errorPacket, oackPacket, Opcode, type TftpPacket } from "./tftp-codec.js";
+import { nativePump, type NativePump } from "./native-pump.js";
 import { negotiate, type TransferParameters } from "./tftp-options.js";
 
 /** A readable file: in memory (release files) or on disk (boot programs, live image). */
@@ -9,6 +10,8 @@ export interface TftpSource {
   /** A Buffer when the bytes are at hand (memory, or the chunk already read), else a promise. */
   read(offset: number, length: number): Buffer | Promise<Buffer>;
   close(): void;
+  /** What the native pump reads instead: the open file's descriptor, or the bytes in memory. */
+  readonly handoff?: { readonly file: number } | { readonly data: Buffer };
 }
 
 export type TftpResolution = { readonly source: TftpSource } | { readonly error: "not-found" | "access-violation" };
@@ -20,15 +23,29 @@ export interface TftpServerOptions {
   readonly metrics: Metrics;
   readonly maxSessions?: number;
   readonly retries?: number;
+  /** "auto" (the default): the native data pump when it was built, else JavaScript; "js": JavaScript only. */
+  readonly engine?: "auto" | "js";
+}
+
+/** The running server, and which engine moves the data (with the reason when it is not the native pump). */
+export interface TftpServer {
+  readonly port: number;
+  readonly engine: "native" | "js";
+  readonly engineReason?: string;
+  sessions(): number;
+  close(): Promise<void>;
 }
 
 /**
  * Read-only TFTP (RFC 1350) with option negotiation (RFC 2347–2349) and windowed transfers
  * (RFC 7440). Each transfer runs on its own socket (its TID); lost packets are retransmitted on
  * timeout, a transfer gives up after `retries` silent timeouts, and at most `maxSessions` run at once.
+ * Requests, names and options are handled here; once a transfer is negotiated, the native pump
+ * (when built) sends it on a thread of its own, else this file's JavaScript does.
  */
-export async function startTftpServer(options: TftpServerOptions): Promise<{ close(): Promise<void>; sessions(): number; port: number }> {
+export async function startTftpServer(options: TftpServerOptions): Promise<TftpServer> {
   const sessions = new Set<Session>();
+  const native = options.engine === "js" ? { reason: "engine js requested" } : nativePump();
   const socket = createSocket("udp4");
   socket.on("message", (message, peer) => {
     let packet: TftpPacket;
@@ -49,7 +66,7 @@ export async function startTftpServer(options: TftpServerOptions): Promise<{ clo
       socket.send(errorPacket(ErrorCode.undefined, "server busy, retry"), peer.port, peer.address);
       return;
     }
-    const session = new Session(packet.filename, packet.options, peer, options, () => sessions.delete(session));
+    const session = new Session(packet.filename, packet.options, peer, options, native.pump, () => sessions.delete(session));
     sessions.add(session);
     void session.start();
   });
@@ -59,6 +76,8 @@ export async function startTftpServer(options: TftpServerOptions): Promise<{ clo
   });
   return {
     port: socket.address().port,
+    engine: native.pump ? "native" : "js",
+    ...(native.reason ? { engineReason: native.reason } : {}),
     sessions: () => sessions.size,
     close: async () => {
       for (const s of sessions) s.abort();
@@ -78,12 +97,16 @@ class Session {
   #silent = 0;
   #done = false;
   #sent = 0;
+  /** The native pump's handle while it sends this transfer. */
+  #pumping?: unknown;
+  #socketClosed = false;
 
   constructor(
     readonly filename: string,
     readonly requested: ReadonlyMap<string, string>,
     readonly peer: RemoteInfo,
     readonly options: TftpServerOptions,
+    readonly pump: NativePump | undefined,
     readonly onEnd: () => void,
   ) {}
 
@@ -103,6 +126,7 @@ class Session {
     this.#source = resolution.source;
     this.#params = negotiate(this.requested, this.#source.size);
     this.#lastBlock = Math.floor(this.#source.size / this.#params.blockSize) + 1;
+    if (this.pump && this.#source.handoff) return this.#handOff(this.pump, this.#source.handoff);
     if (this.#params.acknowledged.size > 0) {
       this.#base = 0;
       this.#sendOack();
@@ -113,7 +137,31 @@ class Session {
   }
 
   abort(): void {
-    this.#finish("aborted");
+    // A pumped transfer ends at the pump's next look (within 100 ms), through its callback.
+    if (this.#pumping !== undefined) this.pump!.abort(this.#pumping);
+    else this.#finish("aborted");
+  }
+
+  /** The negotiated transfer goes to the native pump, on its own socket: nothing was sent from ours, so the client learns the pump's TID. */
+  #handOff(pump: NativePump, handoff: NonNullable<TftpSource["handoff"]>): void {
+    this.#closeSocket();
+    const params = this.#params!;
+    this.#pumping = pump.pump({
+      ...handoff, size: this.#source!.size, blockSize: params.blockSize, windowSize: params.windowSize, timeoutMs: params.timeoutMs,
+      retries: this.options.retries ?? 5, localAddress: this.options.listen, peerAddress: this.peer.address, peerPort: this.peer.port,
+      ...(params.acknowledged.size > 0 ? { oack: oackPacket(params.acknowledged) } : {}),
+    }, (result) => {
+      this.#pumping = undefined;
+      this.#sent = result.bytes;
+      if (result.retransmits > 0) this.options.metrics.count("oci_tftp_retransmits_total", "TFTP windows sent again after a timeout", {}, result.retransmits);
+      this.#finish(result.outcome);
+    });
+  }
+
+  #closeSocket(): void {
+    if (this.#socketClosed) return;
+    this.#socketClosed = true;
+    this.#socket.close();
   }
 
   #sendOack(): void {
@@ -205,7 +253,7 @@ class Session {
 
   // A socket closed with a datagram still queued drops it (the final ERROR, say): close after the last send.
   readonly #afterSend = (): void => {
-    if (--this.#pending === 0 && this.#closeWhenSent) this.#socket.close();
+    if (--this.#pending === 0 && this.#closeWhenSent) this.#closeSocket();
   };
 
   #finish(outcome: string): void {
@@ -216,7 +264,7 @@ class Session {
     this.options.metrics.count("oci_tftp_transfers_total", "TFTP transfers by outcome", { outcome });
     this.options.metrics.count("oci_tftp_bytes_total", "TFTP payload bytes acknowledged by clients", {}, this.#sent);
     logEvent("tftp.transfer", { file: this.filename, client: `${this.peer.address}:${this.peer.port}`, outcome, bytes: this.#sent });
-    if (this.#pending === 0) this.#socket.close();
+    if (this.#pending === 0) this.#closeSocket();
     else this.#closeWhenSent = true;
     this.onEnd();
   }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { createSocket, type Socket } from "node:dgram";
-import { mkdir, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Metrics } from "../../../runtime/observe/metrics.js";
@@ -10,7 +10,9 @@ import { decodeTftp, type TftpPacket } from "../../../runtime/tftp/tftp-codec.js
 import { resolveTftpName } from "../../../runtime/tftp/tftp-files.js";
 import { negotiate } from "../../../runtime/tftp/tftp-options.js";
 import { startTftpServer } from "../../../runtime/tftp/tftp-server.js";
+import { runTool } from "../../helpers/run-tool.js";
 import { tempDir } from "../../helpers/temp-dirs.js";
+import { waitFor } from "../../helpers/wait-for.js";
 
 describe("TFTP option negotiation (RFC 2347-2349, 7440)", () => {
   const table: [Record<string, string>, { blockSize: number; timeoutMs: number; windowSize: number; ack: Record<string, string> }][] = [
@@ -32,10 +34,12 @@ describe("TFTP option negotiation (RFC 2347-2349, 7440)", () => {
   }
 });
 
-describe("TFTP server on loopback", () => {
+for (const engine of ["native", "js"] as const) describe(`TFTP server on loopback, ${engine} engine`, () => {
   let server: Awaited<ReturnType<typeof startTftpServer>>;
   let boot: string;
+  let metrics: Metrics;
   const content = randomBytes(70_000);
+  const long = randomBytes(600_000);
   const release = { id: "test", files: new Map([["pxe/pxelinux.cfg/default", Buffer.from("DEFAULT x\n")]]), dhcp: {} } as unknown as Release;
 
   before(async () => {
@@ -43,11 +47,49 @@ describe("TFTP server on loopback", () => {
     boot = join(dir, "boot");
     await mkdir(boot);
     await writeFile(join(boot, "big.bin"), content);
+    await writeFile(join(boot, "long.bin"), long);
     await writeFile(join(dir, "secret"), "outside");
     await symlink(join(dir, "secret"), join(boot, "escape"));
-    server = await startTftpServer({ port: 0, listen: "127.0.0.1", metrics: new Metrics(), resolve: (name) => resolveTftpName(name, release, [boot]) });
+    metrics = new Metrics();
+    server = await startTftpServer({ port: 0, listen: "127.0.0.1", metrics, engine: engine === "js" ? "js" : "auto", retries: 1, resolve: (name) => resolveTftpName(name, release, [boot]) });
   });
   after(async () => server.close());
+
+  it(`runs the ${engine} engine`, () => {
+    // The native pump is built by `npm run build` (a C compiler and Node's headers: .ci/apt-packages has gcc).
+    assert.equal(server.engine, engine, server.engineReason);
+  });
+
+  it("a transfer of more than 65,535 blocks wraps the block number and arrives intact (curl, blksize 8)", async () => {
+    const out = join(boot, "..", `long-${engine}.out`);
+    const result = await runTool("curl", ["-sS", "--tftp-blksize", "8", "-o", out, `tftp://127.0.0.1:${server.port}/long.bin`], { timeout: 120_000 });
+    assert.equal(result.code, 0, result.output);
+    assert.ok((await readFile(out)).equals(long), "same bytes");
+  });
+
+  it("a client that stops acknowledging is given up on after the retries, and counted", async () => {
+    const counter = (pattern: RegExp) => Number(pattern.exec(metrics.render())?.[1] ?? 0);
+    const retransmits = () => counter(/^oci_tftp_retransmits_total(?:\{\})? (\d+)$/m);
+    const before = retransmits();
+    const client = await udp();
+    client.socket.send(rrq("big.bin", { timeout: "1" }), server.port, "127.0.0.1");
+    const first = await client.next();
+    assert.equal(first.packet.op, "oack");
+    await waitFor("the silent transfer to be given up", async () => counter(/^oci_tftp_transfers_total\{outcome="timeout"\} (\d+)$/m) === 1, 10_000, 50);
+    client.socket.close();
+    assert.equal(retransmits() - before, 1, "one retransmission (retries: 1), then the end");
+  });
+
+  it("close() ends a transfer in progress", async () => {
+    const own = await startTftpServer({ port: 0, listen: "127.0.0.1", metrics: new Metrics(), engine: engine === "js" ? "js" : "auto", resolve: (name) => resolveTftpName(name, release, [boot]) });
+    const client = await udp();
+    client.socket.send(rrq("big.bin", {}), own.port, "127.0.0.1");
+    assert.equal((await client.next()).packet.op, "data");
+    assert.equal(own.sessions(), 1);
+    await own.close();
+    await waitFor("the transfer to end", async () => own.sessions() === 0, 5_000, 20);
+    client.socket.close();
+  });
 
   it("windowsize 8 transfers the file, acknowledged once per window; a withheld ACK is recovered by retransmission", async () => {
     const client = await udp();
