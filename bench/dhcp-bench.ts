@@ -14,11 +14,13 @@ interface Result { rate: number; drops: number; sent: number }
 function perfdhcp(client: string, rate: number, clients: number, seconds: number): Result {
   let output = "";
   try {
-    output = execFileSync("ip", ["netns", "exec", client, "perfdhcp", "-4", "-r", String(rate), "-R", String(clients), "-p", String(seconds), "10.100.0.2"], { encoding: "utf8", stdio: "pipe" });
+    output = execFileSync("ip", ["netns", "exec", client, "perfdhcp", "-4", "-r", String(rate), "-R", String(clients), "-p", String(seconds), "-W", "1000000", "10.100.0.2"], { encoding: "utf8", stdio: "pipe" });
   } catch (error) {
     output = (error as { stdout?: string }).stdout ?? ""; // perfdhcp exits 3 when it saw drops
   }
-  const achieved = Number(/Rate: ([\d.]+) 4-way/.exec(output)?.[1] ?? 0);
+  // perfdhcp's own rate divides by the run including the exit wait (-W): count the ACKs of the test period instead.
+  const acks = Number(/Statistics for: REQUEST-ACK[\s\S]*?received packets: (\d+)/.exec(output)?.[1] ?? 0);
+  const achieved = acks / seconds;
   const drops = [...output.matchAll(/^drops: (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
   const sent = [...output.matchAll(/^sent packets: (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
   return { rate: achieved, drops, sent };
@@ -73,7 +75,7 @@ export async function benchDhcp(): Promise<void> {
       child.kill();
       await exited;
     }
-    console.log("\n## DHCP: perfdhcp DORA, 1,000 clients, 10 s per rate, relayed (giaddr), in network namespaces\n");
+    console.log("\n## DHCP: perfdhcp DORA, 1,000 clients, 10 s per rate, relayed (giaddr), in network namespaces; a reply still in flight when the 10 s end is waited for (1 s), not counted as a drop\n");
     console.log(`| target rate/s | ${[...table.keys()].map((n) => `${n} exchanges/s | drops`).join(" | ")} |`);
     console.log(`|---:|${[...table.keys()].map(() => "---:|---:").join("|")}|`);
     rates.forEach((rate, i) => console.log(`| ${rate} | ${[...table.values()].map((r) => `${r[i]!.rate.toFixed(0)} | ${r[i]!.drops}`).join(" | ")} |`));
