@@ -62,6 +62,8 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
     const isAgentHost = hostnames(agentHosts).includes(hostname);
     assert.equal(c.has("Class", "Neutron::Agents::L3"), isAgentHost, `${at}: L3 agent`);
     assert.equal(c.has("Class", "Neutron::Agents::Ml2::Ovs"), isAgentHost || role === "compute", `${at}: OVS agent`);
+    const publicDevice = (node["oci::node::interfaces"] as (Interface & { device: string })[]).find((i) => i.purpose === "public")?.device;
+    assert.deepEqual(c.titles("Vs_port"), isAgentHost && publicDevice ? [publicDevice] : [], `${at}: br-ex plugged into the public interface`);
     if (role === "compute") {
       const vm = (node["oci::node::interfaces"] as Interface[]).find((i) => i.purpose === "vm")?.address ?? address;
       assert.equal(c.config("Neutron_agent_ovs", "ovs/local_ip"), vm, `${at}: VXLAN on the vm network`);

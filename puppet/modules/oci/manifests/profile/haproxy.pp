@@ -40,11 +40,18 @@ class oci::profile::haproxy (
   $frontends.each |String $name, Tuple[String, Integer] $frontend| {
     $service = $frontend[0]
     $port = $frontend[1]
+    # Health checks: OPTIONS / on each API; swift's healthcheck middleware; noVNC (a websocket
+    # proxy with no API root) by its TLS handshake, its sessions kept open for an hour.
+    $options = $name ? {
+      'novnc' => { 'option' => ['forwardfor'], 'balance' => 'source', 'timeout' => ['tunnel 1h'] },
+      'swift' => { 'option' => ['forwardfor', 'httpchk GET /healthcheck'], 'balance' => 'roundrobin' },
+      default => { 'option' => ['forwardfor', 'httpchk'], 'balance' => 'roundrobin' },
+    }
     haproxy::listen { $name:
       bind             => { "${oci::cluster::vip}:${port}" => ['ssl', 'crt', $pem] },
       mode             => 'http',
       collect_exported => false,
-      options          => { 'option' => ['forwardfor', 'httpchk'], 'balance' => 'roundrobin' },
+      options          => $options,
     }
     # Swift answers on its proxies; glance with images on local disk, on the first controller only.
     $members = $service ? {

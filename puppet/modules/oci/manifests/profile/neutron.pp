@@ -80,15 +80,21 @@ class oci::profile::neutron (
   }
 
   if $agents or $role == 'compute' {
-    # Floating IPs leave through br-ex on the agent hosts.
+    # Floating IPs leave through br-ex on the agent hosts, plugged into their public-network interface.
+    $public = $oci::node::interfaces.filter |Hash $i| { $i['purpose'] == 'public' }
     $bridge_mappings = $agents ? {
       true  => ['external:br-ex'],
+      false => [],
+    }
+    $bridge_uplinks = ($agents and !empty($public)) ? {
+      true  => ["br-ex:${public[0]['device']}"],
       false => [],
     }
     class { 'neutron::agents::ml2::ovs':
       local_ip        => $tunnel_ip,
       tunnel_types    => ['vxlan'],
       bridge_mappings => $bridge_mappings,
+      bridge_uplinks  => $bridge_uplinks,
     }
   }
 }
