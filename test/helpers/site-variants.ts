@@ -51,3 +51,11 @@ export async function sampleSiteSwiftOnly(): Promise<string> {
   await writeFile(cluster, (await readFile(cluster, "utf8")).replace(/^services: .*$/m, "services: [keystone, swift]"));
   return site;
 }
+
+/** sample-site with Ceph OSDs but no cephmon machines: the controllers are the monitors, as in OCI. */
+export async function sampleSiteMonsOnControllers(): Promise<string> {
+  const site = await copySite(sampleSite);
+  const machines = join(site, "clusters/cl1/machines");
+  for (const file of await readdir(machines)) if (file.startsWith("cl1-cephmon-")) await rm(join(machines, file));
+  return site;
+}

@@ -7,7 +7,7 @@ import { mapWithLimit } from "../../compiler/async/map-with-limit.js";
 import { sampleSite } from "../helpers/paths.js";
 import { type Catalog, compileCatalog, puppetCycles, puppetModuleDir as moduleDir, puppetWorkspace, type PuppetWorkspace, readHiera } from "../helpers/puppet-catalog.js";
 import { runTool } from "../helpers/run-tool.js";
-import { sampleSiteSwiftOnly, sampleSiteWithoutCephBgp } from "../helpers/site-variants.js";
+import { sampleSiteMonsOnControllers, sampleSiteSwiftOnly, sampleSiteWithoutCephBgp } from "../helpers/site-variants.js";
 import { checkNodeCatalog } from "./node-expectations.js";
 
 /** Every class of the module with its parameters and whether each has a default, read from the .pp sources. */
@@ -43,7 +43,10 @@ function disagreements(keys: ReadonlySet<string>, classes: Map<string, Map<strin
 }
 
 describe("Puppet module oci: the compiler's hiera is exactly what the classes take, and every node's catalog compiles with real Puppet", { timeout: 900_000 }, () => {
-  const sites: [string, () => Promise<string>][] = [["sample-site", async () => sampleSite], ["without Ceph, VIP by BGP", sampleSiteWithoutCephBgp], ["swift only", sampleSiteSwiftOnly]];
+  const sites: [string, () => Promise<string>][] = [
+    ["sample-site", async () => sampleSite], ["without Ceph, VIP by BGP", sampleSiteWithoutCephBgp], ["swift only", sampleSiteSwiftOnly],
+    ["Ceph monitors on the controllers", sampleSiteMonsOnControllers],
+  ];
   const spaces = new Map<string, PuppetWorkspace>();
   let sample: PuppetWorkspace;
 
