@@ -118,6 +118,11 @@ class Session {
     // an ERROR reply instead; silence is as correct), and each send skips the address lookup.
     await new Promise<void>((resolve) => this.#socket.connect(this.peer.port, this.peer.address, () => resolve()));
     const resolution = await this.options.resolve(this.filename).catch(() => ({ error: "not-found" as const }));
+    if (this.#done) {
+      // Aborted (the server is closing) while the name was looked up.
+      if ("source" in resolution) resolution.source.close();
+      return;
+    }
     if ("error" in resolution) {
       const [code, text] = resolution.error === "not-found" ? [ErrorCode.notFound, "file not found"] : [ErrorCode.accessViolation, "access violation"];
       this.#send(errorPacket(code, text));
