@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { deflateSync } from "node:zlib";
 
@@ -15,10 +15,26 @@ export function writeLooseObject(gitdir: string, type: "blob" | "tree" | "commit
   const oid = createHash("sha1").update(header).update(content).digest("hex");
   const dir = join(gitdir, "objects", oid.slice(0, 2));
   const path = join(dir, oid.slice(2));
-  if (existsSync(path)) return oid;
+  if (freshen(path)) return oid;
   mkdirSync(dir, { recursive: true });
   const temporary = join(dir, `tmp_obj_${randomBytes(6).toString("hex")}`);
   writeFileSync(temporary, deflateSync(Buffer.concat([header, content]), { level: 1 }), { mode: 0o444 });
   renameSync(temporary, path);
   return oid;
+}
+
+/**
+ * Touches an object already present, as git does before it reuses one: `git gc` prunes unreachable
+ * loose objects by age, and an old one we are about to make reachable again (a render redone on a
+ * parent it had before gives the same commit id) would otherwise be pruned before the ref points
+ * at it. False when the object is absent or cannot be touched: then it is written again.
+ */
+function freshen(path: string): boolean {
+  try {
+    const now = new Date();
+    utimesSync(path, now, now);
+    return true;
+  } catch {
+    return false;
+  }
 }

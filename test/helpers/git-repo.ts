@@ -37,6 +37,9 @@ export async function commitAll(repo: string, message: string): Promise<string> 
 export async function bareRepoWithClone(site: string, prepare: (clone: string) => Promise<void> = async () => undefined): Promise<{ bare: string; clone: string }> {
   const bare = join(await tempDir("oci-bare-"), "site.git");
   await gitCli(dirname(bare), "init", "-q", "--bare", "-b", "main", bare);
+  // A local push runs receive-pack without the pusher's `-c` settings, so the bare repository's own
+  // config must turn auto-gc off.
+  await gitCli(bare, "config", "gc.auto", "0");
   const clone = await tempDir("oci-clone-");
   await cp(site, clone, { recursive: true });
   await prepare(clone);
