@@ -36,13 +36,13 @@ export function registerServe(program: Command): void {
     .option("--compile", "compile source commits even without a keystore (certificates are then listed, not issued)")
     .addOption(new Option("--recheck-interval <seconds>", "re-read the refs this often even without a filesystem event").env("OCI_RECHECK_INTERVAL").default("5"))
     .addOption(new Option("--state-dir <dir>", "leases, machine status and daemon state").env("OCI_STATE_DIR").default("/var/lib/oci"))
-    .addOption(new Option("--listen <ip>", "the provisioning host's address on its PXE segment; DHCP without giaddr is served for that network").env("OCI_LISTEN").default("0.0.0.0"))
+    .addOption(new Option("--listen <ip>", "the provisioning host's address on its PXE segment. TFTP and HTTP bind it; DHCP binds 0.0.0.0 tied to that address's interface (SO_BINDTODEVICE: it hears that segment and relayed requests, no other interface), or the address itself on loopback; requests without giaddr are served for the network of this address. 0.0.0.0: every interface").env("OCI_LISTEN").default("0.0.0.0"))
     .option("--no-dhcp", "do not serve DHCP (Kea or ISC dhcpd use the generated configuration instead)")
     .addOption(new Option("--dhcp-port <n>", "DHCP server port").default("67"))
     .option("--no-tftp", "do not serve TFTP")
     .addOption(new Option("--tftp-port <n>", "TFTP port").default("69"))
     .addOption(new Option("--tftp-engine <engine>", "auto: the native data pump when it was built, else JavaScript; js: JavaScript only").choices(["auto", "js"]).env("OCI_TFTP_ENGINE").default("auto"))
-    .addOption(new Option("--http-port <n>", "HTTP port").env("OCI_HTTP_PORT").default("8080"))
+    .addOption(new Option("--http-port <n>", "HTTP port: the port of site.yaml's provisioning.httpPort (default 80 in both), which every boot URL names").env("OCI_HTTP_PORT").default("80"))
     .addOption(new Option("--boot-dir <dir...>", "directories TFTP serves boot programs from").default(["/usr/lib/ipxe", "/usr/lib/PXELINUX", "/usr/lib/syslinux/modules/bios"]))
     .addOption(new Option("--live-dir <dir>", "directory of the live image served under /live/ (HTTP and TFTP)").env("OCI_LIVE_DIR"));
   puppetOptions(command, { publish: true }).action(async (flags: ServeFlags, self: Command) => {
@@ -59,15 +59,23 @@ export function registerServe(program: Command): void {
       ? { directory: flags.puppetEnvDir, keep: Number(flags.puppetKeep), eyamlPrivateKey: flags.eyamlPrivateKey, eyamlPublicKey: flags.eyamlPublicKey }
       : undefined;
     if (puppet && !(Number.isInteger(puppet.keep) && puppet.keep >= 0)) self.error("error: --puppet-keep must be a whole number", { exitCode: Exit.usage });
-    const server = await serve({
-      ...(flags.render ? { render: flags.render } : {}), ...(flags.repo ? { repo: flags.repo } : {}), ...(flags.branch ? { branch: flags.branch } : {}),
-      sourceBranch: flags.sourceBranch, ...(keystore ? { keystore } : {}), ...(flags.compile ? { compile: true } : {}), ...(puppet ? { puppet } : {}),
-      recheckMs: recheck * 1000,
-      listen: flags.listen, dhcp: flags.dhcp, dhcpPort: port(flags.dhcpPort, "--dhcp-port"), tftp: flags.tftp, tftpPort: port(flags.tftpPort, "--tftp-port"), tftpEngine: flags.tftpEngine,
-      httpPort: port(flags.httpPort, "--http-port"), stateDir: flags.stateDir,
-      bootDirs: [...(flags.liveDir ? [flags.liveDir] : []), ...flags.bootDir], ...(flags.liveDir ? { liveDir: flags.liveDir } : {}),
-      eyamlPrivateKey: flags.eyamlPrivateKey,
-    });
+    let server: Awaited<ReturnType<typeof serve>>;
+    try {
+      server = await serve({
+        ...(flags.render ? { render: flags.render } : {}), ...(flags.repo ? { repo: flags.repo } : {}), ...(flags.branch ? { branch: flags.branch } : {}),
+        sourceBranch: flags.sourceBranch, ...(keystore ? { keystore } : {}), ...(flags.compile ? { compile: true } : {}), ...(puppet ? { puppet } : {}),
+        recheckMs: recheck * 1000,
+        listen: flags.listen, dhcp: flags.dhcp, dhcpPort: port(flags.dhcpPort, "--dhcp-port"), tftp: flags.tftp, tftpPort: port(flags.tftpPort, "--tftp-port"), tftpEngine: flags.tftpEngine,
+        httpPort: port(flags.httpPort, "--http-port"), stateDir: flags.stateDir,
+        bootDirs: [...(flags.liveDir ? [flags.liveDir] : []), ...flags.bootDir], ...(flags.liveDir ? { liveDir: flags.liveDir } : {}),
+        eyamlPrivateKey: flags.eyamlPrivateKey,
+      });
+    } catch (error) {
+      // A port taken, an address missing: exit now (systemd restarts the unit), never half started.
+      const code = (error as { code?: string }).code;
+      process.stderr.write(`oci: serve: error${code ? ` ${code}` : ""}: ${(error as Error).message}\n`);
+      process.exit(Exit.runtimeFailure);
+    }
     const stop = () => void server.close().then(() => process.exit(Exit.ok));
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);

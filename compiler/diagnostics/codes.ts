@@ -68,6 +68,15 @@ export const Code = {
   IpmiNetworkPurpose: "OCI1418",
   SwiftStoreWithoutZone: "OCI1419",
   ServiceNeedsService: "OCI1420",
+  VlanWithoutParent: "OCI1421",
+  BondMemberUsedAlone: "OCI1422",
+  RouteOffMachine: "OCI1423",
+  UnknownBond: "OCI1424",
+  SharedLink: "OCI1425",
+  RouteWithoutGateway: "OCI1426",
+  DeviceNameClash: "OCI1427",
+  VlanMismatch: "OCI1428",
+  BondMemberTwice: "OCI1429",
 } as const;
 
 export type DiagnosticCode = (typeof Code)[keyof typeof Code];

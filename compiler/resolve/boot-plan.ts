@@ -47,7 +47,7 @@ export interface BootHostIR {
   readonly address: string;
   /** Every boot MAC of the machine gets the machine's address on its pxe network. */
   readonly macs: readonly string[];
-  /** `install` while `install: true` (the daemon serves the local-boot script once it is installed). */
+  /** `install` while `install: true`; the daemon answers local boot instead once the machine reported `installed` for its generation. */
   readonly action: "install" | "local";
   readonly installArgs: readonly KernelArg[];
 }
@@ -126,6 +126,8 @@ export function planBoot(site: SiteSettings, networks: readonly NetworkIR[], mac
         kernelArg("oci.mirror", site.debianMirror),
         kernelArg("oci.release", site.debianRelease),
         ...(machine.systemDisks ? [kernelArg("oci.disks", machine.systemDisks.join(","))] : []),
+        ...(machine.serial ? [kernelArg("oci.serial", machine.serial)] : []),
+        kernelArg("oci.generation", String(machine.installGeneration)),
       ],
     });
   }

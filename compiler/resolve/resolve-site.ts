@@ -3,7 +3,9 @@ import { normalizeMac } from "../net/mac.js";
 import { formatIpv4, netmaskOf } from "../net/ipv4.js";
 import { clusterDomain, vipNetworkOf, type SiteIndex } from "../validate/site-index.js";
 import type { LocatedMachine, SiteDoc } from "../validate/site-model.js";
+import { layOutLinks } from "../validate/interface-links.js";
 import { planBoot } from "./boot-plan.js";
+import { hostNetwork } from "./host-network.js";
 import { allocateAddresses, type AddressRequest } from "./ipam.js";
 import type { ClusterIR, IpamState, MachineIR, NetworkIR, SiteIR, SiteSettings } from "./site-ir.js";
 import { chooseBackends, clusterTopology, setupWaves } from "./topology.js";
@@ -31,6 +33,7 @@ export function resolveSite(index: SiteIndex, previousIpam: IpamState | undefine
     };
   }).sort(byName);
 
+  const networkByName = new Map(networks.map((n) => [n.name, n]));
   const clusters: ClusterIR[] = [];
   const machines: MachineIR[] = [];
   for (const [name, { doc }] of [...index.clusters].sort(([a], [b]) => compare(a, b))) {
@@ -60,7 +63,7 @@ export function resolveSite(index: SiteIndex, previousIpam: IpamState | undefine
     });
     const waveOf = new Map(waves.flatMap((w) => w.machines.map((hostname) => [hostname, w.number] as const)));
     for (const machine of members) {
-      machines.push(resolveMachine(machine, domain, backends.nova, waveOf.get(machine.doc.hostname)!, index, addresses));
+      machines.push(resolveMachine(machine, domain, backends.nova, waveOf.get(machine.doc.hostname)!, networkByName, site, addresses));
     }
   }
   machines.sort((a, b) => compare(a.fqdn, b.fqdn));
@@ -119,18 +122,26 @@ function addressRequests(index: SiteIndex): AddressRequest[] {
 }
 
 function resolveMachine(
-  machine: LocatedMachine, domain: string, novaDefault: "local" | "ceph", wave: number, index: SiteIndex, addresses: ReadonlyMap<string, string>,
+  machine: LocatedMachine, domain: string, novaDefault: "local" | "ceph", wave: number, networks: ReadonlyMap<string, NetworkIR>, site: SiteSettings,
+  addresses: ReadonlyMap<string, string>,
 ): MachineIR {
   const { doc } = machine;
-  const interfaces = doc.interfaces.map((iface) => ({
-    network: iface.network,
-    address: addresses.get(`machine/${doc.hostname}/${iface.network}`)!,
-    prefix: index.networks.get(iface.network)!.net.prefix,
-    allocated: iface.ip === undefined || iface.ip === "auto",
-    ...(iface.device === undefined ? {} : { device: iface.device }),
-    ...(iface.mac === undefined ? {} : { mac: normalizeMac(iface.mac) }),
-  }));
-  const management = interfaces.find((i) => index.networks.get(i.network)!.located.doc.purpose === "management")!;
+  const layout = layOutLinks(doc, (name) => networks.get(name)!.vlan);
+  const placed = doc.interfaces.map((iface) => ({ network: networks.get(iface.network)!, address: addresses.get(`machine/${doc.hostname}/${iface.network}`)! }));
+  const interfaces = doc.interfaces.map((iface, i) => {
+    const { network, address } = placed[i]!;
+    const laid = layout.interfaces[i];
+    const device = laid?.device ?? iface.device;
+    return {
+      network: iface.network, address, prefix: network.prefix, allocated: iface.ip === undefined || iface.ip === "auto", mtu: network.mtu,
+      ...(device === undefined ? {} : { device }),
+      ...(laid ? { link: laid.link } : {}),
+      ...(network.vlan === undefined ? {} : { vlan: network.vlan }),
+      ...(iface.mac === undefined ? {} : { mac: normalizeMac(iface.mac) }),
+    };
+  });
+  const management = interfaces.find((i) => networks.get(i.network)!.purpose === "management")!;
+  const network = hostNetwork(doc, layout, placed, site);
   const options = doc.options ?? {};
   return {
     hostname: doc.hostname,
@@ -144,6 +155,8 @@ function resolveMachine(
     ...(doc.ipmi ? { ipmi: { network: doc.ipmi.network, address: addresses.get(`ipmi/${doc.hostname}`)! } } : {}),
     ...(doc.location ? { location: { ...doc.location } } : {}),
     install: doc.install ?? false,
+    installGeneration: doc.installGeneration ?? 1,
+    ...(network ? { network } : {}),
     ...(doc.systemDisks ? { systemDisks: doc.systemDisks } : {}),
     setupWave: wave,
     ...(doc.role === "compute" ? { compute: { storage: options.compute?.storage ?? novaDefault } } : {}),

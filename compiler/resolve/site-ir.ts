@@ -62,7 +62,7 @@ export type InstanceStorage = "local" | "ceph";
 export interface SetupWave {
   /** 1-based position in the setup order. */
   readonly number: number;
-  readonly name: "cephmon" | "cephosd" | "controller" | "other";
+  readonly name: "infrastructure" | "cephmon" | "cephosd" | "controller" | "other";
   /** Hostnames, sorted. */
   readonly machines: readonly string[];
 }
@@ -105,9 +105,45 @@ export interface InterfaceIR {
   readonly prefix: number;
   /** True when IPAM chose the address (`ip: auto`). */
   readonly allocated: boolean;
+  /** The Linux device holding the address (laid out by validate/interface-links), or the site's name for it when the machine's links are not all known yet. */
   readonly device?: string;
+  /** The NIC or bond under it. */
+  readonly link?: string;
+  readonly vlan?: number;
+  readonly mtu: number;
   /** Canonical lowercase colon form. */
   readonly mac?: string;
+}
+
+/** One Linux network device of a machine, as systemd-networkd configures it. */
+export interface HostDeviceIR {
+  readonly name: string;
+  readonly kind: "nic" | "bond" | "vlan";
+  /** A NIC known by MAC: a .link file gives it `name`. */
+  readonly mac?: string;
+  readonly bond?: { readonly mode: "802.3ad" | "active-backup"; readonly members: readonly string[] };
+  /** A NIC enslaved to this bond. */
+  readonly memberOf?: string;
+  /** A VLAN: its link and id. */
+  readonly parent?: string;
+  readonly vlan?: number;
+  readonly mtu: number;
+  /** `address/prefix`, sorted. */
+  readonly addresses: readonly string[];
+  /** VLAN devices on this link, sorted. */
+  readonly vlans: readonly string[];
+}
+
+/** A machine's whole network configuration: what the installer writes and Puppet keeps. */
+export interface HostNetworkIR {
+  /** Sorted by name. */
+  readonly devices: readonly HostDeviceIR[];
+  readonly defaultRoute?: { readonly network: string; readonly device: string; readonly gateway: string };
+  /** The device that gets the site's resolvers, search domains and NTP servers: the default route's, else the management one. */
+  readonly resolverDevice: string;
+  readonly dnsServers: readonly string[];
+  readonly dnsSearch: readonly string[];
+  readonly ntpServers: readonly string[];
 }
 
 export interface MachineIR {
@@ -124,6 +160,10 @@ export interface MachineIR {
   readonly ipmi?: { readonly network: string; readonly address: string };
   readonly location?: { readonly dc?: string; readonly row?: string; readonly rack?: string; readonly u?: number };
   readonly install: boolean;
+  /** The install the site asks for: a machine that reported `installed` for it (or a later one) boots its disk. */
+  readonly installGeneration: number;
+  /** Undefined while an interface names no link and the machine has no boot MAC yet. */
+  readonly network?: HostNetworkIR;
   /** Disks the installer uses, when the site names them; two make a RAID-1. */
   readonly systemDisks?: readonly string[];
   readonly setupWave: number;

@@ -41,15 +41,20 @@ export function chooseBackends(cluster: ClusterDoc, topology: ClusterTopology): 
 
 /**
  * OCI's setup order: ceph monitors, then OSDs, then controllers, then everything else. When the
- * controllers are the monitors they come first. Empty waves are left out.
+ * controllers are the monitors they come first. The site's own infrastructure (its DNS servers
+ * and Debian mirrors, which every later machine uses) goes before all of them. Empty waves are
+ * left out.
  */
 export function setupWaves(machines: readonly LocatedMachine[], topology: ClusterTopology): SetupWave[] {
-  const dedicatedMons = machines.filter((m) => m.doc.role === "cephmon").map((m) => m.doc.hostname).sort();
-  const first = new Set<Role>(["cephmon", "cephosd", "controller"]);
-  const others = machines.filter((m) => !first.has(m.doc.role)).map((m) => m.doc.hostname).sort();
+  const hostnamesOf = (roles: ReadonlySet<Role>) => machines.filter((m) => roles.has(m.doc.role)).map((m) => m.doc.hostname).sort();
+  const infrastructure = hostnamesOf(new Set<Role>(["dns", "debmirror"]));
+  const dedicatedMons = hostnamesOf(new Set<Role>(["cephmon"]));
+  const others = machines.filter((m) => !WAVED_ROLES.has(m.doc.role)).map((m) => m.doc.hostname).sort();
   const order: [SetupWave["name"], readonly string[]][] =
     dedicatedMons.length > 0
-      ? [["cephmon", dedicatedMons], ["cephosd", topology.cephOsds], ["controller", topology.controllers], ["other", others]]
-      : [["controller", topology.controllers], ["cephosd", topology.cephOsds], ["other", others]];
+      ? [["infrastructure", infrastructure], ["cephmon", dedicatedMons], ["cephosd", topology.cephOsds], ["controller", topology.controllers], ["other", others]]
+      : [["infrastructure", infrastructure], ["controller", topology.controllers], ["cephosd", topology.cephOsds], ["other", others]];
   return order.filter(([, list]) => list.length > 0).map(([name, list], i) => ({ number: i + 1, name, machines: list }));
 }
+
+const WAVED_ROLES = new Set<Role>(["dns", "debmirror", "cephmon", "cephosd", "controller"]);

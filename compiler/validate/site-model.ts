@@ -62,7 +62,9 @@ export interface ClusterDoc {
   tls?: { publicCertificate?: "site-ca" | "byo" };
 }
 
-export interface InterfaceDoc { network: string; ip?: string; device?: string; mac?: string }
+export interface InterfaceDoc { network: string; ip?: string; device?: string; mac?: string; bond?: string; parent?: string }
+
+export interface BondDoc { name: string; mode?: "802.3ad" | "active-backup"; members: string[] }
 
 export interface MachineDoc {
   apiVersion: "oci/v1";
@@ -72,6 +74,8 @@ export interface MachineDoc {
   serial?: string;
   bootMacs?: string[];
   interfaces: InterfaceDoc[];
+  bonds?: BondDoc[];
+  defaultRoute?: string;
   ipmi?: { network: string; ip?: string };
   location?: { dc?: string; row?: string; rack?: string; u?: number };
   options?: {
@@ -81,6 +85,7 @@ export interface MachineDoc {
     volume?: { disks?: string[] };
   };
   install?: boolean;
+  installGeneration?: number;
   systemDisks?: string[];
 }
 

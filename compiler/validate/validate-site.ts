@@ -3,6 +3,7 @@ import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { LoadedFile } from "../load/load-site.js";
 import { where } from "./rules/first-seen.js";
 import { checkAddressing } from "./rules/addressing.js";
+import { checkHostNetwork } from "./rules/host-network.js";
 import { checkReferences } from "./rules/references.js";
 import type { Rule } from "./rules/rule.js";
 import { checkTopology } from "./rules/topology.js";
@@ -13,7 +14,7 @@ import type {
   ClusterDoc, DiscoveredHardwareDoc, HardwareProfileDoc, Located, LocatedMachine, MachineDoc, NetworkDoc, SiteDoc, SiteModel,
 } from "./site-model.js";
 
-const RULES: readonly Rule[] = [checkUniqueness, checkReferences, checkAddressing, checkTopology];
+const RULES: readonly Rule[] = [checkUniqueness, checkReferences, checkAddressing, checkTopology, checkHostNetwork];
 
 /** Schema checks on every file, then every semantic rule on what passed: all problems in one run. */
 export function validateSite(files: readonly LoadedFile[], diagnostics: DiagnosticBag): SiteIndex {

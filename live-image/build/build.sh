@@ -15,6 +15,8 @@ mkdir -p "$WORK/config/includes.chroot/usr/local/sbin"
 cp "$HERE/../agent/oci-agent.sh" "$WORK/config/includes.chroot/usr/local/sbin/oci-agent"
 cp "$HERE/../installer/oci-install.sh" "$WORK/config/includes.chroot/usr/local/sbin/oci-install"
 cp "$HERE/oci-live" "$WORK/config/includes.chroot/usr/local/sbin/oci-live"
+# The Puppet agent's prerun hook: the installer copies it onto the installed system, Puppet keeps it.
+cp "$HERE/../../puppet/modules/oci/files/oci-puppet-running" "$WORK/config/includes.chroot/usr/local/sbin/oci-puppet-running"
 chmod 0755 "$WORK/config/includes.chroot/usr/local/sbin/"*
 cd "$WORK"
 lb config --distribution bookworm --archive-areas main --binary-images netboot \

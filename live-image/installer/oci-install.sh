@@ -2,9 +2,10 @@
 # oci installer: lays Debian onto this machine's disk(s) as the install script's kernel command line
 # says, configures puppet to join the site, and reports each step to the provisioning host.
 # POSIX sh. Kernel command line: oci.url oci.hostname oci.puppet oci.environment oci.mirror
-# oci.release [oci.disks=sda[,sdb]] [console=...]. Environment for tests: OCI_PROC (a fixture
-# /proc for the command line), OCI_DISK_PATHS (device paths, overriding oci.disks), OCI_TARGET
-# (mount point, default /target), OCI_NO_REBOOT=1, OCI_DEBOOTSTRAP_ARGS (e.g. a local cache).
+# oci.release [oci.serial] [oci.generation] [oci.disks=sda[,sdb]] [console=...]. Environment for
+# tests: OCI_PROC (a fixture /proc for the command line), OCI_DISK_PATHS (device paths, overriding
+# oci.disks), OCI_TARGET (mount point, default /target), OCI_NO_REBOOT=1, OCI_DEBOOTSTRAP_ARGS
+# (e.g. a local cache), OCI_HOOK_DIR (where oci-puppet-running is, default /usr/local/sbin).
 set -eu
 PROC=${OCI_PROC:-/proc}
 TARGET=${OCI_TARGET:-/target}
@@ -19,12 +20,15 @@ arg() { # NAME: the value of NAME=value on the kernel command line
 URL=$(arg oci.url)
 FQDN=$(arg oci.hostname)
 SERIAL=$({ tr -c 'A-Za-z0-9._\n-' '-' </sys/class/dmi/id/product_serial; } 2>/dev/null | head -n 1 | sed 's/^[^A-Za-z0-9]*//' | cut -c 1-64)
-SERIAL=${OCI_SERIAL:-${SERIAL:-unknown}}
+SITE_SERIAL=$(arg oci.serial)
+SERIAL=${OCI_SERIAL:-${SITE_SERIAL:-${SERIAL:-unknown}}}
+GENERATION=$(arg oci.generation)
+GENERATION=${GENERATION:-1}
 MIRROR=$(arg oci.mirror)
 RELEASE=$(arg oci.release)
 
 report() { # STATUS STEP [DETAIL]
-	body=$(printf '{"serial":"%s","hostname":"%s","status":"%s","step":"%s","detail":"%s"}' "$SERIAL" "$FQDN" "$1" "$2" "$(printf '%s' "${3:-}" | tr -d '"\\\000-\037' | cut -c 1-1500)")
+	body=$(printf '{"serial":"%s","hostname":"%s","status":"%s","step":"%s","generation":%s,"detail":"%s"}' "$SERIAL" "$FQDN" "$1" "$2" "$GENERATION" "$(printf '%s' "${3:-}" | tr -d '"\\\000-\037\177' | cut -c 1-1500)")
 	if command -v curl >/dev/null 2>&1; then curl -fsS -m 20 -H 'Content-Type: application/json' --data-binary "$body" "$URL/api/v1/status" >/dev/null || true
 	else timeout 20 wget -q -O /dev/null --header 'Content-Type: application/json' --post-data "$body" "$URL/api/v1/status" || true; fi
 }
@@ -40,8 +44,34 @@ run() { "$@" >>/tmp/oci-install.log 2>&1; }
 exec 2>>/tmp/oci-install.log # every error message ends in the log whose tail install-failed reports
 
 for required in "$URL" "$FQDN" "$MIRROR" "$RELEASE"; do [ -n "$required" ] || { echo "oci-install: missing oci.* arguments" >&2; exit 2; }; done
+case $GENERATION in *[!0-9]*) echo "oci-install: oci.generation=$GENERATION is not a number" >&2; exit 2 ;; esac
+
+fetch() { # URL: its body on stdout, non-zero when it could not be fetched
+	if command -v curl >/dev/null 2>&1; then curl -fsS -m 20 "$1"; else timeout 20 wget -q -O - "$1"; fi
+}
+
+# A disk that already holds this machine's install of this generation (or a later one) is never
+# wiped: oci serve lost its state, or a reinstall was not asked for. Say so and boot the disk.
+step check
+# A RAID-1 root is seen only once its array runs.
+mdadm --assemble --scan >>/tmp/oci-install.log 2>&1 || true
+for root in $(blkid -t LABEL=oci-root -o device 2>/dev/null); do
+	mkdir -p /run/oci-existing
+	mount -o ro "$root" /run/oci-existing 2>/dev/null || continue
+	have=$(sed -n 's/^OCI_GENERATION=//p' /run/oci-existing/etc/oci/install.env 2>/dev/null)
+	name=$(sed -n 's/^OCI_FQDN=//p' /run/oci-existing/etc/oci/install.env 2>/dev/null)
+	umount /run/oci-existing
+	if [ "$name" = "$FQDN" ] && [ -n "$have" ] && [ "$have" -ge "$GENERATION" ] 2>/dev/null; then
+		GENERATION=$have
+		STEP=finished
+		report installed already-installed "$root holds $FQDN, install generation $have: not wiped"
+		[ "${OCI_NO_REBOOT:-}" = 1 ] || reboot
+		exit 0
+	fi
+done
 
 step partition
+mdadm --stop --scan >>/tmp/oci-install.log 2>&1 || true
 if [ -n "${OCI_DISK_PATHS:-}" ]; then disks=$(printf '%s' "$OCI_DISK_PATHS" | tr ',' ' ')
 elif [ -n "$(arg oci.disks)" ]; then disks=$(arg oci.disks | tr ',' '\n' | sed 's|^|/dev/|' | tr '\n' ' ')
 else disks=/dev/$(for d in /sys/block/*; do case ${d##*/} in loop* | ram* | sr* | dm-* | md* | zram*) ;; *) echo "${d##*/}" ;; esac; done | head -n 1); fi
@@ -84,7 +114,7 @@ run mount "$esp" "$TARGET/boot/efi" || esp_mounted=0
 
 step debootstrap
 # shellcheck disable=SC2086 # OCI_DEBOOTSTRAP_ARGS is a list of options
-run debootstrap --include=linux-image-amd64,grub-pc-bin,grub-efi-amd64-bin,grub2-common,puppet,openssh-server,mdadm ${OCI_DEBOOTSTRAP_ARGS:-} "$RELEASE" "$TARGET" "$MIRROR"
+run debootstrap --include=linux-image-amd64,grub-pc-bin,grub-efi-amd64-bin,grub2-common,puppet,openssh-server,mdadm,curl ${OCI_DEBOOTSTRAP_ARGS:-} "$RELEASE" "$TARGET" "$MIRROR"
 
 step configure
 printf '%s\n' "${FQDN%%.*}" >"$TARGET/etc/hostname"
@@ -93,20 +123,36 @@ printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s %s\n' "$FQDN" "${FQDN%%.*}" >"$TARGE
 	echo "UUID=$(blkid -s UUID -o value "$root") / ext4 errors=remount-ro 0 1"
 	echo "UUID=$(blkid -s UUID -o value "$esp") /boot/efi vfat umask=0077 0 1"
 } >"$TARGET/etc/fstab"
-# The boot NIC, matched by MAC (its name may differ once installed), keeps DHCP: its reservation.
-# Puppet configures the other interfaces.
-boot_if=$(ip route show default 2>/dev/null | sed -n 's/.* dev \([^ ]*\).*/\1/p' | head -n 1)
-boot_mac=${OCI_BOOT_MAC:-$(cat "/sys/class/net/${boot_if:-none}/address" 2>/dev/null || true)}
+# Every interface of the site (static addresses, VLANs, bonds, MTUs, the default route), as the
+# same systemd-networkd files Puppet keeps; without them (links not all known), DHCP on the boot NIC.
 mkdir -p "$TARGET/etc/systemd/network"
-printf '[Match]\nMACAddress=%s\n\n[Network]\nDHCP=ipv4\n' "$boot_mac" >"$TARGET/etc/systemd/network/50-oci-boot.network"
+if fetch "$URL/api/v1/network-config" >/tmp/oci-network.conf 2>>/tmp/oci-install.log; then
+	awk -v dir="$TARGET/etc/systemd/network" '/^--- [0-9][0-9]-oci-[A-Za-z0-9._-]+$/ { file = dir "/" $2; printf "" > file; next } file != "" { print >> file }' /tmp/oci-network.conf
+	echo "oci-install: network: $(grep -c '^--- ' /tmp/oci-network.conf) systemd-networkd files" >>/tmp/oci-install.log
+else
+	boot_if=$(ip route show default 2>/dev/null | sed -n 's/.* dev \([^ ]*\).*/\1/p' | head -n 1)
+	boot_mac=${OCI_BOOT_MAC:-$(cat "/sys/class/net/${boot_if:-none}/address" 2>/dev/null || true)}
+	printf '[Match]\nMACAddress=%s\n\n[Network]\nDHCP=ipv4\n' "$boot_mac" >"$TARGET/etc/systemd/network/50-oci-boot.network"
+fi
 run chroot "$TARGET" systemctl enable systemd-networkd
+# The resolvers DHCP gave the live system are the site's (Puppet keeps resolv.conf from then on).
+[ -s /etc/resolv.conf ] && cp /etc/resolv.conf "$TARGET/etc/resolv.conf"
+mkdir -p "$TARGET/etc/oci"
+printf 'OCI_FQDN=%s\nOCI_GENERATION=%s\n' "$FQDN" "$GENERATION" >"$TARGET/etc/oci/install.env"
+# The same node.env, hook and puppet.conf settings Puppet keeps (oci::puppet_agent).
+printf 'OCI_URL=%s\nOCI_FQDN=%s\nOCI_SERIAL=%s\n' "$URL" "$FQDN" "$SITE_SERIAL" >"$TARGET/etc/oci/node.env"
+install -m 0755 "${OCI_HOOK_DIR:-/usr/local/sbin}/oci-puppet-running" "$TARGET/usr/local/sbin/oci-puppet-running"
 cat >"$TARGET/etc/puppet/puppet.conf" <<CONF
 [main]
 server = $(arg oci.puppet)
 certname = $FQDN
 environment = $(arg oci.environment)
+
+[agent]
+prerun_command = /usr/local/sbin/oci-puppet-running
 CONF
-token=$(if command -v curl >/dev/null 2>&1; then curl -fsS -m 20 "$URL/api/v1/autosign-token"; else timeout 20 wget -q -O - "$URL/api/v1/autosign-token"; fi) || token=''
+run chroot "$TARGET" systemctl enable puppet
+token=$(fetch "$URL/api/v1/autosign-token") || token=''
 [ -n "$token" ] || echo "oci-install: no autosign token; the certificate will wait for manual signing" >&2
 printf -- '---\ncustom_attributes:\n  1.2.840.113549.1.9.7: "%s"\n' "$token" >"$TARGET/etc/puppet/csr_attributes.yaml"
 chmod 0600 "$TARGET/etc/puppet/csr_attributes.yaml"

@@ -16,6 +16,8 @@ export interface DaemonState {
   readonly release?: { readonly id: string; readonly commit?: string; readonly source?: string; readonly appliedAt: number };
   readonly sourceCommit?: string;
   readonly refusals: readonly Refusal[];
+  /** What would make machines fail although the daemon runs: a port that does not match, no live image, no eyaml key. */
+  readonly warnings?: readonly string[];
 }
 
 export const DAEMON_STATE_FILE = "daemon.json";

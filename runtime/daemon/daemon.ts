@@ -95,6 +95,14 @@ export class Daemon {
     await this.#loop.kick();
   }
 
+  /** Records the serve checks' warnings in daemon.json, where `oci status` shows them. */
+  setWarnings(warnings: readonly string[]): void {
+    const before = this.#state.warnings ?? [];
+    if (before.length === warnings.length && before.every((w, i) => w === warnings[i])) return;
+    this.#state = { ...this.#state, warnings: [...warnings] };
+    this.#persist();
+  }
+
   async close(): Promise<void> {
     await this.#watcher?.close();
     await this.#loop.close();

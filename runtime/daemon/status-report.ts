@@ -11,6 +11,10 @@ export interface MachineRow {
   readonly step?: string;
   readonly puppet: "open" | "waiting";
   readonly waitingFor: readonly string[];
+  /** The rendered commit its last successful Puppet run applied, and when (milliseconds since the epoch). */
+  readonly applied?: { readonly commit: string; readonly at: number };
+  /** puppet-failure: the resources that failed. */
+  readonly failedResources?: readonly string[];
 }
 
 export interface StatusView {
@@ -31,9 +35,12 @@ export function statusView(daemon: DaemonState | undefined, order: SetupOrder | 
       const record = (m.serial ? status.machines[m.serial] : undefined) ?? byHostname.get(m.fqdn);
       if (record) known.add(record.serial);
       const gate = gates.get(m.fqdn)!;
+      const applied = record ? status.applied?.[record.serial] : undefined;
       machines.push({
         fqdn: m.fqdn, cluster: m.cluster, wave: m.wave, status: record?.status ?? "-", ...(record?.step ? { step: record.step } : {}),
         puppet: gate.open ? "open" : "waiting", waitingFor: gate.waitingFor,
+        ...(applied ? { applied } : {}),
+        ...(record?.failedResources?.length ? { failedResources: record.failedResources } : {}),
       });
     }
   }
@@ -46,12 +53,18 @@ export function formatStatusView(view: StatusView): string {
   const release = view.daemon?.release;
   lines.push(release ? `release: ${release.id} (source ${release.source ?? "?"}), applied ${new Date(release.appliedAt).toISOString()}` : "release: none applied");
   for (const r of view.daemon?.refusals ?? []) lines.push(`refused: ${r.commit.slice(0, 12)} at ${r.stage}: ${r.reason}`);
+  for (const w of view.daemon?.warnings ?? []) lines.push(`warning: ${w}`);
   if (view.machines.length > 0) {
-    const rows = view.machines.map((m) => [m.fqdn, m.cluster, String(m.wave), m.status + (m.step ? ` (${m.step})` : ""), m.puppet === "open" ? "open" : `waits for ${m.waitingFor.length}: ${m.waitingFor.slice(0, 3).join(", ")}${m.waitingFor.length > 3 ? ", …" : ""}`]);
-    const header = ["MACHINE", "CLUSTER", "WAVE", "STATUS", "PUPPET"];
+    const rows = view.machines.map((m) => [
+      m.fqdn, m.cluster, String(m.wave), m.status + (m.step ? ` (${m.step})` : ""),
+      m.applied ? `${m.applied.commit.slice(0, 12)} ${new Date(m.applied.at).toISOString()}` : "-",
+      m.puppet === "open" ? "open" : `waits for ${m.waitingFor.length}: ${m.waitingFor.slice(0, 3).join(", ")}${m.waitingFor.length > 3 ? ", …" : ""}`,
+    ]);
+    const header = ["MACHINE", "CLUSTER", "WAVE", "STATUS", "APPLIED", "PUPPET"];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     for (const row of [header, ...rows]) lines.push(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  "));
   }
+  for (const m of view.machines) if (m.failedResources) lines.push(`${m.fqdn}: failed ${m.failedResources.join(", ")}`);
   if (view.unassigned.length > 0) lines.push(`reported but not in the release: ${view.unassigned.join(", ")}`);
   return `${lines.join("\n")}\n`;
 }

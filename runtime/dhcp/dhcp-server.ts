@@ -3,6 +3,7 @@ import { contains, formatIpv4, parseCidr, parseIpv4 } from "../../compiler/net/i
 import { logEvent, type Metrics } from "../observe/metrics.js";
 import type { Release } from "../release/release.js";
 import { decodeDhcp, encodeDhcp, messageTypeOf, type DhcpPacket } from "./dhcp-codec.js";
+import { bindSocketToDevice, interfaceOf } from "./bind-device.js";
 import { decide } from "./dhcp-policy.js";
 import type { LeaseStore } from "./lease-store.js";
 
@@ -14,15 +15,37 @@ export interface DhcpServerOptions {
   readonly leases: LeaseStore;
   readonly metrics: Metrics;
   readonly now: () => number;
+  /** False until every service of oci serve is bound: nothing is answered before. */
+  readonly serving: () => boolean;
+}
+
+/** What the DHCP socket listens on, for the ready log line; `warning` when it hears more than --listen's segment. */
+export interface DhcpBinding {
+  readonly address: string;
+  readonly port: number;
+  readonly device?: string;
+  readonly warning?: string;
+}
+
+export class DhcpBindError extends Error {
+  readonly code = "OCI3202";
+  constructor(detail: string) {
+    super(detail);
+    this.name = "DhcpBindError";
+  }
 }
 
 /**
- * The socket side of the embedded DHCP server. It binds 0.0.0.0 (Node has no SO_BINDTODEVICE or
- * IP_PKTINFO: only a wildcard socket hears broadcasts), so it serves one broadcast segment — the
- * network of --listen — plus any number of relayed ones, told apart by giaddr.
+ * The socket side of the embedded DHCP server. Broadcast DISCOVERs reach only a socket bound to
+ * 0.0.0.0, so for --listen on an interface's address it binds 0.0.0.0 and then SO_BINDTODEVICE
+ * to that interface (native/bind-device.c): it hears that segment and relays (giaddr), nothing
+ * else. On loopback it binds the address itself; with --listen 0.0.0.0, every interface.
  */
-export async function startDhcpServer(options: DhcpServerOptions): Promise<{ close(): Promise<void> }> {
-  const socket = createSocket({ type: "udp4", reuseAddr: true });
+export async function startDhcpServer(options: DhcpServerOptions): Promise<{ close(): Promise<void>; binding: DhcpBinding }> {
+  const loopback = options.listen.startsWith("127.");
+  const device = options.listen === "0.0.0.0" || loopback ? undefined : interfaceOf(options.listen);
+  if (options.listen !== "0.0.0.0" && !loopback && !device) throw new DhcpBindError(`no interface of this host has the --listen address ${options.listen}`);
+  const socket = createSocket({ type: "udp4" });
   // Replies that hand out a lease wait for it to be on disk: one fsync per burst of datagrams, then they all go.
   const outbox: { packet: Buffer; port: number; address: string }[] = [];
   let scheduled = false;
@@ -33,22 +56,37 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<{ clo
     setImmediate(() => {
       scheduled = false;
       options.leases.flush();
-      for (const item of outbox.splice(0)) socket.send(item.packet, item.port, item.address);
+      for (const item of outbox.splice(0)) socket.send(item.packet, item.port, item.address, (error) => {
+        if (error) logEvent("dhcp.send_error", { to: item.address, error: error.message });
+      });
     });
   };
-  socket.on("message", (message) => handle(send, message, options));
+  // Until the socket is tied to its interface, what arrives may come from any: drop it.
+  let confined = device === undefined;
+  socket.on("message", (message) => {
+    if (confined && options.serving()) handle(send, message, options);
+  });
   socket.on("error", (error) => logEvent("dhcp.socket_error", { error: error.message }));
+  const address = loopback ? options.listen : "0.0.0.0";
   await new Promise<void>((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind(options.port, "0.0.0.0", () => {
-      socket.off("error", reject);
+    const fail = (error: Error) => reject(new DhcpBindError(`cannot bind DHCP on ${address}:${options.port}: ${error.message}`));
+    socket.once("error", fail);
+    socket.bind(options.port, address, () => {
+      socket.off("error", fail);
       socket.setBroadcast(true);
       // Room for a burst that arrives while a lease batch is fsynced (the kernel caps it at net.core.rmem_max).
       socket.setRecvBufferSize(4 << 20);
       resolve();
     });
   });
-  return { close: () => new Promise((resolve) => socket.close(() => resolve())) };
+  const problem = device ? bindSocketToDevice(socket, device) : undefined;
+  confined = true;
+  const binding: DhcpBinding = {
+    address, port: options.port, ...(device ? { device } : {}),
+    ...(problem ? { warning: `DHCP hears every interface, not only ${device}: ${problem}` } : {}),
+    ...(options.listen === "0.0.0.0" ? { warning: "--listen 0.0.0.0: DHCP answers broadcasts of every interface as the PXE network's" } : {}),
+  };
+  return { binding, close: () => new Promise((resolve) => socket.close(() => resolve())) };
 }
 
 type Send = (packet: Buffer, port: number, address: string) => void;

@@ -6,7 +6,11 @@ import { validatorFor, validatorForSchema } from "../../compiler/validate/schema
 import { normalizeMac } from "../../compiler/net/mac.js";
 import { logEvent, type Metrics } from "../observe/metrics.js";
 import { instructionFor } from "../release/instructions.js";
+import type { BootAnswer } from "../release/boot-answer.js";
 import type { Release } from "../release/release.js";
+import { parsePuppetReport, PuppetReportError, type PuppetRun } from "../puppet/puppet-report.js";
+import { MACHINE_REPORTED_STATUSES, type MachineStatus } from "../state/status-store.js";
+import { isLocalAddress } from "./local-address.js";
 import { parseRange } from "./byte-range.js";
 
 export interface HttpServerOptions {
@@ -20,9 +24,25 @@ export interface HttpServerOptions {
   readonly onDiscovery?: (report: Record<string, unknown>) => Promise<string>;
   /** Stores a status report, as onDiscovery. */
   readonly onStatus?: (report: Record<string, unknown>) => Promise<string>;
+  /** Records a Puppet run reported by puppetserver's `http` report processor; resolves once durable. */
+  readonly onPuppetReport?: (run: PuppetRun) => Promise<string>;
   readonly health: () => { ok: boolean; detail: Record<string, unknown> };
+  /** False until every service of oci serve is bound: requests before are answered 503. Default: always serving. */
+  readonly serving?: () => boolean;
+  /** Which release file answers a machine's own boot file (install, or local boot once installed); the path itself when absent. */
+  readonly bootAnswer?: (release: Release, path: string) => BootAnswer;
+  /** The network configuration (systemd-networkd files) of the machine whose reserved address asks; undefined when none. */
+  readonly networkConfig?: (address: string) => string | undefined;
   /** The autosign token of the machine whose reserved address asks; undefined when the address is no machine's. */
   readonly autosignToken?: (address: string) => Promise<string | undefined>;
+}
+
+export class HttpBindError extends Error {
+  readonly code = "OCI3204";
+  constructor(detail: string) {
+    super(detail);
+    this.name = "HttpBindError";
+  }
 }
 
 /** Thrown by a handler that cannot serve in this configuration (no repository, no eyaml key): answered 503 with the reason. */
@@ -35,7 +55,9 @@ export class UnavailableError extends Error {
 }
 
 const MAX_BODY = 256 * 1024;
-const KNOWN_ROUTES = new Set(["/boot.ipxe", "/healthz", "/metrics", "/api/v1/discovery", "/api/v1/status", "/api/v1/autosign-token"]);
+/** A whole catalog's resource statuses: a controller's report is a few MiB. */
+const MAX_PUPPET_REPORT = 32 * 1024 * 1024;
+const KNOWN_ROUTES = new Set(["/boot.ipxe", "/healthz", "/metrics", "/api/v1/discovery", "/api/v1/status", "/api/v1/autosign-token", "/api/v1/puppet-report", "/api/v1/network-config"]);
 
 /** Boot scripts, live image files with Range, the two report APIs, metrics and health, on node's http. */
 export async function startHttpServer(options: HttpServerOptions): Promise<{ close(): Promise<void>; port: number }> {
@@ -48,9 +70,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<{ clo
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.listen, () => resolve());
+    const fail = (error: Error) => reject(new HttpBindError(`cannot listen for HTTP on ${options.listen}:${options.port}: ${error.message}`));
+    server.once("error", fail);
+    server.listen(options.port, options.listen, () => {
+      server.off("error", fail);
+      resolve();
+    });
   });
+  server.on("error", (error) => logEvent("http.server_error", { error: error.message }));
   const port = (server.address() as { port: number }).port;
   return { port, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
@@ -62,6 +89,7 @@ async function route(request: IncomingMessage, response: ServerResponse, options
   // A bounded set of labels: scanners probing random paths must not grow the metrics without end.
   const family = path.startsWith("/live/") ? "live" : path.startsWith("/ipxe/") ? "ipxe" : path.startsWith("/api/v1/instructions/") ? "instructions" : KNOWN_ROUTES.has(path) ? path : "other";
   options.metrics.count("oci_http_requests_total", "HTTP requests by route and method", { route: family, method });
+  if (options.serving && !options.serving()) return send(response, 503, "oci serve is starting\n", "text/plain; charset=utf-8", { "retry-after": "2" });
   const release = options.release();
 
   if (path === "/healthz") {
@@ -69,6 +97,10 @@ async function route(request: IncomingMessage, response: ServerResponse, options
     return json(response, health.ok ? 200 : 503, { status: health.ok ? "ok" : "failing", ...health.detail });
   }
   if (path === "/metrics") return send(response, 200, options.metrics.render(), "text/plain; version=0.0.4");
+  if (path === "/api/v1/puppet-report") {
+    if (method !== "POST") return send(response, 405, "use POST\n", "text/plain", { allow: "POST" });
+    return puppetReport(request, response, options);
+  }
   if (path === "/api/v1/discovery" || path === "/api/v1/status") {
     if (method !== "POST") return send(response, 405, "use POST\n", "text/plain", { allow: "POST" });
     return report(request, response, options, path === "/api/v1/discovery" ? "discovery" : "status");
@@ -90,13 +122,22 @@ async function route(request: IncomingMessage, response: ServerResponse, options
     response.writeHead(200, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
     return void response.end(`${token}\n`);
   }
+  if (path === "/api/v1/network-config") {
+    const address = (request.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+    const config = options.networkConfig?.(address);
+    logEvent("network.config", { address, served: Boolean(config) });
+    if (!config) return send(response, 404, "no network configuration for this address: no machine of the release has it reserved, or its links are not all known\n");
+    return send(response, 200, config, "text/plain; charset=utf-8", { "cache-control": "no-store" });
+  }
   const instructions = /^\/api\/v1\/instructions\/([A-Za-z0-9][A-Za-z0-9._-]{0,63})$/.exec(path);
   if (instructions) return json(response, 200, instructionFor(release, instructions[1]!));
   const ipxe = /^\/ipxe\/([0-9A-Fa-f]{2}(?:[-:][0-9A-Fa-f]{2}){5})$/.exec(path);
   if (ipxe) {
-    const id = normalizeMac(ipxe[1]!).replace(/:/g, "-");
-    const own = release.files.get(`pxe/ipxe/${id}.ipxe`);
-    return file(response, method, own ?? release.files.get("pxe/ipxe/default.ipxe"));
+    const own = `pxe/ipxe/${normalizeMac(ipxe[1]!).replace(/:/g, "-")}.ipxe`;
+    if (!release.files.has(own)) return file(response, method, release.files.get("pxe/ipxe/default.ipxe"));
+    const answer = options.bootAnswer?.(release, own) ?? { path: own };
+    if (answer.machine) logEvent("boot.answer", { via: "http", file: own, fqdn: answer.machine.fqdn, answer: answer.machine.answer });
+    return file(response, method, release.files.get(answer.path));
   }
   if (path.startsWith("/live/") && options.liveDir) return live(request, response, method, options.liveDir, path.slice("/live/".length));
   return send(response, 404, "not found\n");
@@ -151,6 +192,11 @@ async function report(request: IncomingMessage, response: ServerResponse, option
     return json(response, 400, { error: `not JSON: ${(error as Error).message}` });
   }
   if (!value || typeof value !== "object" || Array.isArray(value)) return json(response, 400, { error: "expected a JSON object" });
+  const claimed = (value as Record<string, unknown>)["status"];
+  if (kind === "status" && typeof claimed === "string" && claimed.startsWith("puppet-") && !MACHINE_REPORTED_STATUSES.includes(claimed as MachineStatus)) {
+    options.metrics.count("oci_reports_rejected_total", "reports refused with 400", { kind });
+    return json(response, 400, { error: `${claimed} is not taken from machines: a Puppet run's outcome comes from puppetserver's report (reports = http, reporturl = <this server>/api/v1/puppet-report), so a setup gate opens only on a real run` });
+  }
   const document = kind === "discovery" ? { apiVersion: "oci/v1", kind: "DiscoveredHardware", ...(value as object) } : value;
   const validate = kind === "discovery" ? validatorFor("DiscoveredHardware") : validatorForSchema("status-report.schema.json");
   if (!validate(document)) {
@@ -173,13 +219,48 @@ async function report(request: IncomingMessage, response: ServerResponse, option
   return json(response, 200, { accepted: serial, outcome });
 }
 
-function readBody(request: IncomingMessage): Promise<Buffer | "too-large"> {
+/**
+ * A Puppet run report from puppetserver's `http` report processor. Only this host may post one
+ * (puppetserver runs beside oci serve, and authenticated the agent by its certificate): a report
+ * from anywhere else could open a setup gate.
+ */
+async function puppetReport(request: IncomingMessage, response: ServerResponse, options: HttpServerOptions): Promise<void> {
+  const from = request.socket.remoteAddress ?? "";
+  if (!isLocalAddress(from)) {
+    options.metrics.count("oci_reports_rejected_total", "reports refused with 400", { kind: "puppet" });
+    return send(response, 403, `Puppet reports are taken from this host only (puppetserver's report processor), not from ${from}\n`);
+  }
+  const type = (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  if (!["application/x-yaml", "application/yaml", "text/yaml", "application/json"].includes(type)) {
+    return send(response, 415, "a Puppet report is application/x-yaml (or JSON)\n");
+  }
+  const body = await readBody(request, MAX_PUPPET_REPORT);
+  if (body === "too-large") {
+    response.once("finish", () => request.destroy());
+    return send(response, 413, `report larger than ${MAX_PUPPET_REPORT} bytes\n`, "text/plain", { connection: "close" });
+  }
+  let run: PuppetRun;
+  try {
+    run = parsePuppetReport(body.toString("utf8"));
+  } catch (error) {
+    if (!(error instanceof PuppetReportError)) throw error;
+    options.metrics.count("oci_reports_rejected_total", "reports refused with 400", { kind: "puppet" });
+    return json(response, 400, { error: error.message });
+  }
+  if (!options.onPuppetReport) return json(response, 503, { error: "Puppet reports are not stored by this server" });
+  const outcome = await options.onPuppetReport(run);
+  options.metrics.count("oci_reports_accepted_total", "reports accepted and stored", { kind: "puppet" });
+  logEvent("report.puppet", { host: run.host, status: run.status, version: run.configurationVersion, outcome, failed: run.failedResources.slice(0, 5) });
+  return json(response, 200, { accepted: run.host, outcome });
+}
+
+function readBody(request: IncomingMessage, limit = MAX_BODY): Promise<Buffer | "too-large"> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY) {
+      if (size > limit) {
         resolve("too-large");
         request.removeAllListeners("data");
         request.resume();

@@ -22,6 +22,14 @@ export interface PuppetEnvironmentOptions {
   readonly eyamlPublicKey: string;
 }
 
+/** The environment's config_version command: prints the release's rendered commit. */
+export const CONFIG_VERSION_SCRIPT = "oci-catalog-version";
+
+/** The catalog version of a release: its rendered commit, or a safe form of its id when it came from a directory. */
+export function catalogVersion(releaseId: string): string {
+  return versionName(releaseId);
+}
+
 /** The marker naming the release a version holds: written last inside the staging directory. */
 export const RELEASE_MARKER = ".oci-release";
 
@@ -53,6 +61,10 @@ export async function publishEnvironment(options: PuppetEnvironmentOptions, rele
     await mapWithLimit(published, FILE_CONCURRENCY, ({ destination, content }) =>
       writeFile(join(staging, destination), content, { mode: destination.startsWith("data/") ? 0o640 : 0o644 }));
     writeFileSync(join(staging, "hiera.yaml"), environmentHieraYaml(options.eyamlPrivateKey, options.eyamlPublicKey));
+    // Every catalog's version is the release it was compiled from, so each Puppet report names
+    // the rendered commit the machine applied.
+    writeFileSync(join(staging, "environment.conf"), `config_version = ${CONFIG_VERSION_SCRIPT}\n`);
+    writeFileSync(join(staging, CONFIG_VERSION_SCRIPT), `#!/bin/sh\necho ${catalogVersion(releaseId)}\n`, { mode: 0o755 });
     writeFileSync(join(staging, RELEASE_MARKER), `${releaseId}\n`);
     renameSync(staging, target);
   }

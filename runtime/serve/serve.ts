@@ -10,9 +10,13 @@ import { logEvent, Metrics } from "../observe/metrics.js";
 import { loadKeystore } from "../pki/keystore.js";
 import { autosignTokenFor } from "../puppet/autosign-token.js";
 import type { PuppetEnvironmentOptions } from "../puppet/publish-environment.js";
+import { puppetRunStatus } from "../puppet/puppet-run-status.js";
+import { bootAnswer } from "../release/boot-answer.js";
+import { networkConfigFor } from "../release/network-config.js";
 import { EMPTY_RELEASE, loadReleaseDirectory, type Release } from "../release/release.js";
 import { MACHINE_STATUSES, STATUS_BASENAME, StatusStore, type MachineStatus } from "../state/status-store.js";
 import { resolveTftpName } from "../tftp/tftp-files.js";
+import { serveWarnings } from "./serve-warnings.js";
 import { startTftpServer } from "../tftp/tftp-server.js";
 
 export interface ServeOptions {
@@ -47,91 +51,139 @@ export interface RunningServer {
   readonly httpPort: number;
   readonly metrics: Metrics;
   readonly daemon?: Daemon;
+  /** What would make machines fail although the daemon runs (see serveWarnings); refreshed with each release. */
+  warnings(): readonly string[];
   close(): Promise<void>;
 }
 
 /**
- * Starts the daemon: with --repo it follows the repository (compile, apply, publish, commit
- * discoveries); with --render it serves one render directory. Every protocol server reads the one
- * current release through a function, so a new release is swapped in by one assignment.
+ * Starts the daemon. Every enabled service binds first: a port taken or an address this host does
+ * not have ends the start there (an error, so the process exits non-zero and systemd restarts it),
+ * before anything is published to puppet or answered. Then, with --repo, it follows the repository
+ * (compile, apply, publish, commit discoveries); with --render it serves one render directory.
+ * Every protocol server reads the one current release through a function, so a new release is
+ * swapped in by one assignment.
  */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   let current: Release = EMPTY_RELEASE;
+  let serving = false;
+  let warnings: readonly string[] = [];
   const metrics = new Metrics();
   const now = () => Date.now();
   const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  };
   const status = await StatusStore.open(join(options.stateDir, STATUS_BASENAME));
   closers.push(() => status.close());
   metrics.labeledGauge("oci_machines", "machines by their latest reported status", "status", () => countByStatus(status.snapshot.machines));
-
+  metrics.gauge("oci_serve_warnings", "start-up and release checks that failed (see /healthz)", () => warnings.length);
+  const bootAnswerNow = (release: Release, path: string) => bootAnswer(release, status.snapshot, path);
   let daemon: Daemon | undefined;
   let inventory: InventoryCommitter | undefined;
   let inventoryRefusal = "discovery reports need a repository: run oci serve --repo";
-  if (options.render) {
-    current = await loadReleaseDirectory(options.render);
-  } else {
-    const repo = openRepository(options.repo ?? ".");
-    const ca = options.keystore ? await loadKeystore(options.keystore) : undefined;
-    const checkedOut = await checkedOutBranch(repo.gitdir);
-    if (checkedOut === `refs/heads/${options.sourceBranch}`) {
-      inventoryRefusal = `discovery reports are not committed: ${options.repo} has ${options.sourceBranch} checked out in a work tree, whose next commit would drop them; serve a bare repository (git clone --bare) that people push to`;
-      logEvent("inventory.disabled", { reason: inventoryRefusal });
-    } else {
-      inventory = new InventoryCommitter(repo, options.sourceBranch, now);
+  const served = { httpPort: options.httpPort, listen: options.listen, ...(options.liveDir ? { liveDir: options.liveDir } : {}), ...(options.eyamlPrivateKey ? { eyamlPrivateKey: options.eyamlPrivateKey } : {}) };
+  let bindWarnings: string[] = [];
+  const recheck = () => {
+    const next = [...bindWarnings, ...serveWarnings(current, served)];
+    for (const warning of next.filter((w) => !warnings.includes(w))) logEvent("serve.warning", { warning });
+    warnings = next;
+    daemon?.setWarnings(warnings);
+  };
+
+  let ready: Record<string, unknown>;
+  try {
+    const leases = new LeaseStore(join(options.stateDir, "dhcp-leases.jsonl"), now);
+    closers.push(async () => leases.close());
+    metrics.gauge("oci_dhcp_leases", "DHCP leases currently held", () => leases.size);
+    let dhcp: Record<string, unknown> | false = false;
+    if (options.dhcp) {
+      const server = await startDhcpServer({ port: options.dhcpPort, listen: options.listen, release: () => current, leases, metrics, now, serving: () => serving });
+      closers.push(server.close);
+      dhcp = { ...server.binding };
+      if (server.binding.warning) bindWarnings.push(server.binding.warning);
     }
-    daemon = new Daemon({
-      repo, sourceBranch: options.sourceBranch, ...(options.branch ? { renderedBranch: options.branch } : {}), ...(ca ? { ca } : {}),
-      compile: Boolean(ca) || Boolean(options.compile), ...(options.puppet ? { puppet: options.puppet } : {}),
-      stateDir: options.stateDir, recheckMs: options.recheckMs, metrics, now,
-      onRelease: (release) => {
-        current = release;
+    let tftp: Record<string, unknown> | false = false;
+    if (options.tftp) {
+      const server = await startTftpServer({
+        port: options.tftpPort, listen: options.listen, metrics, engine: options.tftpEngine ?? "auto", serving: () => serving,
+        resolve: (name) => resolveTftpName(name, current, options.bootDirs, bootAnswerNow),
+      });
+      metrics.gauge("oci_tftp_sessions", "TFTP transfers in progress", server.sessions);
+      closers.push(server.close);
+      tftp = { port: server.port, engine: server.engine, ...(server.engineReason ? { reason: server.engineReason } : {}) };
+    }
+    const http = await startHttpServer({
+      port: options.httpPort, listen: options.listen, release: () => current, metrics, bootAnswer: bootAnswerNow, serving: () => serving,
+      ...(options.liveDir ? { liveDir: options.liveDir } : {}),
+      onDiscovery: async (report) => {
+        if (!inventory) throw new UnavailableError(inventoryRefusal);
+        return inventory.submit(report);
+      },
+      onStatus: async (report) => {
+        await status.record({ ...(report as { serial: string; status: MachineStatus }), at: now() });
+        return "recorded";
+      },
+      onPuppetReport: async (run) => {
+        const outcome = puppetRunStatus(current, status.snapshot, run, now());
+        if ("ignored" in outcome) return `ignored: ${outcome.ignored}`;
+        await status.record(outcome.record);
+        return outcome.record.status;
+      },
+      networkConfig: (address) => networkConfigFor(current, address),
+      autosignToken: async (address) => autosignTokenFor(current, address, options.eyamlPrivateKey),
+      health: () => {
+        const ok = current !== EMPTY_RELEASE && !(daemon?.failing ?? false);
+        return {
+          ok,
+          detail: {
+            release: current.id, ...(daemon?.compiledSource ? { source: daemon.compiledSource } : {}),
+            ...(daemon && daemon.refusals.length > 0 ? { refused: daemon.refusals } : {}), ...(warnings.length > 0 ? { warnings } : {}),
+          },
+        };
       },
     });
-    await daemon.start();
-    closers.push(() => daemon!.close());
-    if (current === EMPTY_RELEASE) logEvent("release.none", { detail: "nothing could be applied yet: serving no DHCP reservation until a rendered commit applies", refusals: daemon.refusals });
-  }
+    closers.push(http.close);
+    ready = { listen: options.listen, dhcp, tftp, http: http.port };
 
-  const leases = new LeaseStore(join(options.stateDir, "dhcp-leases.jsonl"), now);
-  closers.push(async () => leases.close());
-  metrics.gauge("oci_dhcp_leases", "DHCP leases currently held", () => leases.size);
-  if (options.dhcp) {
-    const dhcp = await startDhcpServer({ port: options.dhcpPort, listen: options.listen, release: () => current, leases, metrics, now });
-    closers.push(dhcp.close);
+    if (options.render) {
+      current = await loadReleaseDirectory(options.render);
+    } else {
+      const repo = openRepository(options.repo ?? ".");
+      const ca = options.keystore ? await loadKeystore(options.keystore) : undefined;
+      const checkedOut = await checkedOutBranch(repo.gitdir);
+      if (checkedOut === `refs/heads/${options.sourceBranch}`) {
+        inventoryRefusal = `discovery reports are not committed: ${options.repo} has ${options.sourceBranch} checked out in a work tree, whose next commit would drop them; serve a bare repository (git clone --bare) that people push to`;
+        logEvent("inventory.disabled", { reason: inventoryRefusal });
+      } else {
+        inventory = new InventoryCommitter(repo, options.sourceBranch, now);
+      }
+      daemon = new Daemon({
+        repo, sourceBranch: options.sourceBranch, ...(options.branch ? { renderedBranch: options.branch } : {}), ...(ca ? { ca } : {}),
+        compile: Boolean(ca) || Boolean(options.compile), ...(options.puppet ? { puppet: options.puppet } : {}),
+        stateDir: options.stateDir, recheckMs: options.recheckMs, metrics, now,
+        onRelease: (release) => {
+          current = release;
+          recheck();
+        },
+      });
+      closers.push(() => daemon!.close());
+      await daemon.start();
+      if (current === EMPTY_RELEASE) logEvent("release.none", { detail: "nothing could be applied yet: serving no DHCP reservation until a rendered commit applies", refusals: daemon.refusals });
+    }
+  } catch (error) {
+    await closeAll();
+    throw error;
   }
-  let tftpEngine: { engine: string; reason?: string } | false = false;
-  if (options.tftp) {
-    const tftp = await startTftpServer({ port: options.tftpPort, listen: options.listen, metrics, engine: options.tftpEngine ?? "auto", resolve: (name) => resolveTftpName(name, current, options.bootDirs) });
-    metrics.gauge("oci_tftp_sessions", "TFTP transfers in progress", tftp.sessions);
-    closers.push(tftp.close);
-    tftpEngine = { engine: tftp.engine, ...(tftp.engineReason ? { reason: tftp.engineReason } : {}) };
-  }
-  const http = await startHttpServer({
-    port: options.httpPort, listen: options.listen, release: () => current, metrics,
-    ...(options.liveDir ? { liveDir: options.liveDir } : {}),
-    onDiscovery: async (report) => {
-      if (!inventory) throw new UnavailableError(inventoryRefusal);
-      return inventory.submit(report);
-    },
-    onStatus: async (report) => {
-      await status.record({ ...(report as { serial: string; status: MachineStatus }), at: now() });
-      return "recorded";
-    },
-    autosignToken: async (address) => autosignTokenFor(current, address, options.eyamlPrivateKey),
-    health: () => {
-      const ok = current !== EMPTY_RELEASE && !(daemon?.failing ?? false);
-      return { ok, detail: { release: current.id, ...(daemon?.compiledSource ? { source: daemon.compiledSource } : {}), ...(daemon && daemon.refusals.length > 0 ? { refused: daemon.refusals } : {}) } };
-    },
-  });
-  closers.push(http.close);
-  logEvent("ready", { release: current.id, listen: options.listen, dhcp: options.dhcp ? options.dhcpPort : false, tftp: options.tftp ? options.tftpPort : false, ...(tftpEngine ? { tftpEngine } : {}), http: http.port });
+  recheck();
+  serving = true;
+  logEvent("ready", { release: current.id, ...ready, ...(warnings.length > 0 ? { warnings } : {}) });
   return {
-    httpPort: http.port,
+    httpPort: ready["http"] as number,
     metrics,
     ...(daemon ? { daemon } : {}),
-    close: async () => {
-      for (const close of closers.reverse()) await close();
-    },
+    warnings: () => warnings,
+    close: closeAll,
   };
 }
 

@@ -1,15 +1,26 @@
 import { DurableLog } from "./durable-log.js";
 
-export const MACHINE_STATUSES = ["discovered", "installing", "installed", "install-failed", "puppet-running", "puppet-success", "puppet-failure"] as const;
+export const MACHINE_STATUSES = [
+  "discovered", "installing", "installed", "install-failed", "puppet-running", "puppet-waiting", "puppet-success", "puppet-failure",
+] as const;
 export type MachineStatus = (typeof MACHINE_STATUSES)[number];
 
-/** What `POST /api/v1/status` accepted, as kept. */
+/** What machines may say themselves (`POST /api/v1/status`): a Puppet run's outcome comes only from puppetserver's report. */
+export const MACHINE_REPORTED_STATUSES: readonly MachineStatus[] = ["installing", "installed", "install-failed", "puppet-running"];
+
+/** A status report or Puppet run outcome, as kept. */
 export interface StatusRecord {
   readonly serial: string;
   readonly status: MachineStatus;
   readonly hostname?: string;
   readonly step?: string;
   readonly detail?: string;
+  /** installing / installed / install-failed: the install generation (Machine.installGeneration) the installer ran. */
+  readonly generation?: number;
+  /** Puppet outcomes: the catalog version the run applied, i.e. the rendered commit. */
+  readonly commit?: string;
+  /** puppet-failure: the resources that failed, `Type[title]`. */
+  readonly failedResources?: readonly string[];
   /** Milliseconds since the epoch, when the daemon accepted it. */
   readonly at: number;
 }
@@ -20,21 +31,46 @@ export interface StatusSnapshot {
   readonly machines: Readonly<Record<string, StatusRecord>>;
   /** Serials that have ever reported puppet-success: a later puppet run does not close the next wave again. */
   readonly succeeded: Readonly<Record<string, true>>;
+  /** The highest install generation each serial reported `installed` for: its PXE boots then answer local boot. */
+  readonly installed?: Readonly<Record<string, number>>;
+  /** The same by the FQDN the installer named, for machines the site gives no serial. */
+  readonly installedHosts?: Readonly<Record<string, number>>;
+  /** The last successful Puppet run per serial: the rendered commit it applied, and when. */
+  readonly applied?: Readonly<Record<string, { readonly commit: string; readonly at: number }>>;
 }
 
 export const STATUS_BASENAME = "status";
 
 function emptySnapshot(): StatusSnapshot {
-  return { format: 1, machines: {}, succeeded: {} };
+  return { format: 1, machines: {}, succeeded: {}, installed: {}, installedHosts: {}, applied: {} };
 }
 
-interface MutableSnapshot { format: 1; machines: Record<string, StatusRecord>; succeeded: Record<string, true> }
+interface MutableSnapshot {
+  format: 1;
+  machines: Record<string, StatusRecord>;
+  succeeded: Record<string, true>;
+  installed?: Record<string, number>;
+  installedHosts?: Record<string, number>;
+  applied?: Record<string, { commit: string; at: number }>;
+}
 
 /** Sets the latest record in place (a copy per report would be quadratic); idempotent, as the journal replay requires. */
 function applyStatus(state: StatusSnapshot, record: StatusRecord): StatusSnapshot {
   const mutable = state as MutableSnapshot;
   mutable.machines[record.serial] = record;
-  if (record.status === "puppet-success") mutable.succeeded[record.serial] = true;
+  if (record.status === "puppet-success") {
+    mutable.succeeded[record.serial] = true;
+    if (record.commit) (mutable.applied ??= {})[record.serial] = { commit: record.commit, at: record.at };
+  }
+  if (record.status === "installed") {
+    const generation = record.generation ?? 1;
+    const installed = (mutable.installed ??= {});
+    installed[record.serial] = Math.max(installed[record.serial] ?? 0, generation);
+    if (record.hostname) {
+      const hosts = (mutable.installedHosts ??= {});
+      hosts[record.hostname] = Math.max(hosts[record.hostname] ?? 0, generation);
+    }
+  }
   return state;
 }
 

@@ -1,5 +1,7 @@
 import { open, realpath, stat } from "node:fs/promises";
 import { join, sep } from "node:path";
+import { logEvent } from "../observe/metrics.js";
+import type { BootAnswer } from "../release/boot-answer.js";
 import type { Release } from "../release/release.js";
 import type { TftpResolution, TftpSource } from "./tftp-server.js";
 
@@ -9,12 +11,17 @@ import type { TftpResolution, TftpSource } from "./tftp-server.js";
  * backslashes are refused; a file reached through a symbolic link must still lie inside its
  * directory.
  */
-export async function resolveTftpName(name: string, release: Release, bootDirs: readonly string[]): Promise<TftpResolution> {
+export async function resolveTftpName(
+  name: string, release: Release, bootDirs: readonly string[], bootAnswer?: (release: Release, path: string) => BootAnswer,
+): Promise<TftpResolution> {
   const relative = name.replace(/^\/+/, "");
   const parts = relative.split("/");
   if (relative === "" || /[\0\\]/.test(relative) || parts.some((p) => p === ".." || p === "." || p === "")) return { error: "access-violation" };
-  const inRelease = release.files.get(`pxe/${relative}`);
-  if (inRelease) return { source: memorySource(inRelease) };
+  if (release.files.has(`pxe/${relative}`)) {
+    const answer = bootAnswer?.(release, `pxe/${relative}`) ?? { path: `pxe/${relative}` };
+    if (answer.machine) logEvent("boot.answer", { via: "tftp", file: `pxe/${relative}`, fqdn: answer.machine.fqdn, answer: answer.machine.answer });
+    return { source: memorySource(release.files.get(answer.path)!) };
+  }
   for (const dir of bootDirs) {
     const root = await realpath(dir).catch(() => undefined);
     if (!root) continue;

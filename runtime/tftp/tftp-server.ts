@@ -25,6 +25,16 @@ export interface TftpServerOptions {
   readonly retries?: number;
   /** "auto" (the default): the native data pump when it was built, else JavaScript; "js": JavaScript only. */
   readonly engine?: "auto" | "js";
+  /** False until every service of oci serve is bound: requests before are dropped. Default: always serving. */
+  readonly serving?: () => boolean;
+}
+
+export class TftpBindError extends Error {
+  readonly code = "OCI3203";
+  constructor(detail: string) {
+    super(detail);
+    this.name = "TftpBindError";
+  }
 }
 
 /** The running server, and which engine moves the data (with the reason when it is not the native pump). */
@@ -48,6 +58,7 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
   const native = options.engine === "js" ? { reason: "engine js requested" } : nativePump();
   const socket = createSocket("udp4");
   socket.on("message", (message, peer) => {
+    if (options.serving && !options.serving()) return;
     let packet: TftpPacket;
     try {
       packet = decodeTftp(message);
@@ -71,9 +82,15 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
     void session.start();
   });
   await new Promise<void>((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind(options.port, options.listen, () => resolve());
+    const fail = (error: Error) => reject(new TftpBindError(`cannot bind TFTP on ${options.listen}:${options.port}: ${error.message}`));
+    socket.once("error", fail);
+    socket.bind(options.port, options.listen, () => {
+      socket.off("error", fail);
+      resolve();
+    });
   });
+  // After the bind, a socket error (an ICMP error surfacing, say) is logged; it never ends the process.
+  socket.on("error", (error) => logEvent("tftp.socket_error", { error: error.message }));
   return {
     port: socket.address().port,
     engine: native.pump ? "native" : "js",

@@ -1,5 +1,6 @@
 import type { ClusterIR, MachineIR, NetworkIR, SiteIR } from "../../resolve/site-ir.js";
 import { certificateKeyLocation, type Credentials } from "../../secrets/credentials.js";
+import { networkdFiles } from "../networkd-files.js";
 import { yamlText, type OutputFile } from "../output-file.js";
 
 // Keys are in the `oci::` namespace: the Puppet module's classes read them by automatic parameter
@@ -111,9 +112,11 @@ function nodeData(machine: MachineIR, networks: ReadonlyMap<string, NetworkIR>):
         ...(n.vlan === undefined ? {} : { vlan: n.vlan }),
         ...(n.gateway === undefined ? {} : { gateway: n.gateway }),
         ...(i.device === undefined ? {} : { device: i.device }),
+        ...(i.link === undefined ? {} : { link: i.link }),
         ...(i.mac === undefined ? {} : { mac: i.mac }),
       };
     }),
+    ...(machine.network ? { "oci::network::files": Object.fromEntries(networkdFiles(machine.network)) } : {}),
     ...(machine.serial === undefined ? {} : { "oci::node::serial": machine.serial }),
     ...(machine.ipmi ? { "oci::node::ipmi_address": machine.ipmi.address } : {}),
     ...(machine.compute ? { "oci::node::instance_storage": machine.compute.storage } : {}),

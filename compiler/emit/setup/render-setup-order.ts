@@ -10,6 +10,8 @@ export interface SetupOrderMachine {
   readonly role: string;
   readonly wave: number;
   readonly serial?: string;
+  /** Present when the site asks for the machine to be installed: which install (see Machine.installGeneration). */
+  readonly installGeneration?: number;
 }
 
 export interface SetupOrder {
@@ -19,14 +21,16 @@ export interface SetupOrder {
 }
 
 /**
- * setup/order.json: each machine's cluster, setup wave and serial. `oci serve` reads it to open
- * puppet to a wave only once every earlier wave of the same cluster has reported success.
+ * setup/order.json: each machine's cluster, setup wave, serial and the install it is due. `oci
+ * serve` reads it to open puppet to a wave only once every earlier wave of the same cluster has
+ * reported success, and to answer a machine's PXE boot with local boot once it is installed.
  */
 export function renderSetupOrder(ir: SiteIR): OutputFile[] {
   const order: SetupOrder = {
     format: 1,
     machines: ir.machines.map((m) => ({
       fqdn: m.fqdn, hostname: m.hostname, cluster: m.cluster, role: m.role, wave: m.setupWave, ...(m.serial ? { serial: m.serial } : {}),
+      ...(m.install ? { installGeneration: m.installGeneration } : {}),
     })),
   };
   return [{ path: SETUP_ORDER_PATH, content: jsonText(order) }];

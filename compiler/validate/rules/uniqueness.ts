@@ -48,6 +48,7 @@ export const checkUniqueness: Rule = (index, diagnostics) => {
       if (earlier) diagnostics.error(Code.DuplicateMac, at, `MAC ${canonical} is already used by ${earlier.owner} (${where(earlier.at)})`, "MACs are compared after normalisation (case and separators do not matter)");
     };
     (doc.bootMacs ?? []).forEach((mac, i) => claimMac(mac, source.itemAt(["bootMacs"], i)));
+    (doc.bonds ?? []).forEach((bond, b) => bond.members.forEach((mac, i) => claimMac(mac, source.itemAt(["bonds", b, "members"], i))));
     doc.interfaces.forEach((iface, i) => {
       if (iface.mac !== undefined) claimMac(iface.mac, source.valueAt(["interfaces", i, "mac"]));
       if (iface.ip !== undefined && iface.ip !== "auto") {

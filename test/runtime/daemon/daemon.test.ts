@@ -105,9 +105,14 @@ describe("oci serve --repo: the daemon follows the repository", () => {
   });
 
   it("records status reports durably, and refuses discoveries when the source branch is checked out in a work tree", async () => {
-    const status = await fetch(`${base}/api/v1/status`, { method: "POST", body: JSON.stringify({ serial: "CZ300006", status: "puppet-success" }) });
+    const status = await fetch(`${base}/api/v1/status`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ serial: "CZ300006", status: "installed", generation: 1 }) });
     assert.deepEqual(await status.json(), { accepted: "CZ300006", outcome: "recorded" });
-    assert.match(await (await fetch(`${base}/metrics`)).text(), /^oci_machines\{status="puppet-success"\} 1$/m);
+    assert.match(await (await fetch(`${base}/metrics`)).text(), /^oci_machines\{status="installed"\} 1$/m);
+    // A hand-made puppet-success would open setup gates: only puppetserver's reports say that.
+    const forged = await fetch(`${base}/api/v1/status`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ serial: "CZ300006", status: "puppet-success" }) });
+    assert.equal(forged.status, 400);
+    assert.match(((await forged.json()) as { error: string }).error, /comes from puppetserver's report/);
+    assert.match(await (await fetch(`${base}/metrics`)).text(), /^oci_machines\{status="puppet-success"\} 0$/m);
     const discovery = await fetch(`${base}/api/v1/discovery`, { method: "POST", body: JSON.stringify({ serial: "ZZ1", nics: [{ name: "eno1", mac: "52:54:00:aa:00:01" }] }) });
     assert.equal(discovery.status, 503);
     assert.match(((await discovery.json()) as { error: string }).error, /checked out in a work tree.*bare repository/);

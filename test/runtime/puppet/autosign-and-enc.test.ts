@@ -98,7 +98,7 @@ describe("oci autosign and oci enc (puppetserver's hooks)", () => {
 
     const status = await runOci(["status", "--puppet-env-dir", env, "--state-dir", stateDir]);
     assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, new RegExp(`^${COMPUTE.replace(/\./g, "\\.")}\\s+cl1\\s+${computeWave}\\s+-\\s+open$`, "m"));
+    assert.match(status.stdout, new RegExp(`^${COMPUTE.replace(/\./g, "\\.")}\\s+cl1\\s+${computeWave}\\s+-\\s+-\\s+open$`, "m"));
 
     const unknown = await runOci(["enc", "../../etc/passwd", "--puppet-env-dir", env, "--state-dir", stateDir]);
     assert.equal(unknown.code, 1);

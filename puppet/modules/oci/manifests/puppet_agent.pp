@@ -1,0 +1,50 @@
+# @summary Puppet's agent on the machine: its server, the hook that tells oci serve each run has
+#   started, and the agent service. The installer wrote the same settings and files, so the first
+#   run changes nothing here.
+#
+# Each run's outcome (success, failure and the failed resources, with the catalog version, which
+# is the rendered commit) reaches oci serve from puppetserver's `http` report processor.
+class oci::puppet_agent {
+  $serial = pick($oci::node::serial, '')
+  file { '/etc/oci':
+    ensure => directory,
+    owner  => 'root',
+    group  => 'root',
+    mode   => '0755',
+  }
+  file { '/etc/oci/node.env':
+    ensure  => file,
+    owner   => 'root',
+    group   => 'root',
+    mode    => '0644',
+    content => "OCI_URL=${oci::base::provisioning_url}\nOCI_FQDN=${oci::node::fqdn}\nOCI_SERIAL=${serial}\n",
+  }
+  file { '/usr/local/sbin/oci-puppet-running':
+    ensure  => file,
+    owner   => 'root',
+    group   => 'root',
+    mode    => '0755',
+    content => file('oci/oci-puppet-running'),
+  }
+  package { 'curl':
+    ensure => installed,
+  }
+  ini_setting { 'oci puppet server':
+    ensure  => present,
+    path    => '/etc/puppet/puppet.conf',
+    section => 'main',
+    setting => 'server',
+    value   => $oci::base::puppet_server,
+  }
+  ini_setting { 'oci puppet prerun_command':
+    ensure  => present,
+    path    => '/etc/puppet/puppet.conf',
+    section => 'agent',
+    setting => 'prerun_command',
+    value   => '/usr/local/sbin/oci-puppet-running',
+    require => File['/usr/local/sbin/oci-puppet-running', '/etc/oci/node.env'],
+  }
+  service { 'puppet':
+    enable => true,
+  }
+}

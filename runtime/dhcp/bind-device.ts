@@ -1,0 +1,43 @@
+import type { Socket } from "node:dgram";
+import { createRequire } from "node:module";
+import { networkInterfaces } from "node:os";
+import { fileURLToPath } from "node:url";
+
+interface BindDeviceModule { bindToDevice(fd: number, name: string): number }
+
+let loaded: { module?: BindDeviceModule; reason?: string } | undefined;
+
+function bindDeviceModule(): { module?: BindDeviceModule; reason?: string } {
+  if (!loaded) {
+    const path = fileURLToPath(new URL("../../native/bind_device.node", import.meta.url));
+    try {
+      loaded = { module: createRequire(import.meta.url)(path) as BindDeviceModule };
+    } catch (error) {
+      loaded = { reason: `${path}: ${(error as Error).message.split("\n")[0]}` };
+    }
+  }
+  return loaded;
+}
+
+/** The interface that holds an IPv4 address of this host, or undefined. */
+export function interfaceOf(address: string): string | undefined {
+  for (const [name, list] of Object.entries(networkInterfaces())) {
+    if ((list ?? []).some((i) => i.family === "IPv4" && i.address === address)) return name;
+  }
+  return undefined;
+}
+
+/**
+ * SO_BINDTODEVICE on a bound dgram socket: from then on it hears only that interface. Node keeps
+ * the descriptor in the socket's internal state; the native module sets the option on it.
+ * Resolves to an explanation when it could not be done (no native module, no permission).
+ */
+export function bindSocketToDevice(socket: Socket, device: string): string | undefined {
+  const { module, reason } = bindDeviceModule();
+  if (!module) return `the native module is missing (${reason})`;
+  const state = Object.getOwnPropertySymbols(socket).find((s) => String(s) === "Symbol(state symbol)");
+  const fd = (state ? (socket as unknown as Record<symbol, { handle?: { fd?: number } }>)[state]?.handle?.fd : undefined) ?? -1;
+  if (fd < 0) return "this Node.js does not expose the socket's descriptor";
+  const errno = module.bindToDevice(fd, device);
+  return errno === 0 ? undefined : `setsockopt(SO_BINDTODEVICE, ${device}) failed with errno ${errno}`;
+}

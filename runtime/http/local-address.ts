@@ -1,0 +1,12 @@
+import { networkInterfaces } from "node:os";
+
+/**
+ * Whether a peer address is this host's own: loopback, or an address of one of its interfaces
+ * (a connection to our own address comes from that address). A remote machine cannot complete a
+ * TCP handshake from one of them.
+ */
+export function isLocalAddress(address: string): boolean {
+  const plain = address.replace(/^::ffff:/, "");
+  if (plain === "::1" || plain.startsWith("127.")) return true;
+  return Object.values(networkInterfaces()).some((list) => (list ?? []).some((i) => i.address === plain));
+}
