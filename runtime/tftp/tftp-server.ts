@@ -285,7 +285,12 @@ class Session {
     this.#source?.close();
     this.options.metrics.count("oci_tftp_transfers_total", "TFTP transfers by outcome", { outcome });
     this.options.metrics.count("oci_tftp_bytes_total", "TFTP payload bytes acknowledged by clients", {}, this.#sent);
-    logEvent("tftp.transfer", { file: this.filename, client: `${this.peer.address}:${this.peer.port}`, outcome, bytes: this.#sent });
+    // The options the client asked for and what was agreed (UEFI firmware asks for windowsize, curl and tftp-hpa do not).
+    logEvent("tftp.transfer", {
+      file: this.filename, client: `${this.peer.address}:${this.peer.port}`, outcome, bytes: this.#sent,
+      ...(this.requested.size > 0 ? { requested: Object.fromEntries(this.requested) } : {}),
+      ...(this.#params && this.#params.acknowledged.size > 0 ? { negotiated: Object.fromEntries(this.#params.acknowledged) } : {}),
+    });
     if (this.#pending === 0) this.#closeSocket();
     else this.#closeWhenSent = true;
     this.onEnd();

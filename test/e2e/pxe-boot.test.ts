@@ -147,7 +147,7 @@ describe("end to end: a qemu VM PXE-boots from oci serve, is discovered, assigne
     step("VM rebooted on its instruction");
   });
 
-  it("boot 2: the reserved address and the install script", async () => {
+  it("boot 2: the reserved address and the install script, which reports installed and reboots", async () => {
     const reservations = JSON.parse(await gitCli(bare, "show", "oci/rendered:dhcp/reservations.json")) as { reservations: { mac: string; address: string }[] };
     const reserved = reservations.reservations.find((r) => r.mac === MAC)!.address;
     const acksBefore = events("dhcp.reply").length;
@@ -156,16 +156,35 @@ describe("end to end: a qemu VM PXE-boots from oci serve, is discovered, assigne
       .catch((error: Error) => { throw new Error(error.message + vmTail(vm)); });
     assert.equal(lease["address"], reserved);
     step(`DHCP ACK ${reserved}: the reservation`);
-    await waitFor("the install-mode status report", () => StatusStore.read(join(stateDir, "status")).machines[SERIAL]?.status === "installing", BOOT_TIMEOUT_MS, 500)
+    await waitFor("the installed status report", () => StatusStore.read(join(stateDir, "status")).machines[SERIAL]?.status === "installed", BOOT_TIMEOUT_MS, 500)
       .catch((error: Error) => { throw new Error(error.message + vmTail(vm)); });
-    const record = StatusStore.read(join(stateDir, "status")).machines[SERIAL]!;
-    assert.equal(record.hostname, "cl1-compute-9.cl1.example.com", "the VM booted the install script naming its FQDN");
-    assert.equal(record.detail, "autosign token of 32 characters", "the installer got its autosign token from its reserved address");
-    step("install script booted; the VM reported installing as cl1-compute-9");
+    const status = StatusStore.read(join(stateDir, "status"));
+    assert.equal(status.machines[SERIAL]!.hostname, "cl1-compute-9.cl1.example.com", "the VM booted the install script naming its FQDN");
+    assert.equal(status.installed?.[SERIAL], 1, "installed, generation 1");
+    assert.ok(events("boot.answer").some((e) => e["fqdn"] === "cl1-compute-9.cl1.example.com" && e["answer"] === "install"), "boot 2 was answered the install script");
+    const journal = (await readFile(join(stateDir, "status.journal"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { serial: string; status: string; detail?: string });
+    const installing = journal.find((r) => r.serial === SERIAL && r.status === "installing");
+    assert.match(installing?.detail ?? "", /^autosign token of 32 characters, [1-9][0-9]* network files$/, "the installer got its token and its network files from its reserved address");
+    step("install script booted; the VM fetched its token and network files and reported installed");
     let timer: NodeJS.Timeout | undefined;
-    const code = await Promise.race([vm.exited, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`the VM did not power off${vmTail(vm)}`)), BOOT_TIMEOUT_MS)))]);
+    const code = await Promise.race([vm.exited, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`the VM did not reboot${vmTail(vm)}`)), BOOT_TIMEOUT_MS)))]);
     clearTimeout(timer);
     assert.equal(code, 0);
-    step("VM powered off");
+    step("VM rebooted");
+  });
+
+  it("boot 3: PXE first in the boot order, and the installed machine is told to boot its disk, not to install again", async () => {
+    const before = log.length;
+    const vm = boot("boot 3");
+    const answer = await waitFor("the local-boot answer", () => log.slice(before).find((e) => e["event"] === "boot.answer" && e["fqdn"] === "cl1-compute-9.cl1.example.com"), BOOT_TIMEOUT_MS, 200)
+      .catch((error: Error) => { throw new Error(error.message + vmTail(vm)); });
+    assert.equal(answer["answer"], "local");
+    assert.equal(answer["file"], `pxe/ipxe/${MAC.replace(/:/g, "-")}.ipxe`);
+    // iPXE now runs the local-boot script: it asks for no kernel. (This VM has no disk: there is nothing more to see.)
+    await waitFor("iPXE running the local-boot script", () => /sanboot|No bootable device|Could not boot/i.test(vm.console.join("\n")), BOOT_TIMEOUT_MS, 200)
+      .catch((error: Error) => { throw new Error(error.message + vmTail(vm)); });
+    assert.ok(!log.slice(before).some((e) => e["event"] === "report.status"), "no new install report");
+    step("boot 3 answered local boot");
+    vm.child.kill("SIGKILL");
   });
 });

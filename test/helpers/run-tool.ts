@@ -6,9 +6,9 @@ export interface ToolResult {
 }
 
 /** Runs a real program (dhcpd, kea-dhcp4, dnsmasq, git, openssl …) with a time bound; never throws on exit status. */
-export function runTool(command: string, args: readonly string[], options: { cwd?: string; input?: string; timeout?: number } = {}): Promise<ToolResult> {
+export function runTool(command: string, args: readonly string[], options: { cwd?: string; input?: string; timeout?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
-    const child = execFile(command, args, { cwd: options.cwd, timeout: options.timeout ?? 60_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+    const child = execFile(command, args, { cwd: options.cwd, env: options.env ?? process.env, timeout: options.timeout ?? 60_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== "number") return reject(error);
       resolve({ code: typeof error?.code === "number" ? error.code : 0, output: `${stdout}${stderr}` });
     });

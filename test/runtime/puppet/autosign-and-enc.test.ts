@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
@@ -8,23 +8,14 @@ import { EyamlDecryptor } from "../../../runtime/puppet/eyaml-decrypt.js";
 import { loadReleaseDirectory } from "../../../runtime/release/release.js";
 import { StatusStore } from "../../../runtime/state/status-store.js";
 import { compileToDirectory } from "../../helpers/compile-site.js";
+import { csr } from "../../helpers/csr.js";
 import { eyamlDecrypt } from "../../helpers/eyaml.js";
 import { fixtures, sampleSite } from "../../helpers/paths.js";
 import { runOci } from "../../helpers/run-cli.js";
-import { runTool } from "../../helpers/run-tool.js";
 import { tempDir } from "../../helpers/temp-dirs.js";
 
 const COMPUTE = "cl1-compute-1.cl1.example.com";
 const privateKey = join(fixtures, "eyaml/private_key.pkcs7.pem");
-
-/** A CSR made by openssl, as puppet agent makes one, with an optional challengePassword attribute. */
-async function csr(dir: string, certname: string, password?: string): Promise<string> {
-  const config = join(dir, `${certname}-${password ?? "none"}.cnf`);
-  await writeFile(config, ["[req]", "prompt = no", "distinguished_name = dn", ...(password ? ["attributes = attrs"] : []), "[dn]", `CN = ${certname}`, ...(password ? ["[attrs]", `challengePassword = ${password}`] : []), ""].join("\n"));
-  const result = await runTool("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(dir, "key.pem"), "-config", config]);
-  assert.equal(result.code, 0, result.output);
-  return result.output.slice(result.output.indexOf("-----BEGIN CERTIFICATE REQUEST-----"));
-}
 
 describe("oci autosign and oci enc (puppetserver's hooks)", () => {
   let env: string;

@@ -122,6 +122,20 @@ describe("oci serve against real DHCP, TFTP and HTTP clients in network namespac
     assert.ok((await readFile(out)).equals(liveFile.subarray(1000, 2000)));
   });
 
+  it("the installer's network configuration goes to the machine's reserved address only; Puppet reports only from this host", async () => {
+    await net.inClient("ip", "addr", "flush", "dev", net.clientIf);
+    await net.inClient("ip", "addr", "add", "192.168.10.11/24", "dev", net.clientIf);
+    const own = await net.inClient("curl", "-sS", "-w", "\n%{http_code}", "http://192.168.10.2:8080/api/v1/network-config");
+    assert.match(own.output, /^--- 40-oci-enx525400100001\.network\n\[Match\]\nName=enx525400100001\n[\s\S]*^Address=192\.168\.10\.11\/24$/m);
+    assert.match(own.output, /\n200$/);
+    const report = await net.inClient("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: application/x-yaml", "--data-binary", "host: c1-ctl-1.c1.lab.example.org\nstatus: unchanged\n", "http://192.168.10.2:8080/api/v1/puppet-report");
+    assert.equal(report.output, "403", "a machine of the network cannot post a Puppet outcome");
+    await net.inClient("ip", "addr", "flush", "dev", net.clientIf);
+    await net.inClient("ip", "addr", "add", "192.168.10.50/24", "dev", net.clientIf);
+    const stranger = await net.inClient("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "http://192.168.10.2:8080/api/v1/network-config");
+    assert.equal(stranger.output, "404");
+  });
+
   it("100,000 random and mutated DHCP and TFTP datagrams do not bring it down; a real client is still answered", async () => {
     const fuzzer = join(repoRoot, "dist/test/helpers/fuzz-udp.js");
     const fuzz = await net.inClient(process.execPath, fuzzer, "192.168.10.2", "100000");

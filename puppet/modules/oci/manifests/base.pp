@@ -21,7 +21,15 @@ class oci::base (
     ensure  => file,
     mode    => '0644',
     content => "deb ${debian_mirror} ${debian_release} main\ndeb ${debian_mirror} ${debian_release}-updates main\n",
+    notify  => Exec['oci apt-get update'],
   }
+  # Package lists that match the sources before any package is installed: a new machine's lists
+  # are those of its install, and a changed mirror has none yet.
+  exec { 'oci apt-get update':
+    command     => '/usr/bin/apt-get update',
+    refreshonly => true,
+  }
+  Exec['oci apt-get update'] -> Package <| |>
   file { '/etc/resolv.conf':
     ensure  => file,
     mode    => '0644',

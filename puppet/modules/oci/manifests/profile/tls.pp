@@ -40,8 +40,12 @@ class oci::profile::tls (
     content => $ca_certificate,
     notify  => Exec['oci update-ca-certificates'],
   }
+  package { 'ca-certificates':
+    ensure => installed,
+  }
   exec { 'oci update-ca-certificates':
     command     => '/usr/sbin/update-ca-certificates',
     refreshonly => true,
+    require     => Package['ca-certificates'],
   }
 }
