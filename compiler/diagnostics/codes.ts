@@ -77,6 +77,7 @@ export const Code = {
   DeviceNameClash: "OCI1427",
   VlanMismatch: "OCI1428",
   BondMemberTwice: "OCI1429",
+  OpenstackReleaseNotShipped: "OCI1430",
 } as const;
 
 export type DiagnosticCode = (typeof Code)[keyof typeof Code];

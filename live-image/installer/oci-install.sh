@@ -53,8 +53,9 @@ fetch() { # URL: its body on stdout, non-zero when it could not be fetched
 # A disk that already holds this machine's install of this generation (or a later one) is never
 # wiped: oci serve lost its state, or a reinstall was not asked for. Say so and boot the disk.
 step check
-# A RAID-1 root is seen only once its array runs.
-mdadm --assemble --scan >>/tmp/oci-install.log 2>&1 || true
+# A RAID-1 root is seen only once its array runs. (Not in tests, which install onto given devices of
+# a host whose own arrays must be left alone.)
+[ -n "${OCI_DISK_PATHS:-}" ] || mdadm --assemble --scan >>/tmp/oci-install.log 2>&1 || true
 for root in $(blkid -t LABEL=oci-root -o device 2>/dev/null); do
 	mkdir -p /run/oci-existing
 	mount -o ro "$root" /run/oci-existing 2>/dev/null || continue
@@ -71,7 +72,7 @@ for root in $(blkid -t LABEL=oci-root -o device 2>/dev/null); do
 done
 
 step partition
-mdadm --stop --scan >>/tmp/oci-install.log 2>&1 || true
+[ -n "${OCI_DISK_PATHS:-}" ] || mdadm --stop --scan >>/tmp/oci-install.log 2>&1 || true
 if [ -n "${OCI_DISK_PATHS:-}" ]; then disks=$(printf '%s' "$OCI_DISK_PATHS" | tr ',' ' ')
 elif [ -n "$(arg oci.disks)" ]; then disks=$(arg oci.disks | tr ',' '\n' | sed 's|^|/dev/|' | tr '\n' ' ')
 else disks=/dev/$(for d in /sys/block/*; do case ${d##*/} in loop* | ram* | sr* | dm-* | md* | zram*) ;; *) echo "${d##*/}" ;; esac; done | head -n 1); fi

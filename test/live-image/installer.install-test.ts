@@ -2,13 +2,16 @@
 // (minutes, ~400 MB through the mirror). Needs root, loop devices, fdisk, dosfstools, mtools, debootstrap.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
+import { lstatSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startHttpServer } from "../../runtime/http/http-server.js";
 import { Metrics } from "../../runtime/observe/metrics.js";
-import { EMPTY_RELEASE } from "../../runtime/release/release.js";
-import { repoRoot } from "../helpers/paths.js";
+import { networkConfigFor } from "../../runtime/release/network-config.js";
+import { EMPTY_RELEASE, loadReleaseDirectory } from "../../runtime/release/release.js";
+import { compileToDirectory } from "../helpers/compile-site.js";
+import { repoRoot, sampleSite } from "../helpers/paths.js";
 import { tempDir } from "../helpers/temp-dirs.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -28,20 +31,26 @@ describe("installer: Debian onto a loop-device disk that then boots under qemu, 
   const reports: Record<string, unknown>[] = [];
   let close: () => Promise<void>;
   let port: number;
+  let network: string;
 
   before(async () => {
     work = await tempDir("oci-install-");
+    // The network files of sample-site's cl1-compute-1, served to this address as to the machine's reserved one.
+    const sample = await loadReleaseDirectory((await compileToDirectory(sampleSite)).out);
+    const reserved = sample.dhcp.reservations.find((r) => r.fqdn === FQDN)!.address;
+    network = networkConfigFor(sample, reserved)!;
     const server = await startHttpServer({
       port: 0, listen: "127.0.0.1", release: () => EMPTY_RELEASE, metrics: new Metrics(), health: () => ({ ok: true, detail: {} }),
       onStatus: async (report) => (reports.push(report), "recorded"),
       autosignToken: async (address) => (address === "127.0.0.1" ? TOKEN : undefined),
+      networkConfig: (address) => (address === "127.0.0.1" ? network : undefined),
     });
     close = server.close;
     port = server.port;
     execFileSync("truncate", ["-s", "4G", join(work, "disk.img")]);
     loop = execFileSync("losetup", ["--find", "--show", "--partscan", join(work, "disk.img")], { encoding: "utf8" }).trim();
     await mkdir(join(work, "proc"));
-    await writeFile(join(work, "proc/cmdline"), `boot=live oci.url=http://127.0.0.1:${port} oci.mode=install oci.hostname=${FQDN} oci.role=compute oci.puppet=puppet.example.com oci.environment=production oci.mirror=${await mirror()} oci.release=bookworm console=tty0 console=ttyS0,115200\n`);
+    await writeFile(join(work, "proc/cmdline"), `boot=live oci.url=http://127.0.0.1:${port} oci.mode=install oci.hostname=${FQDN} oci.role=compute oci.puppet=puppet.example.com oci.environment=production oci.mirror=${await mirror()} oci.release=bookworm oci.serial=INSTALL1 oci.generation=3 console=tty0 console=ttyS0,115200\n`);
   });
 
   after(async () => {
@@ -49,20 +58,25 @@ describe("installer: Debian onto a loop-device disk that then boots under qemu, 
     await close();
   });
 
+  const installerEnv = () => ({
+    ...process.env, OCI_PROC: join(work, "proc"), OCI_DISK_PATHS: loop, OCI_TARGET: join(work, "target"), OCI_NO_REBOOT: "1",
+    OCI_HOOK_DIR: join(repoRoot, "puppet/modules/oci/files"),
+  });
+
   it("installs, reports every step, and leaves a system that boots and joins puppet", async () => {
     const started = Date.now();
     // Asynchronously: the status server the installer reports to lives in this process.
     const installing = spawn("sh", [installer], {
       stdio: ["ignore", "inherit", "inherit"], timeout: 3_000_000,
-      env: { ...process.env, OCI_PROC: join(work, "proc"), OCI_DISK_PATHS: loop, OCI_TARGET: join(work, "target"), OCI_NO_REBOOT: "1", OCI_SERIAL: "INSTALL1", OCI_BOOT_MAC: "52:54:00:aa:bb:cc" },
+      env: installerEnv(),
     });
     const code = await new Promise<number | null>((resolve) => installing.once("exit", resolve));
     assert.equal(code, 0, `installer failed; last report: ${JSON.stringify(reports.at(-1))}`);
     console.log(`# installer finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     assert.deepEqual(reports.map((r) => `${String(r["status"])}/${String(r["step"])}`), [
-      "installing/partition", "installing/filesystems", "installing/debootstrap", "installing/configure", "installing/bootloader", "installed/finished",
+      "installing/check", "installing/partition", "installing/filesystems", "installing/debootstrap", "installing/configure", "installing/bootloader", "installed/finished",
     ]);
-    assert.ok(reports.every((r) => r["serial"] === "INSTALL1" && r["hostname"] === FQDN));
+    assert.ok(reports.every((r) => r["serial"] === "INSTALL1" && r["hostname"] === FQDN && r["generation"] === 3), "the site's serial and generation, from the command line");
 
     const mbr = execFileSync("dd", [`if=${loop}`, "bs=512", "count=1", "status=none"]);
     assert.ok(mbr.includes(Buffer.from("GRUB")), "GRUB's boot code is in the disk's first sector (BIOS boot)");
@@ -80,14 +94,33 @@ describe("installer: Debian onto a loop-device disk that then boots under qemu, 
     assert.match(puppet, new RegExp(`^certname = ${FQDN.replace(/\./g, "\\.")}$`, "m"));
     assert.match(puppet, /^environment = production$/m);
     assert.match(await readFile(join(check, "etc/puppet/csr_attributes.yaml"), "utf8"), new RegExp(`1\\.2\\.840\\.113549\\.1\\.9\\.7: "${TOKEN}"`));
-    assert.match(await readFile(join(check, "etc/systemd/network/50-oci-boot.network"), "utf8"), /MACAddress=52:54:00:aa:bb:cc/);
+    // Every file of the site's network configuration, byte for byte; no DHCP fallback.
+    for (const [, name, content] of network.matchAll(/^--- (\S+)\n([\s\S]*?)(?=^--- |(?![\s\S]))/gm)) {
+      assert.equal(await readFile(join(check, "etc/systemd/network", name!), "utf8"), content, name);
+    }
+    await assert.rejects(readFile(join(check, "etc/systemd/network/50-oci-boot.network")));
+    assert.ok(lstatSync(join(check, "etc/systemd/system/multi-user.target.wants/systemd-networkd.service"), { throwIfNoEntry: false }), "networkd starts at boot");
+    // What Puppet keeps (oci::puppet_agent), written the same way by the installer: the first Puppet run changes nothing there.
+    assert.equal(await readFile(join(check, "etc/oci/node.env"), "utf8"), `OCI_URL=http://127.0.0.1:${port}\nOCI_FQDN=${FQDN}\nOCI_SERIAL=INSTALL1\n`);
+    assert.equal(await readFile(join(check, "usr/local/sbin/oci-puppet-running"), "utf8"), await readFile(join(repoRoot, "puppet/modules/oci/files/oci-puppet-running"), "utf8"));
+    assert.match(puppet, /^\[agent\]\nprerun_command = \/usr\/local\/sbin\/oci-puppet-running$/m);
+    assert.ok(lstatSync(join(check, "etc/systemd/system/multi-user.target.wants/puppet.service"), { throwIfNoEntry: false }), "the agent starts at boot");
+    assert.equal(await readFile(join(check, "etc/oci/install.env"), "utf8"), `OCI_FQDN=${FQDN}\nOCI_GENERATION=3\n`);
     const fstab = await readFile(join(check, "etc/fstab"), "utf8");
     const rootUuid = execFileSync("blkid", ["-s", "UUID", "-o", "value", `${loop}p3`], { encoding: "utf8" }).trim();
     assert.match(fstab, new RegExp(`^UUID=${rootUuid} / ext4`, "m"));
     assert.equal((await readFile(join(check, "etc/hostname"), "utf8")).trim(), "cl1-compute-1");
 
-    // Proof that it boots: qemu (BIOS, TCG) on the disk image, GRUB → kernel → systemd, on the serial console.
     execFileSync("umount", [check]);
+
+    // Run again with the same generation: the disk holds this machine's install, so nothing is wiped.
+    reports.length = 0;
+    const again = spawn("sh", [installer], { stdio: ["ignore", "inherit", "inherit"], timeout: 300_000, env: installerEnv() });
+    assert.equal(await new Promise<number | null>((resolve) => again.once("exit", resolve)), 0);
+    assert.deepEqual(reports.map((r) => `${String(r["status"])}/${String(r["step"])}`), ["installing/check", "installed/already-installed"]);
+    assert.equal(execFileSync("blkid", ["-s", "UUID", "-o", "value", `${loop}p3`], { encoding: "utf8" }).trim(), rootUuid, "the same filesystem");
+
+    // Proof that it boots: qemu (BIOS, TCG) on the disk image, GRUB → kernel → systemd, on the serial console.
     execFileSync("losetup", ["-d", loop]);
     const booting = Date.now();
     const vm = spawn("qemu-system-x86_64", ["-machine", "pc,accel=tcg", "-cpu", "max", "-m", "1024", "-nographic", "-no-reboot", "-drive", `file=${join(work, "disk.img")},format=raw`, "-nic", "none"], { stdio: ["ignore", "pipe", "pipe"] });

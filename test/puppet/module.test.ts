@@ -42,6 +42,32 @@ function disagreements(keys: ReadonlySet<string>, classes: Map<string, Map<strin
   return problems;
 }
 
+/**
+ * Class parameters nothing reads: not the class body (`$param`), not another manifest or function
+ * of the module (`class::param`). A parameter the compiler emits and nobody reads is a loop left open.
+ */
+async function unreadParameters(): Promise<string[]> {
+  const sources = new Map<string, string>();
+  for (const dir of ["manifests", "functions"]) {
+    for (const file of (await readdir(join(moduleDir, dir), { recursive: true })).filter((f) => f.endsWith(".pp"))) {
+      sources.set(join(dir, file), await readFile(join(moduleDir, dir, file), "utf8"));
+    }
+  }
+  const unread: string[] = [];
+  for (const [file, text] of sources) {
+    const match = /^class ([a-z0-9_:]+)\s*\(([\s\S]*?)\n\)\s*\{/m.exec(text);
+    if (!match) continue;
+    const body = text.slice(match.index + match[0].length);
+    for (const [, param] of match[2]!.replace(/#.*$/gm, "").matchAll(/\$([a-z_][a-z0-9_]*)\s*(?=[=,]|$)/gm)) {
+      if (new RegExp(`\\$\\{?${param}\\b`).test(body)) continue;
+      const qualified = new RegExp(`\\b${match[1]}::${param}\\b`);
+      if ([...sources].some(([other, source]) => other !== file && qualified.test(source))) continue;
+      unread.push(`${match[1]}::${param}`);
+    }
+  }
+  return unread.sort();
+}
+
 describe("Puppet module oci: the compiler's hiera is exactly what the classes take, and every node's catalog compiles with real Puppet", { timeout: 900_000 }, () => {
   const sites: [string, () => Promise<string>][] = [
     ["sample-site", async () => sampleSite], ["without Ceph, VIP by BGP", sampleSiteWithoutCephBgp], ["swift only", sampleSiteSwiftOnly],
@@ -83,6 +109,10 @@ describe("Puppet module oci: the compiler's hiera is exactly what the classes ta
       "hiera key oci::profile::keystone::admin_pasword is no parameter of the module (Puppet would ignore it silently)",
       "oci::profile::keystone::admin_password is required but the compiler never emits it",
     ]);
+  });
+
+  it("every class parameter is read by the module: no value the compiler emits is left unused", async () => {
+    assert.deepEqual(await unreadParameters(), []);
   });
 
   for (const [name] of sites) {

@@ -43,7 +43,6 @@ function commonData(ir: SiteIR): Record<string, unknown> {
     "oci::site::domain": site.domain,
     "oci::base::debian_release": site.debianRelease,
     "oci::base::debian_mirror": site.debianMirror,
-    "oci::base::openstack_release": site.openstackRelease,
     "oci::base::ntp_servers": site.ntpServers,
     "oci::base::dns_servers": site.dnsServers,
     "oci::base::dns_search": site.dnsSearch,
@@ -62,17 +61,14 @@ function clusterData(cluster: ClusterIR, ir: SiteIR): Record<string, unknown> {
   const t = cluster.topology;
   return {
     "oci::cluster::cluster_name": cluster.name,
-    "oci::cluster::domain": cluster.domain,
     "oci::cluster::vip": cluster.vip.address,
     "oci::cluster::vip_network": cluster.vip.network,
     "oci::cluster::vip_mode": cluster.vip.mode,
     ...(cluster.vip.bgp ? { "oci::cluster::bgp": { asn: cluster.vip.bgp.asn, peers: cluster.vip.bgp.peers } } : {}),
     "oci::cluster::public_endpoint": cluster.publicEndpoint,
-    "oci::cluster::public_certificate": cluster.publicCertificate,
     "oci::cluster::services": cluster.services,
     "oci::cluster::cinder_backend": cluster.backends.cinder,
     "oci::cluster::glance_backend": cluster.backends.glance,
-    "oci::cluster::nova_backend": cluster.backends.nova,
     "oci::cluster::controllers": hosts(t.controllers),
     "oci::cluster::ceph_mons": hosts(t.cephMons),
     "oci::cluster::ceph_osds": hosts(t.cephOsds),
@@ -83,13 +79,11 @@ function clusterData(cluster: ClusterIR, ir: SiteIR): Record<string, unknown> {
     }),
     "oci::cluster::swift_part_power": cluster.swift.partPower,
     "oci::cluster::swift_replicas": cluster.swift.replicas,
-    "oci::cluster::swift_zones": cluster.swift.zones,
     "oci::cluster::messaging_hosts": hosts(t.messaging),
     "oci::cluster::sql_hosts": hosts(t.sql),
     "oci::cluster::computes": hosts(t.computes),
     "oci::cluster::network_nodes": hosts(t.networkNodes),
     "oci::cluster::volume_nodes": hosts(t.volumes),
-    "oci::cluster::setup_waves": cluster.waves.map((w) => ({ number: w.number, name: w.name, machines: w.machines })),
   };
 }
 
@@ -118,10 +112,16 @@ function nodeData(machine: MachineIR, networks: ReadonlyMap<string, NetworkIR>):
     }),
     ...(machine.network ? { "oci::network::files": Object.fromEntries(networkdFiles(machine.network)) } : {}),
     ...(machine.serial === undefined ? {} : { "oci::node::serial": machine.serial }),
-    ...(machine.ipmi ? { "oci::node::ipmi_address": machine.ipmi.address } : {}),
+    ...(machine.ipmi ? { "oci::node::ipmi": ipmiData(machine.ipmi, networks) } : {}),
     ...(machine.compute ? { "oci::node::instance_storage": machine.compute.storage } : {}),
     ...(machine.swift ? { "oci::node::swift": machine.swift } : {}),
     ...(machine.ceph ? { "oci::node::ceph_disks": machine.ceph.disks } : {}),
     ...(machine.volume ? { "oci::node::volume_disks": machine.volume.disks } : {}),
   };
+}
+
+/** The BMC's LAN settings, as ipmitool sets them: address, netmask, and the gateway when the network has one. */
+function ipmiData(ipmi: NonNullable<MachineIR["ipmi"]>, networks: ReadonlyMap<string, NetworkIR>): Record<string, string> {
+  const n = networks.get(ipmi.network)!;
+  return { address: ipmi.address, netmask: n.netmask, ...(n.gateway === undefined ? {} : { gateway: n.gateway }) };
 }

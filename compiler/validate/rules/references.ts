@@ -6,6 +6,14 @@ import type { Rule } from "./rule.js";
 export const checkReferences: Rule = (index, diagnostics) => {
   const networkNames = [...index.networks.keys()].sort().join(", ") || "(none)";
 
+  const site = index.model.site;
+  const shipped = site ? SHIPPED_OPENSTACK[site.doc.debian?.release ?? "bookworm"] : undefined;
+  if (site?.doc.openstack?.release !== undefined && shipped !== undefined && site.doc.openstack.release !== shipped) {
+    diagnostics.warning(Code.OpenstackReleaseNotShipped, site.source.valueAt(["openstack", "release"]),
+      `openstack.release ${site.doc.openstack.release} is not what is installed: machines get the OpenStack their Debian release ships (${site.doc.debian?.release ?? "bookworm"}: ${shipped}) from the site's mirror`,
+      `set release: ${shipped}, or leave it out`);
+  }
+
   for (const { doc, source } of index.model.networks) {
     if (stemOf(source.path) !== doc.name) {
       diagnostics.warning(Code.FileNameMismatch, source.valueAt(["name"]), `network ${doc.name} is in ${source.path}`, `name the file networks/${doc.name}.yaml`);
@@ -90,3 +98,6 @@ export const checkReferences: Rule = (index, diagnostics) => {
 function stemOf(path: string): string {
   return (path.split("/").pop() ?? "").replace(/\.ya?ml$/, "");
 }
+
+/** The OpenStack release each Debian release carries in its main archive: what a machine installs. */
+const SHIPPED_OPENSTACK: Readonly<Record<string, string>> = { bookworm: "zed" };

@@ -4,7 +4,6 @@
 # @param dns_search DNS search domains.
 # @param dns_servers DNS resolvers.
 # @param ntp_servers NTP servers for chrony.
-# @param openstack_release OpenStack release name.
 # @param provisioning_url oci serve's HTTP root: reports go there.
 # @param puppet_server FQDN of the puppetserver.
 class oci::base (
@@ -13,7 +12,6 @@ class oci::base (
   Array[String[1]] $dns_search,
   Array[String[1]] $dns_servers,
   Array[String[1]] $ntp_servers,
-  String[1] $openstack_release,
   String[1] $provisioning_url,
   String[1] $puppet_server,
 ) {

@@ -1,12 +1,10 @@
 # @summary The cluster a machine belongs to, as oci decided it (hiera: clusters/<name>.yaml).
 # @param cluster_name Cluster name.
-# @param domain The cluster's DNS domain.
 # @param vip The API virtual address.
 # @param vip_mode How the VIP moves: l2 (corosync/pacemaker) or bgp.
 # @param vip_network The network the VIP is on.
 # @param bgp vip_mode bgp: the controllers' AS number and the routers they announce the VIP to.
 # @param public_endpoint The public API name.
-# @param public_certificate site-ca or byo.
 # @param services OpenStack services the cluster runs.
 # @param controllers The controllers (fqdn, hostname, management address), as each host list below.
 # @param computes FQDNs of the computes.
@@ -18,21 +16,16 @@
 # @param sql_hosts FQDNs of the Galera nodes.
 # @param swift_proxies FQDNs of the swift proxies.
 # @param swift_stores FQDNs of the swift stores.
-# @param swift_zones Swift regions and zones.
 # @param swift_part_power Swift ring partition power.
 # @param swift_replicas Swift ring replicas.
 # @param cinder_backend lvm, ceph or none.
 # @param glance_backend ceph, swift or file.
-# @param nova_backend Default instance storage: local or ceph.
-# @param setup_waves The order machines are configured in.
 class oci::cluster (
   String[1] $cluster_name,
-  String[1] $domain,
   String[1] $vip,
   Enum['l2', 'bgp'] $vip_mode,
   String[1] $vip_network,
   String[1] $public_endpoint,
-  Enum['site-ca', 'byo'] $public_certificate,
   Array[String[1]] $services,
   Array[Oci::Member] $controllers,
   Array[Oci::Member] $computes,
@@ -44,13 +37,10 @@ class oci::cluster (
   Array[Oci::Member] $sql_hosts,
   Array[Oci::Member] $swift_proxies,
   Array[Oci::SwiftStore] $swift_stores,
-  Array[Struct[{ region => Integer[1], zone => Integer[1], Optional[name] => String[1] }]] $swift_zones,
   Integer[1] $swift_part_power,
   Integer[1] $swift_replicas,
   Enum['lvm', 'ceph', 'none'] $cinder_backend,
   Enum['ceph', 'swift', 'file'] $glance_backend,
-  Enum['local', 'ceph'] $nova_backend,
-  Array[Oci::SetupWave] $setup_waves,
   Optional[Struct[{ asn => Integer[1], peers => Array[Struct[{ address => String[1], asn => Integer[1] }], 1] }]] $bgp = undef,
 ) {
 }

@@ -26,6 +26,38 @@ class oci::puppet_agent {
     mode    => '0755',
     content => file('oci/oci-puppet-running'),
   }
+  # A re-issued certificate (after `puppet ssl clean`) is signed by oci autosign again: the CSR
+  # carries the token, as the installer's first one did.
+  file { '/etc/puppet/csr_attributes.yaml':
+    ensure    => file,
+    owner     => 'root',
+    group     => 'root',
+    mode      => '0600',
+    content   => Sensitive("---\ncustom_attributes:\n  1.2.840.113549.1.9.7: \"${oci::node::autosign_token}\"\n"),
+    show_diff => false,
+  }
+  # What oci made of this machine, as a fact (`facter -p oci_node`): for people and their tools.
+  file { ['/etc/facter', '/etc/facter/facts.d']:
+    ensure => directory,
+    owner  => 'root',
+    group  => 'root',
+    mode   => '0755',
+  }
+  $node = {
+    'site'       => $oci::site::site_name,
+    'domain'     => $oci::site::domain,
+    'cluster'    => $oci::node::cluster,
+    'hostname'   => $oci::node::hostname,
+    'role'       => $oci::node::role,
+    'setup_wave' => $oci::node::setup_wave,
+  }
+  file { '/etc/facter/facts.d/oci_node.json':
+    ensure  => file,
+    owner   => 'root',
+    group   => 'root',
+    mode    => '0644',
+    content => "${to_json_pretty({ 'oci_node' => $node })}\n",
+  }
   package { 'curl':
     ensure => installed,
   }

@@ -54,6 +54,21 @@ class oci::profile::cinder (
       enabled_backends => [$backend],
     }
     if $backend == 'lvm' {
+      # The volume group on the disks the site gives the volume node. vgcreate never wipes a disk
+      # that holds a signature (it would ask, and Puppet answers nothing): data is not destroyed.
+      $disks = pick($oci::node::volume_disks, []).map |String $d| { "/dev/${d}" }
+      package { 'lvm2':
+        ensure => installed,
+      }
+      unless empty($disks) {
+        exec { 'oci cinder-volumes':
+          command => "vgcreate cinder-volumes ${join($disks, ' ')}",
+          unless  => 'vgs cinder-volumes',
+          path    => ['/usr/sbin', '/usr/bin', '/sbin', '/bin'],
+          require => Package['lvm2'],
+          before  => Cinder::Backend::Iscsi['lvm'],
+        }
+      }
       cinder::backend::iscsi { 'lvm':
         target_ip_address => $oci::node::management_address,
         volume_group      => 'cinder-volumes',

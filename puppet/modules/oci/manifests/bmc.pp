@@ -1,0 +1,33 @@
+# @summary The machine's BMC on the address the site gave it (oci::node::ipmi), set in-band with
+#   ipmitool on LAN channel 1, as OCI does. Only where a BMC answers (/dev/ipmi0); nothing is
+#   changed when its address, netmask and gateway already are the site's.
+class oci::bmc {
+  $ipmi = $oci::node::ipmi
+  if $ipmi {
+    package { 'ipmitool':
+      ensure => installed,
+    }
+    file { '/etc/modules-load.d/oci-ipmi.conf':
+      ensure  => file,
+      mode    => '0644',
+      content => "ipmi_si\nipmi_devintf\n",
+    }
+    $gateway = $ipmi['gateway'] ? {
+      undef   => [],
+      default => ["ipmitool lan set 1 defgw ipaddr ${ipmi['gateway']}"],
+    }
+    $commands = [
+      'ipmitool lan set 1 ipsrc static',
+      "ipmitool lan set 1 ipaddr ${ipmi['address']}",
+      "ipmitool lan set 1 netmask ${ipmi['netmask']}",
+    ] + $gateway
+    exec { 'oci bmc lan address':
+      command  => join($commands, ' && '),
+      unless   => "ipmitool lan print 1 | grep -Eq '^IP Address +: ${ipmi['address']}\$'",
+      onlyif   => 'test -e /dev/ipmi0 || test -e /dev/ipmi/0 || test -e /dev/ipmidev/0',
+      path     => ['/usr/bin', '/usr/sbin', '/bin', '/sbin'],
+      provider => shell,
+      require  => Package['ipmitool'],
+    }
+  }
+}
