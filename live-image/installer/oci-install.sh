@@ -136,8 +136,18 @@ else
 	printf '[Match]\nMACAddress=%s\n\n[Network]\nDHCP=ipv4\n' "$boot_mac" >"$TARGET/etc/systemd/network/50-oci-boot.network"
 fi
 run chroot "$TARGET" systemctl enable systemd-networkd
-# The resolvers DHCP gave the live system are the site's (Puppet keeps resolv.conf from then on).
-[ -s /etc/resolv.conf ] && cp /etc/resolv.conf "$TARGET/etc/resolv.conf"
+# The site's resolvers and search domains, from the network files (networkd alone does not write
+# resolv.conf), in the text Puppet's oci::base keeps; else what the live system has.
+servers=$(cat "$TARGET"/etc/systemd/network/*-oci-*.network 2>/dev/null | sed -n 's/^DNS=//p')
+search=$(cat "$TARGET"/etc/systemd/network/*-oci-*.network 2>/dev/null | sed -n 's/^Domains=//p' | head -n 1)
+if [ -n "$servers" ]; then
+	{
+		[ -z "$search" ] || echo "search $search"
+		for server in $servers; do echo "nameserver $server"; done
+	} >"$TARGET/etc/resolv.conf"
+elif [ -s /etc/resolv.conf ]; then
+	cp /etc/resolv.conf "$TARGET/etc/resolv.conf"
+fi
 mkdir -p "$TARGET/etc/oci"
 printf 'OCI_FQDN=%s\nOCI_GENERATION=%s\n' "$FQDN" "$GENERATION" >"$TARGET/etc/oci/install.env"
 # The same node.env, hook and puppet.conf settings Puppet keeps (oci::puppet_agent).
@@ -152,6 +162,10 @@ environment = $(arg oci.environment)
 [agent]
 prerun_command = /usr/local/sbin/oci-puppet-running
 CONF
+# Debian's unit orders the agent after network-online.target but does not ask for it: without
+# this, the first run can start before the network is up and wait for the next run interval.
+mkdir -p "$TARGET/etc/systemd/system/puppet.service.d"
+printf '[Unit]\nWants=network-online.target\nAfter=network-online.target\n' >"$TARGET/etc/systemd/system/puppet.service.d/oci.conf"
 run chroot "$TARGET" systemctl enable puppet
 token=$(fetch "$URL/api/v1/autosign-token") || token=''
 [ -n "$token" ] || echo "oci-install: no autosign token; the certificate will wait for manual signing" >&2

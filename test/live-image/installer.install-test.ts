@@ -106,6 +106,8 @@ describe("installer: Debian onto a loop-device disk that then boots under qemu, 
     assert.match(puppet, /^\[agent\]\nprerun_command = \/usr\/local\/sbin\/oci-puppet-running$/m);
     assert.ok(lstatSync(join(check, "etc/systemd/system/multi-user.target.wants/puppet.service"), { throwIfNoEntry: false }), "the agent starts at boot");
     assert.equal(await readFile(join(check, "etc/oci/install.env"), "utf8"), `OCI_FQDN=${FQDN}\nOCI_GENERATION=3\n`);
+    assert.equal(await readFile(join(check, "etc/resolv.conf"), "utf8"), "search example.com\nnameserver 192.168.100.3\nnameserver 192.168.100.4\n", "the site's resolvers, as oci::base writes them");
+    assert.match(await readFile(join(check, "etc/systemd/system/puppet.service.d/oci.conf"), "utf8"), /^Wants=network-online\.target$/m);
     const fstab = await readFile(join(check, "etc/fstab"), "utf8");
     const rootUuid = execFileSync("blkid", ["-s", "UUID", "-o", "value", `${loop}p3`], { encoding: "utf8" }).trim();
     assert.match(fstab, new RegExp(`^UUID=${rootUuid} / ext4`, "m"));

@@ -28,10 +28,15 @@ class oci::base (
     refreshonly => true,
   }
   Exec['oci apt-get update'] -> Package <| |>
+  # The same text the installer writes from the machine's network files, so a first run changes nothing.
+  $search = empty($dns_search) ? {
+    true  => [],
+    false => ["search ${join($dns_search, ' ')}"],
+  }
   file { '/etc/resolv.conf':
     ensure  => file,
     mode    => '0644',
-    content => join(["search ${join($dns_search, ' ')}"] + $dns_servers.map |$s| { "nameserver ${s}" }, "\n"),
+    content => "${join($search + $dns_servers.map |$s| { "nameserver ${s}" }, "\n")}\n",
   }
   package { 'chrony':
     ensure => installed,

@@ -76,6 +76,16 @@ class oci::puppet_agent {
     value   => '/usr/local/sbin/oci-puppet-running',
     require => File['/usr/local/sbin/oci-puppet-running', '/etc/oci/node.env'],
   }
+  # Debian's unit orders the agent after network-online.target without asking for it.
+  file { ['/etc/systemd/system/puppet.service.d']:
+    ensure => directory,
+    mode   => '0755',
+  }
+  file { '/etc/systemd/system/puppet.service.d/oci.conf':
+    ensure  => file,
+    mode    => '0644',
+    content => "[Unit]\nWants=network-online.target\nAfter=network-online.target\n",
+  }
   service { 'puppet':
     enable => true,
   }
