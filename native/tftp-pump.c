@@ -32,6 +32,8 @@ typedef struct {
   // How it ended.
   const char *outcome;
   uint64_t bytes;
+  // ACKs that moved the transfer on (ACK 0 of the OACK included): read by progress() from the JS thread.
+  uint64_t acks;
   uint32_t retransmits;
   uint16_t local_port;
   // Node side.
@@ -126,6 +128,7 @@ static void run(pump_t *p) {
         if (block != 0) continue;
         base = 1;
         silent = 0;
+        __atomic_add_fetch(&p->acks, 1, __ATOMIC_RELAXED);
         break;
       }
       // Block numbers wrap at 65536: place the ACK relative to the window's base.
@@ -133,6 +136,7 @@ static void run(pump_t *p) {
       if (ahead == 0 || ahead > p->window) continue; // duplicate or stale: ignored (no Sorcerer's Apprentice)
       uint64_t acked = base - 1 + ahead;
       p->bytes = acked * p->block_size < p->size ? acked * p->block_size : p->size;
+      __atomic_add_fetch(&p->acks, 1, __ATOMIC_RELAXED);
       base = acked + 1;
       silent = 0;
       if (acked >= last) { p->outcome = "complete"; goto done; }
@@ -291,8 +295,23 @@ static napi_value abort_pump(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// progress(handle): how many ACKs moved the transfer on so far. The server evicts a transfer whose
+// count stands still while new requests wait for a slot.
+static napi_value progress_pump(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  void *data;
+  double acks = -1;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc == 1 && napi_get_value_external(env, argv[0], &data) == napi_ok) acks = (double)__atomic_load_n(&((pump_t *)data)->acks, __ATOMIC_RELAXED);
+  napi_create_double(env, acks, &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
+  napi_create_function(env, "progress", NAPI_AUTO_LENGTH, progress_pump, NULL, &fn);
+  napi_set_named_property(env, exports, "progress", fn);
   napi_create_function(env, "pump", NAPI_AUTO_LENGTH, pump, NULL, &fn);
   napi_set_named_property(env, exports, "pump", fn);
   napi_create_function(env, "abort", NAPI_AUTO_LENGTH, abort_pump, NULL, &fn);

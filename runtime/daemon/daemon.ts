@@ -1,5 +1,4 @@
 import git from "isomorphic-git";
-import { formatDiagnostic } from "../../compiler/diagnostics/diagnostic.js";
 import type { GitRepository } from "../../compiler/load/git-repository.js";
 import { GitTree } from "../../compiler/load/git-tree.js";
 import type { CertificateAuthority } from "../../compiler/pki/certificate-authority.js";
@@ -10,6 +9,7 @@ import { loadRelease, releaseFromFiles, type Release } from "../release/release.
 import { commitRender, DEFAULT_RENDERED_BRANCH, renderedBranchOf, SOURCE_TRAILER } from "../render/render-branch.js";
 import { watchRefs, type RefWatcher } from "../watch/ref-watcher.js";
 import { ApplyLoop } from "./apply-loop.js";
+import { refusalReason } from "./refusal-reason.js";
 import { readDaemonState, writeDaemonState, type DaemonState, type Refusal } from "./daemon-state.js";
 
 export interface DaemonOptions {
@@ -143,9 +143,7 @@ export class Daemon {
     const outcome = await commitRender(repo, source, { removeStaleLocks: true, ...(this.options.ca ? { ca: this.options.ca } : {}) });
     this.#triedSource = source;
     if (outcome.status === "invalid") {
-      const errors = outcome.compile.diagnostics.filter((d) => d.severity === "error");
-      const reason = `${errors.length} error(s): ${errors.slice(0, 5).map((d) => formatDiagnostic(d).split("\n")[0]).join("; ")}`;
-      this.#refuse({ commit: source, stage: "compile", reason, at: this.#now() });
+      this.#refuse({ commit: source, stage: "compile", reason: refusalReason(outcome.compile.diagnostics), at: this.#now() });
       return;
     }
     this.#clearRefusals("compile");

@@ -1,5 +1,5 @@
-import { createReadStream } from "node:fs";
-import { realpath, stat } from "node:fs/promises";
+import { open, realpath, type FileHandle } from "node:fs/promises";
+import { pipeline } from "node:stream";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { join, sep } from "node:path";
 import { validatorFor, validatorForSchema } from "../../compiler/validate/schema-registry.js";
@@ -29,6 +29,10 @@ export interface HttpServerOptions {
   readonly health: () => { ok: boolean; detail: Record<string, unknown> };
   /** False until every service of oci serve is bound: requests before are answered 503. Default: always serving. */
   readonly serving?: () => boolean;
+  /** Connections served at once; more are closed at once (default 1,024). */
+  readonly maxConnections?: number;
+  /** Milliseconds: headers must arrive within `headers` (default 10 s), a whole request within `request` (60 s). */
+  readonly timeouts?: { readonly headers: number; readonly request: number };
   /** Which release file answers a machine's own boot file (install, or local boot once installed); the path itself when absent. */
   readonly bootAnswer?: (release: Release, path: string) => BootAnswer;
   /** The network configuration (systemd-networkd files) of the machine whose reserved address asks; undefined when none. */
@@ -55,13 +59,22 @@ export class UnavailableError extends Error {
 }
 
 const MAX_BODY = 256 * 1024;
+const MAX_CONNECTIONS = 1024;
+/** The report APIs take JSON only: a web page cannot post that cross-origin without a preflight, which oci never answers. */
+const JSON_TYPE = "application/json";
 /** A whole catalog's resource statuses: a controller's report is a few MiB. */
 const MAX_PUPPET_REPORT = 32 * 1024 * 1024;
 const KNOWN_ROUTES = new Set(["/boot.ipxe", "/healthz", "/metrics", "/api/v1/discovery", "/api/v1/status", "/api/v1/autosign-token", "/api/v1/puppet-report", "/api/v1/network-config"]);
 
 /** Boot scripts, live image files with Range, the two report APIs, metrics and health, on node's http. */
 export async function startHttpServer(options: HttpServerOptions): Promise<{ close(): Promise<void>; port: number }> {
-  const server = createServer((request, response) => {
+  // Bounded in every way a client could hold it: headers in 10 s, a whole request in 60 s, idle
+  // keep-alive connections closed after 5 s, at most MAX_CONNECTIONS at once (a live image download
+  // is one connection for minutes: enough for a rack booting at once).
+  const timeouts = options.timeouts ?? { headers: 10_000, request: 60_000 };
+  const server = createServer({
+    headersTimeout: timeouts.headers, requestTimeout: timeouts.request, keepAliveTimeout: 5_000, connectionsCheckingInterval: Math.min(1_000, timeouts.headers / 2),
+  }, (request, response) => {
     route(request, response, options).catch((error: unknown) => {
       options.metrics.count("oci_http_errors_total", "HTTP requests that failed inside the server");
       logEvent("http.error", { url: request.url, error: (error as Error).message });
@@ -78,6 +91,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<{ clo
     });
   });
   server.on("error", (error) => logEvent("http.server_error", { error: error.message }));
+  server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    // A client that closes an idle or half-sent connection is routine, not an error worth a line.
+    if (error.code !== "ECONNRESET" && error.code !== "EPIPE") {
+      options.metrics.count("oci_http_client_errors_total", "malformed or timed-out HTTP requests", { code: error.code ?? "unknown" });
+      logEvent("http.client_error", { code: error.code, error: error.message });
+    }
+    if (socket.writable && !socket.destroyed) socket.end(`HTTP/1.1 ${error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400} ${error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "Request Timeout" : "Bad Request"}\r\nconnection: close\r\n\r\n`);
+    else socket.destroy();
+  });
   const port = (server.address() as { port: number }).port;
   return { port, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
@@ -139,7 +162,7 @@ async function route(request: IncomingMessage, response: ServerResponse, options
     if (answer.machine) logEvent("boot.answer", { via: "http", file: own, fqdn: answer.machine.fqdn, answer: answer.machine.answer });
     return file(response, method, release.files.get(answer.path));
   }
-  if (path.startsWith("/live/") && options.liveDir) return live(request, response, method, options.liveDir, path.slice("/live/".length));
+  if (path.startsWith("/live/") && options.liveDir) return live(request, response, method, options.liveDir, path.slice("/live/".length), options.metrics);
   return send(response, 404, "not found\n");
 }
 
@@ -149,8 +172,13 @@ function file(response: ServerResponse, method: string, content: Buffer | undefi
   response.end(method === "HEAD" ? undefined : content);
 }
 
-/** Live image files with HEAD and single byte ranges (RFC 9110 §14), confined to the live directory. */
-async function live(request: IncomingMessage, response: ServerResponse, method: string, dir: string, name: string): Promise<void> {
+/**
+ * Live image files with HEAD and single byte ranges (RFC 9110 §14), confined to the live directory.
+ * The file is opened before any header is sent, so an unreadable one is a clean 403/404; a read that
+ * fails later, or a client that goes away, ends this response only: every error of the stream has
+ * a handler (an unhandled 'error' event would end the whole daemon, DHCP and TFTP with it).
+ */
+async function live(request: IncomingMessage, response: ServerResponse, method: string, dir: string, name: string, metrics: Metrics): Promise<void> {
   let decoded: string;
   try {
     decoded = decodeURIComponent(name);
@@ -163,10 +191,22 @@ async function live(request: IncomingMessage, response: ServerResponse, method: 
   const real = root ? await realpath(join(root, ...parts)).catch(() => undefined) : undefined;
   if (!root || !real) return send(response, 404, "not found\n");
   if (!real.startsWith(root + sep)) return send(response, 403, "forbidden\n");
-  const info = await stat(real);
-  if (!info.isFile()) return send(response, 404, "not found\n");
+  let handle: FileHandle;
+  try {
+    handle = await open(real, "r");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    logEvent("http.live_unreadable", { file: decoded, error: (error as Error).message });
+    return code === "EACCES" || code === "EPERM" ? send(response, 403, "not readable by oci serve\n") : send(response, 404, "not found\n");
+  }
+  const info = await handle.stat().catch(() => undefined);
+  if (!info?.isFile()) {
+    await handle.close().catch(() => undefined);
+    return send(response, 404, "not found\n");
+  }
   const range = parseRange(request.headers.range, info.size);
   if (range === "unsatisfiable") {
+    await handle.close().catch(() => undefined);
     response.writeHead(416, { "content-range": `bytes */${info.size}` });
     return void response.end();
   }
@@ -174,11 +214,25 @@ async function live(request: IncomingMessage, response: ServerResponse, method: 
   const headers: Record<string, string | number> = { "content-type": "application/octet-stream", "accept-ranges": "bytes", "content-length": info.size === 0 ? 0 : end - start + 1 };
   if (range) headers["content-range"] = `bytes ${start}-${end}/${info.size}`;
   response.writeHead(range ? 206 : 200, headers);
-  if (method === "HEAD" || info.size === 0) return void response.end();
-  createReadStream(real, { start, end }).pipe(response);
+  if (method === "HEAD" || info.size === 0) {
+    await handle.close().catch(() => undefined);
+    return void response.end();
+  }
+  // pipeline closes the file and the response whichever side fails: a read error, or the client gone.
+  pipeline(handle.createReadStream({ start, end, autoClose: true }), response, (error) => {
+    if (!error) return;
+    const gone = (error as NodeJS.ErrnoException).code === "ERR_STREAM_PREMATURE_CLOSE";
+    metrics.count("oci_http_live_aborted_total", "live image transfers that ended early", { cause: gone ? "client" : "read" });
+    if (!gone) logEvent("http.live_error", { file: decoded, error: error.message });
+  });
 }
 
 async function report(request: IncomingMessage, response: ServerResponse, options: HttpServerOptions, kind: "discovery" | "status"): Promise<void> {
+  if ((request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase() !== JSON_TYPE) {
+    options.metrics.count("oci_reports_rejected_total", "reports refused with 400", { kind });
+    response.once("finish", () => request.destroy());
+    return send(response, 415, `a report is ${JSON_TYPE}\n`, "text/plain", { connection: "close" });
+  }
   const body = await readBody(request);
   if (body === "too-large") {
     // Answer, then drop the connection rather than read the rest of an oversized body.
@@ -255,6 +309,8 @@ async function puppetReport(request: IncomingMessage, response: ServerResponse, 
 }
 
 function readBody(request: IncomingMessage, limit = MAX_BODY): Promise<Buffer | "too-large"> {
+  // An announced length past the limit is refused before a byte of the body is read.
+  if (Number(request.headers["content-length"] ?? 0) > limit) return Promise.resolve("too-large");
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

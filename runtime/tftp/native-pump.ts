@@ -31,6 +31,8 @@ export interface PumpResult {
 export interface NativePump {
   pump(transfer: PumpTransfer, done: (result: PumpResult) => void): unknown;
   abort(handle: unknown): void;
+  /** ACKs that moved the transfer on so far. */
+  progress(handle: unknown): number;
 }
 
 let loaded: { pump?: NativePump; reason?: string } | undefined;

@@ -11,6 +11,8 @@ export interface TransferParameters {
 
 export const DEFAULT_BLOCK_SIZE = 512;
 export const MAX_WINDOW = 64;
+/** The longest retransmission timeout a client may ask for, in seconds. */
+export const MAX_TIMEOUT_S = 10;
 
 export function negotiate(requested: ReadonlyMap<string, string>, fileSize: number, defaultTimeoutMs = 1000): TransferParameters {
   const acknowledged = new Map<string, string>();
@@ -26,9 +28,11 @@ export function negotiate(requested: ReadonlyMap<string, string>, fileSize: numb
     blockSize = Math.min(blksize, 65464);
     acknowledged.set("blksize", String(blockSize));
   }
-  // RFC 2349: seconds, 1 to 255. A value outside (curl and node-tftp send milliseconds) is left unacknowledged.
+  // RFC 2349: seconds, 1 to 255; a server may decline it (leave it out of the OACK). Above
+  // MAX_TIMEOUT_S it is declined: a client asking 255 s would hold a transfer slot for (retries+1)
+  // × 255 s without ever answering. Milliseconds (curl and node-tftp send them) are declined too.
   const timeout = integer("timeout");
-  if (timeout !== undefined && timeout >= 1 && timeout <= 255) {
+  if (timeout !== undefined && timeout >= 1 && timeout <= MAX_TIMEOUT_S) {
     timeoutMs = timeout * 1000;
     acknowledged.set("timeout", String(timeout));
   }

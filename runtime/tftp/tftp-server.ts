@@ -22,6 +22,11 @@ export interface TftpServerOptions {
   readonly resolve: (filename: string) => Promise<TftpResolution>;
   readonly metrics: Metrics;
   readonly maxSessions?: number;
+  /** Transfers one client address may run at once (default 8). */
+  readonly maxPerClient?: number;
+  /** How long a transfer may wait for its first ACK (default 10 s), and how long standing still makes it evictable (default 3 s). */
+  readonly firstAckMs?: number;
+  readonly stalledMs?: number;
   readonly retries?: number;
   /** "auto" (the default): the native data pump when it was built, else JavaScript; "js": JavaScript only. */
   readonly engine?: "auto" | "js";
@@ -72,14 +77,16 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
       return;
     }
     if (packet.op !== "rrq") return;
-    if (sessions.size >= (options.maxSessions ?? 64)) {
-      options.metrics.count("oci_tftp_errors_total", "TFTP errors by kind", { kind: "busy" });
-      socket.send(errorPacket(ErrorCode.undefined, "server busy, retry"), peer.port, peer.address);
+    const refusal = admit(sessions, peer.address, options);
+    if (refusal) {
+      options.metrics.count("oci_tftp_errors_total", "TFTP errors by kind", { kind: refusal.kind });
+      socket.send(errorPacket(ErrorCode.undefined, refusal.text), peer.port, peer.address);
       return;
     }
     const session = new Session(packet.filename, packet.options, peer, options, native.pump, () => sessions.delete(session));
     sessions.add(session);
-    void session.start();
+    // A request the socket layer refuses (a source port of 0, say) ends that transfer, never the daemon.
+    session.start().catch((error: Error) => session.fail(error));
   });
   await new Promise<void>((resolve, reject) => {
     const fail = (error: Error) => reject(new TftpBindError(`cannot bind TFTP on ${options.listen}:${options.port}: ${error.message}`));
@@ -91,16 +98,64 @@ export async function startTftpServer(options: TftpServerOptions): Promise<TftpS
   });
   // After the bind, a socket error (an ICMP error surfacing, say) is logged; it never ends the process.
   socket.on("error", (error) => logEvent("tftp.socket_error", { error: error.message }));
+  // A transfer no ACK ever moved on gives its slot back after FIRST_ACK_MS, whatever timeout it asked.
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const s of sessions) {
+      if (s.progress() === 0 && now - s.startedAt > (options.firstAckMs ?? FIRST_ACK_MS)) {
+        options.metrics.count("oci_tftp_errors_total", "TFTP errors by kind", { kind: "no_first_ack" });
+        s.abort();
+      }
+    }
+  }, Math.min(1000, options.firstAckMs ?? FIRST_ACK_MS));
+  sweeper.unref();
   return {
     port: socket.address().port,
     engine: native.pump ? "native" : "js",
     ...(native.reason ? { engineReason: native.reason } : {}),
     sessions: () => sessions.size,
     close: async () => {
+      clearInterval(sweeper);
       for (const s of sessions) s.abort();
       await new Promise<void>((resolve) => socket.close(() => resolve()));
     },
   };
+}
+
+/** How long a transfer may wait for its first ACK, and how long without progress makes it evictable. */
+const FIRST_ACK_MS = 10_000;
+const STALLED_MS = 3_000;
+
+/**
+ * Whether a new request gets a transfer slot. One address may hold `maxPerClient` transfers; when
+ * every slot is taken, the transfer that stood still longest (at least STALLED_MS) is evicted for
+ * it, so a flood of requests that are never acknowledged cannot lock machines out of booting.
+ */
+function admit(sessions: Set<Session>, address: string, options: TftpServerOptions): { kind: string; text: string } | undefined {
+  const now = Date.now();
+  const own = [...sessions].filter((s) => s.peer.address === address);
+  if (own.length >= (options.maxPerClient ?? 8)) {
+    const victim = mostStalled(own, now, options.stalledMs ?? STALLED_MS);
+    if (!victim) return { kind: "per_client", text: "too many transfers from your address, retry" };
+    options.metrics.count("oci_tftp_evicted_total", "stalled TFTP transfers ended to make room for a new request");
+    victim.abort();
+  }
+  if (sessions.size >= (options.maxSessions ?? 64)) {
+    const victim = mostStalled([...sessions], now, options.stalledMs ?? STALLED_MS);
+    if (!victim) return { kind: "busy", text: "server busy, retry" };
+    options.metrics.count("oci_tftp_evicted_total", "stalled TFTP transfers ended to make room for a new request");
+    victim.abort();
+  }
+  return undefined;
+}
+
+function mostStalled(candidates: readonly Session[], now: number, stalledMs: number): Session | undefined {
+  let victim: Session | undefined;
+  for (const s of candidates) {
+    const idle = s.idleMs(now);
+    if (idle >= stalledMs && (!victim || idle > victim.idleMs(now))) victim = s;
+  }
+  return victim;
 }
 
 class Session {
@@ -117,6 +172,11 @@ class Session {
   /** The native pump's handle while it sends this transfer. */
   #pumping?: unknown;
   #socketClosed = false;
+  /** ACKs that moved the transfer on (the JavaScript engine's count; the pump keeps its own). */
+  #acks = 0;
+  #seenProgress = 0;
+  #progressAt = Date.now();
+  readonly startedAt = Date.now();
 
   constructor(
     readonly filename: string,
@@ -126,6 +186,27 @@ class Session {
     readonly pump: NativePump | undefined,
     readonly onEnd: () => void,
   ) {}
+
+  /** ACKs that moved the transfer on so far, whichever engine sends it. */
+  progress(): number {
+    return this.#pumping !== undefined ? this.pump!.progress(this.#pumping) : this.#acks;
+  }
+
+  /** Milliseconds since the transfer last moved on (or started). */
+  idleMs(now: number): number {
+    const progress = this.progress();
+    if (progress !== this.#seenProgress) {
+      this.#seenProgress = progress;
+      this.#progressAt = now;
+    }
+    return now - this.#progressAt;
+  }
+
+  /** Ends the transfer after an unexpected error of its own socket or source. */
+  fail(error: Error): void {
+    logEvent("tftp.session_error", { file: this.filename, client: `${this.peer.address}:${this.peer.port}`, error: error.message });
+    this.#finish("socket_error");
+  }
 
   async start(): Promise<void> {
     this.#socket.on("message", (message) => this.#onMessage(message));
@@ -216,6 +297,7 @@ class Session {
     const packet = { block: message.readUInt16BE(2) };
     if (this.#base === 0) {
       if (packet.block !== 0) return;
+      this.#acks++;
       this.#base = 1;
       this.#silent = 0;
       this.#sendWindow();
@@ -229,6 +311,7 @@ class Session {
     this.#sent += Math.min(acked * this.#params!.blockSize, this.#source!.size) - Math.min((this.#base - 1) * this.#params!.blockSize, this.#source!.size);
     this.#base = acked + 1;
     this.#silent = 0;
+    this.#acks++;
     if (acked >= this.#lastBlock) return this.#finish("complete");
     this.#sendWindow();
   }

@@ -129,8 +129,8 @@ describe("crash safety: kill -9 at random moments, restart, consistent state", (
           const discovery = { serial: `K${round}D${n}`, nics: [{ name: "eno1", mac: `52:54:02:00:${round.toString(16).padStart(2, "0")}:${(n & 255).toString(16).padStart(2, "0")}` }] };
           try {
             const [a, b] = await Promise.all([
-              fetch(`http://127.0.0.1:${port}/api/v1/status`, { method: "POST", body: JSON.stringify(status) }),
-              fetch(`http://127.0.0.1:${port}/api/v1/discovery`, { method: "POST", body: JSON.stringify(discovery) }),
+              fetch(`http://127.0.0.1:${port}/api/v1/status`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(status) }),
+              fetch(`http://127.0.0.1:${port}/api/v1/discovery`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(discovery) }),
             ]);
             if (a.status === 200) acked.status.add(status.serial);
             if (b.status === 200) acked.discovery.add(discovery.serial);
@@ -180,7 +180,7 @@ describe("crash safety: kill -9 at random moments, restart, consistent state", (
     await appendFile(join(clone, "clusters/cl1/machines/cl1-compute-1.yaml"), "# after the stale lock\n");
     await gitCli(clone, "commit", "-q", "-am", "After the stale lock");
     await push();
-    const discovery = await fetch(`http://127.0.0.1:${port}/api/v1/discovery`, { method: "POST", body: JSON.stringify({ serial: "STALE1", nics: [{ name: "eno1", mac: "52:54:03:00:00:01" }] }) });
+    const discovery = await fetch(`http://127.0.0.1:${port}/api/v1/discovery`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ serial: "STALE1", nics: [{ name: "eno1", mac: "52:54:03:00:00:01" }] }) });
     assert.equal(discovery.status, 200);
     await assert.rejects(lstat(lock), /ENOENT/);
     daemon.child.kill("SIGTERM");

@@ -113,7 +113,7 @@ describe("oci serve --repo: the daemon follows the repository", () => {
     assert.equal(forged.status, 400);
     assert.match(((await forged.json()) as { error: string }).error, /comes from puppetserver's report/);
     assert.match(await (await fetch(`${base}/metrics`)).text(), /^oci_machines\{status="puppet-success"\} 0$/m);
-    const discovery = await fetch(`${base}/api/v1/discovery`, { method: "POST", body: JSON.stringify({ serial: "ZZ1", nics: [{ name: "eno1", mac: "52:54:00:aa:00:01" }] }) });
+    const discovery = await fetch(`${base}/api/v1/discovery`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ serial: "ZZ1", nics: [{ name: "eno1", mac: "52:54:00:aa:00:01" }] }) });
     assert.equal(discovery.status, 503);
     assert.match(((await discovery.json()) as { error: string }).error, /checked out in a work tree.*bare repository/);
     assert.doesNotMatch(await gitCli(repo, "log", "--format=%s", "main"), /Inventory/);

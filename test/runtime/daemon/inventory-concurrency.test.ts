@@ -57,7 +57,7 @@ describe("discovery reports become commits on the source branch, racing people's
 
   it(`${REPORTS} concurrent reports and ${PEOPLE_COMMITS} pushes: every report committed exactly once, every push kept, git fsck clean`, async () => {
     const posts = Array.from({ length: REPORTS }, (_, i) =>
-      fetch(`${base}/api/v1/discovery`, { method: "POST", body: JSON.stringify(report(i)) }).then(async (r) => ({ status: r.status, body: (await r.json()) as { outcome: string } })));
+      fetch(`${base}/api/v1/discovery`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(report(i)) }).then(async (r) => ({ status: r.status, body: (await r.json()) as { outcome: string } })));
     const pushes = (async () => {
       for (let n = 1; n <= PEOPLE_COMMITS; n++) await operatorCommit(clone, n);
     })();
@@ -67,7 +67,7 @@ describe("discovery reports become commits on the source branch, racing people's
 
     // The same report again: answered, and no new commit.
     const before = (await gitCli(bare, "rev-parse", "main")).trim();
-    const again = await fetch(`${base}/api/v1/discovery`, { method: "POST", body: JSON.stringify(report(7)) });
+    const again = await fetch(`${base}/api/v1/discovery`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(report(7)) });
     assert.deepEqual(await again.json(), { accepted: "QA0007", outcome: "unchanged" });
     assert.equal((await gitCli(bare, "rev-parse", "main")).trim(), before);
 

@@ -22,6 +22,8 @@ describe("TFTP option negotiation (RFC 2347-2349, 7440)", () => {
     [{ blksize: "4" }, { blockSize: 512, timeoutMs: 1000, windowSize: 1, ack: {} }],
     [{ timeout: "3" }, { blockSize: 512, timeoutMs: 3000, windowSize: 1, ack: { timeout: "3" } }],
     [{ timeout: "3000" }, { blockSize: 512, timeoutMs: 1000, windowSize: 1, ack: {} }],
+    [{ timeout: "10" }, { blockSize: 512, timeoutMs: 10000, windowSize: 1, ack: { timeout: "10" } }],
+    [{ timeout: "255" }, { blockSize: 512, timeoutMs: 1000, windowSize: 1, ack: {} }],
     [{ windowsize: "16" }, { blockSize: 512, timeoutMs: 1000, windowSize: 16, ack: { windowsize: "16" } }],
     [{ windowsize: "1000" }, { blockSize: 512, timeoutMs: 1000, windowSize: 64, ack: { windowsize: "64" } }],
     [{ tsize: "12" }, { blockSize: 512, timeoutMs: 1000, windowSize: 1, ack: {} }],
@@ -187,3 +189,66 @@ async function udp(): Promise<{ socket: Socket; next(): Promise<{ packet: TftpPa
     },
   };
 }
+
+for (const engine of ["native", "js"] as const) describe(`TFTP under a flood of requests that are never acknowledged, ${engine} engine`, () => {
+  let server: Awaited<ReturnType<typeof startTftpServer>>;
+  let metrics: Metrics;
+  let port: number;
+  const hostile: Socket[] = [];
+  const content = randomBytes(40_000);
+
+  before(async () => {
+    const boot = join(await tempDir("oci-tftp-flood-"), "boot");
+    await mkdir(boot);
+    await writeFile(join(boot, "undionly.kpxe"), content);
+    metrics = new Metrics();
+    const release = { id: "test", files: new Map(), dhcp: {} } as unknown as Release;
+    server = await startTftpServer({
+      port: 0, listen: "127.0.0.1", metrics, engine: engine === "js" ? "js" : "auto", firstAckMs: 4_000, stalledMs: 500,
+      resolve: (name) => resolveTftpName(name, release, [boot]),
+    });
+    port = server.port;
+  });
+  after(async () => {
+    for (const socket of hostile) socket.close();
+    await server.close();
+  });
+
+  /** RRQs asking the longest timeout, from `address`, whose answers are never acknowledged. */
+  async function flood(address: string, count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      const socket = createSocket("udp4");
+      hostile.push(socket);
+      await new Promise<void>((resolve) => socket.bind(0, address, resolve));
+      socket.send(Buffer.from("\u0000\u0001undionly.kpxe\u0000octet\u0000timeout\u0000255\u0000blksize\u00001468\u0000", "latin1"), port, "127.0.0.1");
+    }
+  }
+  const fetchFromLoopback = () => runTool("curl", ["-sS", "-m", "5", "-o", "/dev/null", "-w", "%{size_download}", `tftp://127.0.0.1:${port}/undionly.kpxe`]);
+
+  it("one address asking 200 transfers gets 8 slots: another machine still boots", async () => {
+    await flood("127.0.0.2", 200);
+    await waitFor("the flood's transfers", () => server.sessions() >= 8, 5_000);
+    assert.ok(server.sessions() <= 9, `${server.sessions()} transfers for one address`);
+    const started = Date.now();
+    const legit = await fetchFromLoopback();
+    assert.equal(legit.output, String(content.length), legit.output);
+    assert.ok(Date.now() - started < 5_000);
+    assert.match(metrics.render(), /oci_tftp_errors_total\{kind="per_client"\} [1-9]/);
+  });
+
+  it("70 addresses fill every slot: a new request evicts a transfer that stood still, and gets its file", async () => {
+    for (let i = 10; i < 80; i++) await flood(`127.0.0.${i}`, 1);
+    await waitFor("every slot taken", () => server.sessions() >= 64, 5_000);
+    const legit = await waitFor("a legitimate transfer", async () => {
+      const result = await fetchFromLoopback();
+      return result.output === String(content.length) ? result : undefined;
+    }, 10_000, 100);
+    assert.equal(legit.code, 0);
+    assert.match(metrics.render(), /oci_tftp_evicted_total [1-9]/);
+  });
+
+  it("a transfer never acknowledged gives its slot back after the first-ACK bound, whatever timeout it asked", async () => {
+    await waitFor("every stalled transfer gone", () => server.sessions() === 0, 10_000, 100);
+    assert.match(metrics.render(), /oci_tftp_errors_total\{kind="no_first_ack"\} [1-9]/);
+  });
+});
