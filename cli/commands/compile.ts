@@ -1,7 +1,8 @@
 import { Command, Option } from "commander";
 import { compile, type CompileResult } from "../../compiler/index.js";
-import { keystorePath, loadKeystore } from "../../runtime/pki/keystore.js";
+import { keystorePath, loadKeystore, loadRenderSigner } from "../../runtime/pki/keystore.js";
 import { commitRender } from "../../runtime/render/render-branch.js";
+import { RenderVerifier } from "../../runtime/render/render-signature.js";
 import { previousRenderDirectory, writeRenderDirectory } from "../../runtime/render/render-directory.js";
 import { Exit } from "../exit-codes.js";
 import { reportDiagnostics } from "../report-diagnostics.js";
@@ -15,6 +16,8 @@ export interface CompileOptions {
   repo?: string;
   keystore?: string;
   json?: boolean;
+  bootstrapHistory?: boolean;
+  acceptRewind?: boolean;
 }
 
 /** The options compile and `secrets rotate` share: where the site comes from and where the render goes. */
@@ -26,7 +29,9 @@ export function withRenderOptions(command: Command): Command {
     .addOption(new Option("--out <dir>", "write the render to this directory, atomically (replaces a previous render there)").conflicts("commit"))
     .option("--commit", "record the render as a commit on the rendered branch (site.yaml git.renderedBranch, default oci/rendered)")
     .addOption(new Option("--previous <dir>", "previous render whose state (addresses, secrets, certificates) to keep; default: the --out directory when it holds a render").conflicts("commit"))
-    .option("--keystore <dir>", "the CA keystore (default: $OCI_KEYSTORE); without it, certificates to issue are listed, not issued")
+    .option("--keystore <dir>", "the CA keystore (default: $OCI_KEYSTORE); without it, certificates to issue are listed, not issued, and the rendered commit is not signed")
+    .addOption(new Option("--bootstrap-history", "with --commit: start a new rendered history with no parent. Every secret, certificate and autosign token is generated anew: only for a new site, or one that lost its render for good").conflicts("acceptRewind"))
+    .option("--accept-rewind", "with --commit: go on from a rendered branch that no longer descends from the last render (it was rewound or replaced on purpose)")
     .option("--json", "print diagnostics as a JSON array on stdout");
 }
 
@@ -37,13 +42,23 @@ export function registerCompile(program: Command): void {
 
 export async function runCompile(siteDir: string | undefined, options: CompileOptions, command: Command, rotate: readonly string[]): Promise<void> {
   if (!options.out && !options.commit) command.error("error: one of --out <dir> or --commit is required", { exitCode: Exit.usage });
+  if ((options.bootstrapHistory || options.acceptRewind) && !options.commit) command.error("error: --bootstrap-history and --accept-rewind go with --commit", { exitCode: Exit.usage });
   const keystore = keystorePath(options.keystore);
   const ca = keystore ? await loadKeystore(keystore) : undefined;
   const extra = { ...(ca ? { ca } : {}), rotate };
   if (options.commit) {
     const source = await openSiteSource(siteDir, { rev: options.rev ?? "HEAD", repo: options.repo ?? siteDir ?? "." });
     if (source.kind !== "git") throw new Error("unreachable: --commit reads the site from Git");
-    const outcome = await commitRender(source.repo, source.commit, extra);
+    const history = options.bootstrapHistory ? "bootstrap" : options.acceptRewind ? "accept-rewind" : undefined;
+    if (history === "bootstrap") process.stderr.write("oci: WARNING: --bootstrap-history: a new rendered history; every secret, certificate and autosign token of the site is generated anew\n");
+    const signer = keystore ? await loadRenderSigner(keystore) : undefined;
+    const outcome = await commitRender(source.repo, source.commit, {
+      ...extra, ...(signer ? { signer, verifier: new RenderVerifier([signer.publicKey]) } : {}), ...(history ? { history } : {}),
+    });
+    if (outcome.status === "history") {
+      process.stderr.write(`oci: error OCI3104: ${outcome.advice}\n`);
+      return void (process.exitCode = Exit.runtimeFailure);
+    }
     report(outcome.compile, options);
     if (outcome.status === "invalid") return void (process.exitCode = Exit.invalidInput);
     process.stderr.write(outcome.status === "committed"

@@ -22,6 +22,7 @@ interface ServeFlags extends PuppetFlags {
   stateDir: string;
   bootDir: string[];
   liveDir?: string;
+  renderSigner?: string[];
 }
 
 export function registerServe(program: Command): void {
@@ -44,7 +45,8 @@ export function registerServe(program: Command): void {
     .addOption(new Option("--tftp-engine <engine>", "auto: the native data pump when it was built, else JavaScript; js: JavaScript only").choices(["auto", "js"]).env("OCI_TFTP_ENGINE").default("auto"))
     .addOption(new Option("--http-port <n>", "HTTP port: the port of site.yaml's provisioning.httpPort (default 80 in both), which every boot URL names").env("OCI_HTTP_PORT").default("80"))
     .addOption(new Option("--boot-dir <dir...>", "directories TFTP serves boot programs from").default(["/usr/lib/ipxe", "/usr/lib/PXELINUX", "/usr/lib/syslinux/modules/bios"]))
-    .addOption(new Option("--live-dir <dir>", "directory of the live image served under /live/ (HTTP and TFTP)").env("OCI_LIVE_DIR"));
+    .addOption(new Option("--live-dir <dir>", "directory of the live image served under /live/ (HTTP and TFTP)").env("OCI_LIVE_DIR"))
+    .addOption(new Option("--render-signer <file...>", "public key (render-signing.pub of the compiling host's keystore) whose signed renders this host applies; a host with --keystore trusts its own"));
   puppetOptions(command, { publish: true }).action(async (flags: ServeFlags, self: Command) => {
     if (!flags.render && !flags.repo) self.error("error: one of --render <dir> or --repo <dir> is required", { exitCode: Exit.usage });
     const port = (text: string, name: string) => {
@@ -68,7 +70,7 @@ export function registerServe(program: Command): void {
         listen: flags.listen, dhcp: flags.dhcp, dhcpPort: port(flags.dhcpPort, "--dhcp-port"), tftp: flags.tftp, tftpPort: port(flags.tftpPort, "--tftp-port"), tftpEngine: flags.tftpEngine,
         httpPort: port(flags.httpPort, "--http-port"), stateDir: flags.stateDir,
         bootDirs: [...(flags.liveDir ? [flags.liveDir] : []), ...flags.bootDir], ...(flags.liveDir ? { liveDir: flags.liveDir } : {}),
-        eyamlPrivateKey: flags.eyamlPrivateKey,
+        eyamlPrivateKey: flags.eyamlPrivateKey, ...(flags.renderSigner ? { renderSigners: flags.renderSigner } : {}),
       });
     } catch (error) {
       // A port taken, an address missing: exit now (systemd restarts the unit), never half started.

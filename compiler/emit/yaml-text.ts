@@ -30,7 +30,7 @@ function writeMap(map: Record<string, unknown>, indent: number, out: string[]): 
   }
   for (const key of keys) {
     const value = map[key];
-    const name = PLAIN_KEY.test(key) && !RESERVED_WORD.test(key) ? key : JSON.stringify(key);
+    const name = PLAIN_KEY.test(key) && !RESERVED_WORD.test(key) ? key : quoted(key);
     if (isCollection(value) && !isEmpty(value)) {
       out.push(pad, name, ":\n");
       writeNode(value, indent + 2, out);
@@ -59,6 +59,16 @@ function writeList(list: readonly unknown[], indent: number, out: string[]): voi
   }
 }
 
+// Characters YAML does not allow raw (not c-printable: DEL, C1 controls, BOM, U+FFFE/FFFF) or reads
+// as a line break inside a quoted scalar (NEL, U+2028, U+2029). JSON.stringify escapes C0 controls
+// only; libyaml refuses a raw DEL, and a raw U+2028 would fold the value. Escaped, every reader
+// (ours, Ruby's Psych, libyaml, PyYAML) reads the same string back.
+const NOT_PRINTABLE = /[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]/g;
+
+function quoted(value: string): string {
+  return JSON.stringify(value).replace(NOT_PRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 function inline(value: unknown): string {
   if (Array.isArray(value)) return "[]";
   if (isMap(value)) return "{}";
@@ -68,7 +78,7 @@ function inline(value: unknown): string {
 function scalar(value: unknown): string {
   switch (typeof value) {
     case "string":
-      return PLAIN_VALUE.test(value) && !RESERVED_WORD.test(value) ? value : JSON.stringify(value);
+      return PLAIN_VALUE.test(value) && !RESERVED_WORD.test(value) ? value : quoted(value);
     case "number":
       if (!Number.isSafeInteger(value)) throw new TypeError(`yamlText writes integers only, got ${value}`);
       return String(value);

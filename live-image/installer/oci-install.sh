@@ -75,7 +75,16 @@ step partition
 [ -n "${OCI_DISK_PATHS:-}" ] || mdadm --stop --scan >>/tmp/oci-install.log 2>&1 || true
 if [ -n "${OCI_DISK_PATHS:-}" ]; then disks=$(printf '%s' "$OCI_DISK_PATHS" | tr ',' ' ')
 elif [ -n "$(arg oci.disks)" ]; then disks=$(arg oci.disks | tr ',' '\n' | sed 's|^|/dev/|' | tr '\n' ' ')
-else disks=/dev/$(for d in /sys/block/*; do case ${d##*/} in loop* | ram* | sr* | dm-* | md* | zram*) ;; *) echo "${d##*/}" ;; esac; done | head -n 1); fi
+else
+	# The first fixed disk with a size: not a loop, RAM, optical, floppy, device-mapper or RAID
+	# device, nor removable media (a BMC's virtual USB drive, a stick left in).
+	disks=/dev/$(for d in /sys/block/*; do
+		case ${d##*/} in loop* | ram* | sr* | fd* | dm-* | md* | zram*) continue ;; esac
+		[ "$(cat "$d/removable" 2>/dev/null)" = 1 ] && continue
+		[ "$(cat "$d/size" 2>/dev/null)" = 0 ] && continue
+		echo "${d##*/}"
+	done | head -n 1)
+fi
 part() { case $1 in *[0-9]) echo "${1}p$2" ;; *) echo "$1$2" ;; esac; } # sda → sda2, nvme0n1/loop0 → …p2
 for disk in $disks; do
 	# GPT: BIOS boot (GRUB core for legacy boot), EFI system partition, then the system.

@@ -1,10 +1,12 @@
-import { renameSync, writeFileSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileDurably } from "../fs/durable.js";
 
 /** A commit the daemon would not apply, and why. */
 export interface Refusal {
   readonly commit: string;
-  readonly stage: "compile" | "release" | "publish";
+  /** compile: the source does not compile; history: the rendered branch does not continue the last render; signature: a render no trusted key signed; release: a render that is not whole; publish: puppet's environment could not be written. */
+  readonly stage: "compile" | "history" | "signature" | "release" | "publish";
   readonly reason: string;
   /** Milliseconds since the epoch. */
   readonly at: number;
@@ -22,10 +24,9 @@ export interface DaemonState {
 
 export const DAEMON_STATE_FILE = "daemon.json";
 
+/** Written whole, fsynced, renamed: after a crash or a power loss, the old state or the new one. */
 export function writeDaemonState(stateDir: string, state: DaemonState): void {
-  const path = join(stateDir, DAEMON_STATE_FILE);
-  writeFileSync(`${path}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
-  renameSync(`${path}.tmp`, path);
+  writeFileDurably(join(stateDir, DAEMON_STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
 }
 
 export function readDaemonState(stateDir: string): DaemonState | undefined {

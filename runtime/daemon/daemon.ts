@@ -6,7 +6,9 @@ import { readRef, removeStaleLock, STALE_LOCK_MS } from "../git/compare-and-swap
 import { logEvent, type Metrics } from "../observe/metrics.js";
 import { publishEnvironment, type PuppetEnvironmentOptions } from "../puppet/publish-environment.js";
 import { loadRelease, releaseFromFiles, type Release } from "../release/release.js";
-import { commitRender, DEFAULT_RENDERED_BRANCH, renderedBranchOf, SOURCE_TRAILER } from "../render/render-branch.js";
+import { commitRender, DEFAULT_RENDERED_BRANCH, renderedBranchOf, renderStatementOf, SOURCE_TRAILER } from "../render/render-branch.js";
+import { descends, HISTORY_TRAILER, historyAdvice } from "../render/render-history.js";
+import type { RenderSigner, RenderVerifier } from "../render/render-signature.js";
 import { watchRefs, type RefWatcher } from "../watch/ref-watcher.js";
 import { ApplyLoop } from "./apply-loop.js";
 import { refusalReason } from "./refusal-reason.js";
@@ -25,6 +27,10 @@ export interface DaemonOptions {
   readonly stateDir: string;
   readonly recheckMs: number;
   readonly metrics: Metrics;
+  /** Signs the renders this host commits (the keystore's key). */
+  readonly signer?: RenderSigner;
+  /** The keys whose renders are applied; none: renders are applied unverified (a warning says so). */
+  readonly verifier?: RenderVerifier;
   /** Called with each newly applied release, after the puppet environment is published. */
   readonly onRelease: (release: Release) => void;
   readonly now?: () => number;
@@ -42,6 +48,8 @@ export class Daemon {
   #renderedCommit: string | undefined;
   #renderedBranch: string;
   #triedSource: string | undefined;
+  /** The rendered tip when #triedSource was tried. */
+  #triedSourceTip: string | undefined;
   #triedRendered: string | undefined;
   #branchReadFrom: string | undefined;
   /** The render this process just committed: applied from memory instead of read back from Git. */
@@ -89,8 +97,10 @@ export class Daemon {
     this.#watcher = watchRefs(this.options.repo.gitdir, () => void this.#loop.kick(), this.options.recheckMs);
   }
 
-  /** Runs an apply now (tests and `kill -HUP`); resolves when one has run after this call. */
+  /** Runs an apply now (tests and `kill -HUP`), looking again at commits refused before; resolves when one has run after this call. */
   async applyNow(): Promise<void> {
+    this.#triedSource = undefined;
+    this.#triedRendered = undefined;
     await this.#loop.kick();
     await this.#loop.kick();
   }
@@ -117,7 +127,9 @@ export class Daemon {
       this.#renderedBranch = await renderedBranchOf(await GitTree.open(repo, source)).catch(() => this.#renderedBranch);
       this.#branchReadFrom = source;
     }
-    if (source && this.options.compile && source !== this.#triedSource) await this.#compileSource(source);
+    const before = await readRef(repo.gitdir, `refs/heads/${this.#renderedBranch}`);
+    // A source is compiled again when the rendered branch moved since: an operator restored it, say.
+    if (source && this.options.compile && (source !== this.#triedSource || before !== this.#triedSourceTip)) await this.#compileSource(source, before);
     const rendered = await readRef(repo.gitdir, `refs/heads/${this.#renderedBranch}`);
     if (rendered && rendered !== this.#renderedCommit && rendered !== this.#triedRendered) await this.#applyRendered(rendered);
   }
@@ -131,22 +143,31 @@ export class Daemon {
     }
   }
 
-  async #compileSource(source: string): Promise<void> {
+  async #compileSource(source: string, tip: string | undefined): Promise<void> {
     const { repo } = this.options;
-    // After a restart, a source commit already rendered is not compiled again.
-    const tip = await readRef(repo.gitdir, `refs/heads/${this.#renderedBranch}`);
-    if (tip && (await sourceOf(repo, tip)) === source) {
+    this.#triedSourceTip = tip;
+    // After a restart, a source commit already rendered (and vouched for) is not compiled again.
+    if (tip && (await sourceOf(repo, tip)) === source && (await this.#trustProblem(tip)) === undefined) {
       this.#triedSource = source;
       return;
     }
     const started = this.#now();
-    const outcome = await commitRender(repo, source, { removeStaleLocks: true, ...(this.options.ca ? { ca: this.options.ca } : {}) });
+    const outcome = await commitRender(repo, source, {
+      removeStaleLocks: true, ...(this.options.ca ? { ca: this.options.ca } : {}), ...(this.options.signer ? { signer: this.options.signer } : {}),
+      ...(this.options.verifier ? { verifier: this.options.verifier } : {}),
+      ...(this.#state.release?.commit ? { known: this.#state.release.commit } : {}),
+    });
     this.#triedSource = source;
     if (outcome.status === "invalid") {
       this.#refuse({ commit: source, stage: "compile", reason: refusalReason(outcome.compile.diagnostics), at: this.#now() });
       return;
     }
-    this.#clearRefusals("compile");
+    if (outcome.status === "history") {
+      // Nothing compiled: a render from nothing would make every secret anew. The last good release keeps serving.
+      this.#refuse({ commit: source, stage: outcome.problem.problem === "untrusted" ? "signature" : "history", reason: outcome.advice, at: this.#now() });
+      return;
+    }
+    this.#clearRefusals("compile", "history", "signature");
     if (outcome.status === "committed") {
       this.#justRendered = { commit: outcome.commit, files: new Map(outcome.compile.files!.map((f) => [f.path, Buffer.from(f.content, "utf8")])) };
     }
@@ -158,6 +179,12 @@ export class Daemon {
     const { repo } = this.options;
     const started = this.#now();
     this.#triedRendered = commit;
+    const untrusted = await this.#trustProblem(commit);
+    if (untrusted) return this.#refuse({ commit, stage: "signature", reason: `rendered commit ${commit} is not applied: ${untrusted}`, at: this.#now() });
+    const known = this.#state.release?.commit;
+    if (known && known !== commit && !(await descends(repo, commit, known)) && !(await this.#startsAcceptedHistory(commit, known))) {
+      return this.#refuse({ commit, stage: "history", reason: historyAdvice(this.#renderedBranch, { problem: "rewound", known, tip: commit }), at: this.#now() });
+    }
     let release: Release;
     const id = `${this.#renderedBranch}@${commit}`;
     const inMemory = this.#justRendered?.commit === commit ? this.#justRendered.files : undefined;
@@ -179,12 +206,34 @@ export class Daemon {
     this.#release = release;
     this.#renderedCommit = commit;
     this.options.onRelease(release);
-    this.#clearRefusals("release", "publish");
+    this.#clearRefusals("release", "publish", "signature", "history");
     this.options.metrics.count("oci_releases_applied_total", "rendered commits applied");
     const source = await sourceOf(repo, commit);
     this.#state = { ...this.#state, release: { id: release.id, commit, ...(source ? { source } : {}), appliedAt: this.#now() } };
     this.#persist();
     logEvent("release.applied", { release: release.id, source, ms: this.#now() - started });
+  }
+
+  /** Why a rendered commit is not vouched for by a trusted key; undefined when it is, or when no key is configured. */
+  async #trustProblem(commit: string): Promise<string | undefined> {
+    const { verifier } = this.options;
+    if (!verifier || verifier.size === 0) return undefined;
+    const read = await renderStatementOf(this.options.repo, commit);
+    return read ? verifier.problem(read.message, read.statement) : "it is no rendered commit (no Source-Commit trailer)";
+  }
+
+  /**
+   * A branch that does not descend from the last applied render is taken only when an oci run
+   * with the signing key said so: a commit between the tip and the old history carries a signed
+   * History trailer (--bootstrap-history, --accept-rewind).
+   */
+  async #startsAcceptedHistory(tip: string, known: string): Promise<boolean> {
+    const entries = await git.log({ ...this.options.repo, ref: tip, depth: 100 }).catch(() => []);
+    for (const entry of entries) {
+      if (entry.oid === known || (await descends(this.options.repo, known, entry.oid))) return false;
+      if (new RegExp(`^${HISTORY_TRAILER}: `, "m").test(entry.commit.message) && (await this.#trustProblem(entry.oid)) === undefined) return true;
+    }
+    return false;
   }
 
   #refuse(refusal: Refusal): void {

@@ -1,7 +1,7 @@
 import type { Socket } from "node:dgram";
 import { createRequire } from "node:module";
-import { networkInterfaces } from "node:os";
 import { fileURLToPath } from "node:url";
+import { hostAddresses } from "../net/host-addresses.js";
 
 interface BindDeviceModule { bindToDevice(fd: number, name: string): number }
 
@@ -19,12 +19,9 @@ function bindDeviceModule(): { module?: BindDeviceModule; reason?: string } {
   return loaded;
 }
 
-/** The interface that holds an IPv4 address of this host, or undefined. */
+/** The interface that holds an IPv4 address of this host (with carrier or not), or undefined. */
 export function interfaceOf(address: string): string | undefined {
-  for (const [name, list] of Object.entries(networkInterfaces())) {
-    if ((list ?? []).some((i) => i.family === "IPv4" && i.address === address)) return name;
-  }
-  return undefined;
+  return hostAddresses().find((a) => a.address === address)?.device;
 }
 
 /**

@@ -49,6 +49,9 @@ const DECLINE_HOLD_MS = 600_000;
 
 export function decide(release: DhcpRelease, leases: LeaseView, packet: DhcpPacket, context: DhcpContext): DhcpDecision {
   if (packet.op !== 1) return ignore("not a request (op 2)");
+  // Only Ethernet clients boot here: an address is leased to a 6-byte hardware address (RFC 1700
+  // htype 1). Anything else would take a pool address under a chaddr no reservation can match.
+  if (packet.htype !== 1 || packet.hlen !== 6) return ignore(`hardware type ${packet.htype}, address length ${packet.hlen}: not Ethernet`);
   const type = messageTypeOf(packet);
   if (!type) return ignore("no message type");
   const subnet = subnetOf(release, packet, context);

@@ -1,5 +1,6 @@
 import { mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { fsyncDirectory, syncFilesystem } from "../fs/durable.js";
 
 export class RefLockedError extends Error {
   readonly code = "OCI3101";
@@ -37,11 +38,15 @@ export async function readRef(gitdir: string, ref: string): Promise<string | und
  * Moves `ref` from `expected` to `next` only if nobody moved it meanwhile, with git's own lock
  * protocol (create `<ref>.lock` exclusively, write, rename over the ref), so oci, the git CLI
  * and other oci processes exclude each other. isomorphic-git's writeRef writes in place, unlocked.
+ * When it returns, the objects, the ref and the rename are on disk (durable, not only atomic).
  */
 export async function compareAndSwapRef(gitdir: string, ref: string, expected: string | undefined, next: string): Promise<void> {
   const path = join(gitdir, ref);
   const lock = `${path}.lock`;
   await mkdir(dirname(path), { recursive: true });
+  // The objects the new value points at reach the disk before the ref does: a power loss never
+  // leaves a ref to a commit whose objects were still in the page cache.
+  await syncFilesystem(gitdir);
   let handle;
   try {
     handle = await open(lock, "wx");
@@ -57,6 +62,7 @@ export async function compareAndSwapRef(gitdir: string, ref: string, expected: s
     await handle.close();
     handle = undefined;
     await rename(lock, path);
+    await fsyncDirectory(dirname(path));
   } catch (error) {
     await handle?.close();
     await unlink(lock).catch(() => undefined);

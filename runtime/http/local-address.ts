@@ -1,4 +1,4 @@
-import { networkInterfaces } from "node:os";
+import { hostAddresses } from "../net/host-addresses.js";
 
 /**
  * Whether a peer address is this host's own: loopback, or an address of one of its interfaces
@@ -8,5 +8,5 @@ import { networkInterfaces } from "node:os";
 export function isLocalAddress(address: string): boolean {
   const plain = address.replace(/^::ffff:/, "");
   if (plain === "::1" || plain.startsWith("127.")) return true;
-  return Object.values(networkInterfaces()).some((list) => (list ?? []).some((i) => i.address === plain));
+  return hostAddresses().some((a) => a.address === plain);
 }

@@ -1,13 +1,19 @@
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { createPublicKey, generateKeyPairSync } from "node:crypto";
+import { chmod, link, mkdir, readFile, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { certificateAuthorityFrom, createKeystore, type CertificateAuthority } from "../../compiler/pki/certificate-authority.js";
 import { systemPorts } from "../../compiler/ports.js";
+import { RenderSigner } from "../render/render-signature.js";
 
 export const KEYSTORE_FILES = {
   rootCert: "root-ca.pem",
   rootKey: "root-ca.key",
   intermediateCert: "intermediate-ca.pem",
   intermediateKey: "intermediate-ca.key",
+  /** Ed25519: signs every rendered commit this host makes (runtime/render/render-signature.ts). */
+  renderSigningKey: "render-signing.key",
+  /** Its public half, for hosts that apply renders without compiling them (oci serve --render-signer). */
+  renderSigningPub: "render-signing.pub",
 } as const;
 
 export class KeystoreError extends Error {
@@ -42,6 +48,38 @@ export async function initKeystore(directory: string, siteName: string): Promise
       throw error;
     }
   }
+  await loadRenderSigner(directory);
+}
+
+/**
+ * The keystore's render signing key, made on first use (a keystore from before signing has none):
+ * written 0600 with an exclusive create, so two processes starting at once keep one key.
+ */
+export async function loadRenderSigner(directory: string): Promise<RenderSigner> {
+  const keyPath = join(directory, KEYSTORE_FILES.renderSigningKey);
+  let pem = await readFile(keyPath, "utf8").catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return undefined;
+    throw new KeystoreError(directory, `cannot read ${KEYSTORE_FILES.renderSigningKey}: ${error.message}`);
+  });
+  if (pem === undefined) {
+    const { privateKey } = generateKeyPairSync("ed25519");
+    const staged = `${keyPath}.${process.pid}.tmp`;
+    try {
+      await writeFile(staged, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+      // link(2) names the whole file at once, and fails when another process named its key first.
+      await link(staged, keyPath).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "EEXIST") throw error;
+      });
+    } catch (error) {
+      throw new KeystoreError(directory, `cannot create ${KEYSTORE_FILES.renderSigningKey}: ${(error as Error).message}`);
+    } finally {
+      await unlink(staged).catch(() => undefined);
+    }
+    pem = await readFile(keyPath, "utf8");
+    // The public half matches the key that won.
+    await writeFile(join(directory, KEYSTORE_FILES.renderSigningPub), createPublicKey(pem).export({ type: "spki", format: "pem" }), { mode: 0o644 });
+  }
+  return new RenderSigner(pem);
 }
 
 export async function loadKeystore(directory: string): Promise<CertificateAuthority> {

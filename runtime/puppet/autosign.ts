@@ -5,6 +5,8 @@ import type { PublishedEnvironment } from "./published-environment.js";
 
 export const AUTOSIGN_TOKEN_KEY = "oci::node::autosign_token";
 const CHALLENGE_PASSWORD = "1.2.840.113549.1.9.7";
+/** PKCS #9 extensionRequest: subjectAltName and every other extension a CSR asks for. */
+const EXTENSION_REQUEST = "1.2.840.113549.1.9.14";
 
 export type AutosignDecision = { readonly sign: true } | { readonly sign: false; readonly reason: string };
 
@@ -20,8 +22,19 @@ export async function decideAutosign(environment: PublishedEnvironment, decrypto
   } catch (error) {
     return { sign: false, reason: `not a PEM certificate request: ${(error as Error).message}` };
   }
-  const commonName = csr.subjectName.getField("CN")[0];
+  // Exactly CN=<certname>, nothing else asked for: a second CN or a subjectAltName would make the
+  // certificate good for more than this machine, whatever puppetserver's own settings allow.
+  const names = csr.subjectName.getField("CN");
+  if (names.length !== 1) return { sign: false, reason: `the CSR subject has ${names.length} common names; it must have one, ${certname}` };
+  if (csr.subjectName.toJSON().length !== 1 || Object.keys(csr.subjectName.toJSON()[0]!).length !== 1) {
+    return { sign: false, reason: `the CSR subject ${csr.subject} has more than CN=${certname}` };
+  }
+  const commonName = names[0];
   if (commonName !== certname) return { sign: false, reason: `the CSR is for ${JSON.stringify(commonName)}, not ${certname}` };
+  if (csr.getAttribute(EXTENSION_REQUEST)) {
+    const asked = csr.extensions.map((e) => e.type).join(", ") || "extensions";
+    return { sign: false, reason: `the CSR asks for extensions (${asked}): oci signs a certificate for its certname only (no subjectAltName, no extension requests)` };
+  }
   if (!(await csr.verify())) return { sign: false, reason: "the CSR signature does not verify" };
   const presented = challengePassword(csr);
   if (presented === undefined) return { sign: false, reason: "the CSR carries no challengePassword (csr_attributes.yaml custom_attributes 1.2.840.113549.1.9.7)" };

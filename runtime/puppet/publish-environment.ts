@@ -3,6 +3,7 @@ import { lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSy
 import { rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { FILE_CONCURRENCY, mapWithLimit } from "../../compiler/async/map-with-limit.js";
+import { fsyncDirectory, syncFilesystem } from "../fs/durable.js";
 import { environmentHieraYaml } from "./environment-hiera.js";
 
 export class PuppetEnvironmentError extends Error {
@@ -66,11 +67,15 @@ export async function publishEnvironment(options: PuppetEnvironmentOptions, rele
     writeFileSync(join(staging, "environment.conf"), `config_version = ${CONFIG_VERSION_SCRIPT}\n`);
     writeFileSync(join(staging, CONFIG_VERSION_SCRIPT), `#!/bin/sh\necho ${catalogVersion(releaseId)}\n`, { mode: 0o755 });
     writeFileSync(join(staging, RELEASE_MARKER), `${releaseId}\n`);
+    // Every file of the version on disk before it gets its name, and the name before the link moves.
+    await syncFilesystem(staging);
     renameSync(staging, target);
+    await fsyncDirectory(versions);
   }
   const temporaryLink = join(dirname(link), `.${basename(link)}.link-${randomBytes(4).toString("hex")}`);
   symlinkSync(join(basename(versions), name), temporaryLink);
   renameSync(temporaryLink, link);
+  await fsyncDirectory(dirname(link));
   await prune(versions, name, options.keep);
   return target;
 }

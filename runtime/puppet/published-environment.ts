@@ -1,7 +1,17 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
 import { SETUP_ORDER_PATH, type SetupOrder } from "../../compiler/emit/setup/render-setup-order.js";
+import { RELEASE_MARKER } from "./publish-environment.js";
+
+/** Nothing is published where the hooks look: a wrong --puppet-env-dir, or a daemon that never applied a release. */
+export class EnvironmentMissingError extends Error {
+  readonly code = "OCI3404";
+  constructor(readonly directory: string, detail: string) {
+    super(`puppet environment directory ${directory} ${detail}: check OCI_PUPPET_ENV_DIR (/etc/default/oci) and that oci serve has applied a release (oci status)`);
+    this.name = "EnvironmentMissingError";
+  }
+}
 
 export class UnknownNodeError extends Error {
   readonly code = "OCI3403";
@@ -31,11 +41,23 @@ export class PublishedEnvironment {
   }
 
   setupOrder(): SetupOrder {
+    this.#mustExist();
     return JSON.parse(readFileSync(join(this.root, SETUP_ORDER_PATH), "utf8")) as SetupOrder;
+  }
+
+  /** Tells a missing environment (or one this user may not read) apart from a certname that is not in it. */
+  #mustExist(): void {
+    try {
+      statSync(join(this.root, RELEASE_MARKER));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new EnvironmentMissingError(this.root, code === "EACCES" ? "is not readable by this user (the puppet user must be in group oci)" : "is missing or holds no published release");
+    }
   }
 
   #yaml(certname: string, path: string): Record<string, unknown> {
     if (!CERTNAME.test(certname)) throw new UnknownNodeError(certname, "not a valid certname (a lowercase FQDN)");
+    this.#mustExist();
     let text: string;
     try {
       text = readFileSync(join(this.root, path), "utf8");

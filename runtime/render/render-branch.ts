@@ -7,6 +7,8 @@ import { GitTree } from "../../compiler/load/git-tree.js";
 import { compareAndSwapRef, readRef, RefLockedError, RefMovedError, removeStaleLock, STALE_LOCK_MS } from "../git/compare-and-swap-ref.js";
 import { writeCommitObject } from "../git/git-objects.js";
 import { writeFilesAsTree } from "../git/write-tree.js";
+import { HISTORY_TRAILER, historyAdvice, historyProblem, historyRef, type HistoryProblem } from "./render-history.js";
+import { RenderVerifier, type RenderSigner, type RenderStatement } from "./render-signature.js";
 
 export const DEFAULT_RENDERED_BRANCH = "oci/rendered";
 export const SOURCE_TRAILER = "Source-Commit";
@@ -41,7 +43,32 @@ export async function renderedBranchOf(tree: GitTree): Promise<string> {
 
 export type CommitRenderResult =
   | { readonly status: "invalid"; readonly compile: CompileResult }
+  /** The rendered branch does not continue what was rendered before: nothing compiled, nothing committed. */
+  | { readonly status: "history"; readonly problem: HistoryProblem; readonly branch: string; readonly advice: string }
   | { readonly status: "unchanged" | "committed"; readonly compile: CompileResult; readonly commit: string; readonly branch: string; readonly parent?: string };
+
+export interface CommitRenderOptions {
+  readonly maxAttempts?: number;
+  readonly ca?: CertificateAuthority;
+  readonly rotate?: readonly string[];
+  /** The daemon, sole oci writer on its host, takes a lock unchanged for STALE_LOCK_MS for a dead writer's; a one-shot command never does. */
+  readonly removeStaleLocks?: boolean;
+  /** Signs the rendered commit (the keystore's key): hosts apply only renders signed by a key they trust. */
+  readonly signer?: RenderSigner;
+  /**
+   * The keys a tip must be signed by to be built on: a hand-edited tip would otherwise hand its
+   * state (IPAM, encrypted secrets) to the next render. A tip that is the last known render is
+   * taken whatever it carries (renders from before signing).
+   */
+  readonly verifier?: RenderVerifier;
+  /** A rendered commit known to be of this history besides the repository's own record (the daemon's last applied one). */
+  readonly known?: string;
+  /**
+   * `bootstrap`: start a new history (no parent: every secret, certificate and token anew).
+   * `accept-rewind`: go on from a branch that no longer descends from the last known render.
+   */
+  readonly history?: "bootstrap" | "accept-rewind";
+}
 
 /**
  * Compiles `source` and records the render as a commit on the rendered branch: its tree is the
@@ -50,15 +77,7 @@ export type CommitRenderResult =
  * the render equals the tip's tree. The ref moves by compare-and-swap; when another writer moved
  * it first, the compile is redone on the new tip, so no commit is lost and history stays linear.
  */
-export async function commitRender(
-  repo: GitRepository,
-  source: string,
-  options: {
-    maxAttempts?: number; ca?: CertificateAuthority; rotate?: readonly string[];
-    /** The daemon, sole oci writer on its host, takes a lock unchanged for STALE_LOCK_MS for a dead writer's; a one-shot command never does. */
-    removeStaleLocks?: boolean;
-  } = {},
-): Promise<CommitRenderResult> {
+export async function commitRender(repo: GitRepository, source: string, options: CommitRenderOptions = {}): Promise<CommitRenderResult> {
   const tree = await GitTree.open(repo, source);
   const branch = await renderedBranchOf(tree);
   const ref = `refs/heads/${branch}`;
@@ -66,28 +85,45 @@ export async function commitRender(
   const maxAttempts = options.maxAttempts ?? 20;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const tip = await readRef(repo.gitdir, ref);
-    const rendered = tip ? await GitTree.open(repo, tip) : undefined;
-    const previous = rendered ? previousRenderFrom(rendered, `${branch}@${tip!.slice(0, 7)}:`) : undefined;
+    const recorded = await readRef(repo.gitdir, historyRef(branch));
+    const known = recorded ?? options.known;
+    const problem = (await historyProblem(repo, tip, known)) ?? (await untrusted(repo, tip, [recorded, options.known], options.verifier));
+    let history: string | undefined;
+    if (options.history === "bootstrap") history = "bootstrap";
+    else if (problem?.problem === "rewound" && options.history === "accept-rewind") history = `rewound from ${problem.known}`;
+    else if (problem?.problem === "untrusted" && options.history === "accept-rewind") history = `accepted ${problem.tip}`;
+    else if (problem) return { status: "history", problem, branch, advice: historyAdvice(branch, problem) };
+    const parent = history === "bootstrap" ? undefined : tip;
+
+    const rendered = parent ? await GitTree.open(repo, parent) : undefined;
+    const previous = rendered ? previousRenderFrom(rendered, `${branch}@${parent!.slice(0, 7)}:`) : undefined;
     const result = await compile({ tree, ...(previous ? { previous } : {}), ...(options.ca ? { ca: options.ca } : {}), rotate: options.rotate ?? [] });
     if (!result.files) return { status: "invalid", compile: result };
 
     const treeOid = await writeFilesAsTree(repo, result.files, new Set(rendered?.blobIds().values() ?? []));
-    if (rendered && treeOid === rendered.treeId) return { status: "unchanged", compile: result, commit: tip!, branch };
+    // The same render as the tip, and the tip vouched for as this host would sign it: nothing to commit.
+    if (rendered && treeOid === rendered.treeId && !history && (!options.signer || (await signedBy(repo, parent!, options.signer)))) {
+      await recordHistory(repo, branch, recorded, parent!);
+      return { status: "unchanged", compile: result, commit: parent!, branch };
+    }
 
     // The rendered commit takes the source commit's time: the same source and parent give the same commit id.
     const when = { timestamp: sourceCommit.committer.timestamp, timezoneOffset: sourceCommit.committer.timezoneOffset };
     const identity = { name: "oci", email: "oci@localhost", ...when };
     const subject = sourceCommit.message.split("\n")[0]!.slice(0, 72);
+    const statement = { tree: treeOid, ...(parent ? { parent } : {}), source, ...(history ? { history } : {}) };
+    const trailers = [`${SOURCE_TRAILER}: ${source}`, ...(history ? [`${HISTORY_TRAILER}: ${history}`] : []), ...(options.signer ? [options.signer.trailer(statement)] : [])];
     const commit = writeCommitObject(repo.gitdir, {
-      message: `Render ${source.slice(0, 12)}: ${subject}\n\n${SOURCE_TRAILER}: ${source}\n`,
+      message: `Render ${source.slice(0, 12)}: ${subject}\n\n${trailers.join("\n")}\n`,
       tree: treeOid,
-      parents: tip ? [tip] : [],
+      parents: parent ? [parent] : [],
       author: identity,
       committer: identity,
     });
     try {
       await compareAndSwapRef(repo.gitdir, ref, tip, commit);
-      return { status: "committed", compile: result, commit, branch, ...(tip ? { parent: tip } : {}) };
+      await recordHistory(repo, branch, recorded, commit);
+      return { status: "committed", compile: result, commit, branch, ...(parent ? { parent } : {}) };
     } catch (error) {
       if (!(error instanceof RefMovedError || error instanceof RefLockedError)) throw error;
       if (error instanceof RefLockedError && options.removeStaleLocks) await removeStaleLock(repo.gitdir, ref, STALE_LOCK_MS);
@@ -96,4 +132,42 @@ export async function commitRender(
     }
   }
   throw new ConcurrentUpdateError(ref, maxAttempts);
+}
+
+/** The statement a rendered commit makes (what its signature must cover), read from the commit itself. */
+export async function renderStatementOf(repo: GitRepository, oid: string): Promise<{ statement: RenderStatement; message: string } | undefined> {
+  try {
+    const { commit } = await git.readCommit({ ...repo, oid });
+    const source = new RegExp(`^${SOURCE_TRAILER}: ([0-9a-f]{40})$`, "m").exec(commit.message)?.[1];
+    if (!source) return undefined;
+    const history = new RegExp(`^${HISTORY_TRAILER}: (bootstrap|rewound from [0-9a-f]{40}|accepted [0-9a-f]{40})$`, "m").exec(commit.message)?.[1];
+    return {
+      message: commit.message,
+      statement: { tree: commit.tree, ...(commit.parent[0] ? { parent: commit.parent[0] } : {}), source, ...(history ? { history } : {}) },
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+async function signedBy(repo: GitRepository, oid: string, signer: RenderSigner): Promise<boolean> {
+  const read = await renderStatementOf(repo, oid);
+  return read !== undefined && new RenderVerifier([signer.publicKey]).problem(read.message, read.statement) === undefined;
+}
+
+/** Moves the record of the last render; a writer that lost a race leaves it to the winner. */
+async function recordHistory(repo: GitRepository, branch: string, recorded: string | undefined, commit: string): Promise<void> {
+  if (recorded === commit) return;
+  await compareAndSwapRef(repo.gitdir, historyRef(branch), recorded, commit).catch((error: Error) => {
+    if (!(error instanceof RefMovedError || error instanceof RefLockedError)) throw error;
+  });
+}
+
+/** An untrusted-tip problem when the tip is neither a known render nor signed by a trusted key. */
+async function untrusted(repo: GitRepository, tip: string | undefined, known: readonly (string | undefined)[], verifier: RenderVerifier | undefined): Promise<HistoryProblem | undefined> {
+  if (!tip || !verifier || verifier.size === 0 || known.includes(tip)) return undefined;
+  const read = await renderStatementOf(repo, tip);
+  const reason = read ? verifier.problem(read.message, read.statement) : "it is no rendered commit (no Source-Commit trailer)";
+  const last = known.find((k) => k !== undefined);
+  return reason ? { problem: "untrusted", tip, reason, ...(last ? { known: last } : {}) } : undefined;
 }

@@ -1,3 +1,4 @@
+import { createPublicKey, type KeyObject } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { openRepository } from "../../compiler/load/git-repository.js";
@@ -7,11 +8,12 @@ import { LeaseStore } from "../dhcp/lease-store.js";
 import { UnavailableError, startHttpServer } from "../http/http-server.js";
 import { InventoryCommitter } from "../inventory/inventory-committer.js";
 import { logEvent, Metrics } from "../observe/metrics.js";
-import { loadKeystore } from "../pki/keystore.js";
+import { loadKeystore, loadRenderSigner } from "../pki/keystore.js";
 import { autosignTokenFor } from "../puppet/autosign-token.js";
 import type { PuppetEnvironmentOptions } from "../puppet/publish-environment.js";
 import { puppetRunStatus } from "../puppet/puppet-run-status.js";
 import { bootAnswer } from "../release/boot-answer.js";
+import { RenderVerifier } from "../render/render-signature.js";
 import { networkConfigFor } from "../release/network-config.js";
 import { EMPTY_RELEASE, loadReleaseDirectory, type Release } from "../release/release.js";
 import { MACHINE_STATUSES, STATUS_BASENAME, StatusStore, type MachineStatus } from "../state/status-store.js";
@@ -45,6 +47,8 @@ export interface ServeOptions {
   readonly liveDir?: string;
   /** puppetserver's hiera-eyaml private key: decrypts a node's autosign token for its installer. */
   readonly eyamlPrivateKey?: string;
+  /** Public keys (PEM files) of the hosts whose signed renders this one applies, besides its own keystore's. */
+  readonly renderSigners?: readonly string[];
 }
 
 export interface RunningServer {
@@ -151,6 +155,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     } else {
       const repo = openRepository(options.repo ?? ".");
       const ca = options.keystore ? await loadKeystore(options.keystore) : undefined;
+      const signer = options.keystore ? await loadRenderSigner(options.keystore) : undefined;
+      const trusted = [...(signer ? [signer.publicKey] : []), ...(await Promise.all((options.renderSigners ?? []).map(readRenderSigner)))];
+      const verifier = trusted.length > 0 ? new RenderVerifier(trusted) : undefined;
+      if (!verifier) bindWarnings.push("renders are applied without checking who made them: give this host the keystore, or --render-signer with the compiling host's render-signing.pub");
       const checkedOut = await checkedOutBranch(repo.gitdir);
       if (checkedOut === `refs/heads/${options.sourceBranch}`) {
         inventoryRefusal = `discovery reports are not committed: ${options.repo} has ${options.sourceBranch} checked out in a work tree, whose next commit would drop them; serve a bare repository (git clone --bare) that people push to`;
@@ -160,6 +168,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       }
       daemon = new Daemon({
         repo, sourceBranch: options.sourceBranch, ...(options.branch ? { renderedBranch: options.branch } : {}), ...(ca ? { ca } : {}),
+        ...(signer ? { signer } : {}), ...(verifier ? { verifier } : {}),
         compile: Boolean(ca) || Boolean(options.compile), ...(options.puppet ? { puppet: options.puppet } : {}),
         stateDir: options.stateDir, recheckMs: options.recheckMs, metrics, now,
         onRelease: (release) => {
@@ -198,4 +207,20 @@ function countByStatus(machines: Readonly<Record<string, { status: MachineStatus
   const counts = new Map<string, number>(MACHINE_STATUSES.map((s) => [s, 0]));
   for (const record of Object.values(machines)) counts.set(record.status, (counts.get(record.status) ?? 0) + 1);
   return counts;
+}
+
+async function readRenderSigner(path: string): Promise<KeyObject> {
+  try {
+    return createPublicKey(await readFile(path, "utf8"));
+  } catch (error) {
+    throw new RenderSignerError(path, (error as Error).message);
+  }
+}
+
+export class RenderSignerError extends Error {
+  readonly code = "OCI3205";
+  constructor(readonly path: string, detail: string) {
+    super(`--render-signer ${path}: ${detail} (a render-signing.pub from the compiling host's keystore)`);
+    this.name = "RenderSignerError";
+  }
 }

@@ -129,7 +129,7 @@ describe("deploy/install.sh: the oci user, its directories and the hooks, workin
     assert.deepEqual((await encOf(DNS)).classes, ["oci::role::dns"], "the first wave is open");
     const controller = await encOf(CONTROLLER);
     assert.deepEqual(controller.classes, [], "the controllers wait for the infrastructure wave");
-    assert.deepEqual(controller.parameters["oci_waiting_for"], [DNS]);
+    assert.deepEqual(controller.parameters["oci_waiting_for"], [DNS, "c1-dns-2.c1.lab.test"]);
 
     const data = parse(await readFile(join(env, "data/nodes", `${DNS}.yaml`), "utf8")) as Record<string, string>;
     const token = await eyamlDecrypt(data["oci::node::autosign_token"]!);

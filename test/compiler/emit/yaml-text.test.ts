@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { yamlText } from "../../../compiler/emit/yaml-text.js";
+import { runTool } from "../../helpers/run-tool.js";
 
 const roundTrips = (value: unknown) => {
   const text = yamlText(value);
@@ -30,6 +31,19 @@ describe("yamlText (YAML that Puppet's Psych reads back unchanged)", () => {
       const s = Array.from({ length: Math.floor(random() * 12) }, () => alphabet[Math.floor(random() * alphabet.length)]).join("");
       roundTrips({ [s || "k"]: s, list: [s] });
     }
+  });
+
+  it("libyaml and PyYAML read back every character, the ones YAML does not allow raw included (DEL, C1, NEL, U+2028, BOM)", async () => {
+    const tricky = ["del\x7f", "c1\x80\x9b", "nel\x85x", "ls\u2028ps\u2029", "bom\ufeff", "nul\x00bell\x07", "tab\tnl\n", "plain"];
+    const text = yamlText({ values: tricky, [`key\x7f`]: "k" });
+    roundTrips({ values: tricky, [`key\x7f`]: "k" });
+    // Debian's python3-yaml: the pure-Python loader and the libyaml one (CSafeLoader).
+    const script = "import sys, json, yaml\ntext = sys.stdin.read()\nprint(json.dumps([yaml.load(text, Loader=yaml.SafeLoader), yaml.load(text, Loader=yaml.CSafeLoader)]))";
+    const result = await runTool("/usr/bin/python3", ["-c", script], { input: text });
+    assert.equal(result.code, 0, result.output);
+    const [pure, libyaml] = JSON.parse(result.output) as unknown[];
+    assert.deepEqual(pure, { values: tricky, [`key\x7f`]: "k" });
+    assert.deepEqual(libyaml, { values: tricky, [`key\x7f`]: "k" });
   });
 
   it("sorts keys and writes the same bytes for the same data", () => {

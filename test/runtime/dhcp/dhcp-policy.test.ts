@@ -111,6 +111,12 @@ describe("DHCP policy: what the embedded server answers", () => {
     assert.equal(run(request("offer", KNOWN)).action, "ignore");
     assert.equal(run({ ...request("discover", KNOWN), op: 2 }).action, "ignore");
   });
+
+  it("a hardware address that is not 6-byte Ethernet gets no pool address", () => {
+    assert.equal(run({ ...request("discover", "52:54:00:99:99:99:01:02"), hlen: 8 }).action, "ignore");
+    assert.equal(run({ ...request("discover", "0102030405060708"), htype: 6, hlen: 6 }).action, "ignore");
+    assert.equal(run({ ...request("discover", "52"), hlen: 1 }).action, "ignore");
+  });
 });
 
 describe("DHCP codec", () => {

@@ -11,9 +11,9 @@ describe("oci pki init", () => {
     const dir = join(await tempDir(), "keystore");
     const first = await runOci(["pki", "init", "--keystore", dir, "--name", "par1"]);
     assert.equal(first.code, 0, first.stderr);
-    assert.deepEqual((await readdir(dir)).sort(), ["intermediate-ca.key", "intermediate-ca.pem", "root-ca.key", "root-ca.pem"]);
+    assert.deepEqual((await readdir(dir)).sort(), ["intermediate-ca.key", "intermediate-ca.pem", "render-signing.key", "render-signing.pub", "root-ca.key", "root-ca.pem"]);
     assert.equal((await stat(dir)).mode & 0o777, 0o700);
-    for (const key of ["root-ca.key", "intermediate-ca.key"]) assert.equal((await stat(join(dir, key))).mode & 0o777, 0o600, key);
+    for (const key of ["root-ca.key", "intermediate-ca.key", "render-signing.key"]) assert.equal((await stat(join(dir, key))).mode & 0o777, 0o600, key);
     const verify = await runTool("openssl", ["verify", "-CAfile", join(dir, "root-ca.pem"), join(dir, "intermediate-ca.pem")]);
     assert.equal(verify.code, 0, verify.output);
     const text = (await runTool("openssl", ["x509", "-in", join(dir, "intermediate-ca.pem"), "-noout", "-text"])).output;

@@ -54,6 +54,16 @@ describe("oci autosign and oci enc (puppetserver's hooks)", () => {
     assert.match(otherNode.stderr, /not this node's autosign token/);
     const wrongToken = await autosign(COMPUTE, await csr(work, COMPUTE, token.slice(0, -1) + (token.endsWith("0") ? "1" : "0")));
     assert.equal(wrongToken.code, 1);
+    // Whatever puppetserver allows, oci signs nothing more than the certname: no second CN, no other subject field, no extension.
+    const twoNames = await autosign(COMPUTE, await csr(work, COMPUTE, token, { subject: ["1.CN = cl1-controller-1.cl1.example.com"] }));
+    assert.equal(twoNames.code, 1);
+    assert.match(twoNames.stderr, /2 common names/);
+    const organisation = await autosign(COMPUTE, await csr(work, COMPUTE, token, { subject: ["O = evil"] }));
+    assert.equal(organisation.code, 1);
+    assert.match(organisation.stderr, /more than CN=/);
+    const altNames = await autosign(COMPUTE, await csr(work, COMPUTE, token, { altNames: "DNS:api.cl1.example.com" }));
+    assert.equal(altNames.code, 1);
+    assert.match(altNames.stderr, /asks for extensions \(2\.5\.29\.17\)/);
     const noToken = await autosign(COMPUTE, await csr(work, COMPUTE));
     assert.equal(noToken.code, 1);
     assert.match(noToken.stderr, /no challengePassword/);
@@ -90,6 +100,15 @@ describe("oci autosign and oci enc (puppetserver's hooks)", () => {
     const status = await runOci(["status", "--puppet-env-dir", env, "--state-dir", stateDir]);
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, new RegExp(`^${COMPUTE.replace(/\./g, "\\.")}\\s+cl1\\s+${computeWave}\\s+-\\s+-\\s+open$`, "m"));
+
+    // A wrong directory is said to be one, not taken for an unknown machine.
+    const nowhere = join(work, "no-such-environment");
+    const missing = await runOci(["enc", COMPUTE, "--puppet-env-dir", nowhere, "--state-dir", stateDir]);
+    assert.equal(missing.code, 3);
+    assert.match(missing.stderr, /puppet environment directory .*no-such-environment is missing/);
+    const missingSign = await runOci(["autosign", COMPUTE, "--puppet-env-dir", nowhere, "--eyaml-private-key", privateKey, "--state-dir", stateDir], { input: await csr(work, COMPUTE, token) });
+    assert.equal(missingSign.code, 1);
+    assert.match(missingSign.stderr, /puppet environment directory .*no-such-environment is missing/);
 
     const unknown = await runOci(["enc", "../../etc/passwd", "--puppet-env-dir", env, "--state-dir", stateDir]);
     assert.equal(unknown.code, 1);

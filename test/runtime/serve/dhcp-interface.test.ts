@@ -41,6 +41,9 @@ describe("DHCP hears only the interface of --listen", { timeout: 120_000 }, () =
       await must("ip", "-n", ns, "link", "set", `oc${name}${id}`, "address", KNOWN);
       await must("ip", "-n", ns, "link", "set", `oc${name}${id}`, "up");
     }
+    // The PXE side starts without carrier (its peer is down, as with a cable out): oci serve starts
+    // anyway, tied to that interface, and serves once the link comes up.
+    await must("ip", "-n", pxe, "link", "set", `oca${id}`, "down");
     const render = (await compileToDirectory(join(fixtures, "base-site"))).out;
     daemon = spawn("ip", ["netns", "exec", server, process.execPath, cliPath, "serve", "--render", render, "--listen", "192.168.10.2", "--no-tftp", "--http-port", "8080", "--state-dir", join(work, "state")], { stdio: ["ignore", "pipe", "pipe"] });
     createInterface({ input: daemon.stdout! }).on("line", (l) => log.push(l));
@@ -50,6 +53,7 @@ describe("DHCP hears only the interface of --listen", { timeout: 120_000 }, () =
       if (daemon.exitCode !== null || Date.now() > deadline) throw new Error(`oci serve did not start:\n${log.join("\n")}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    await must("ip", "-n", pxe, "link", "set", `oca${id}`, "up");
     script = join(work, "udhcpc.sh");
     await writeFile(script, "#!/bin/sh\nexit 0\n");
     await chmod(script, 0o755);
@@ -62,7 +66,7 @@ describe("DHCP hears only the interface of --listen", { timeout: 120_000 }, () =
 
   const udhcpc = (ns: string, dev: string, tries: string) => runTool("ip", ["netns", "exec", ns, "busybox", "udhcpc", "-B", "-i", dev, "-n", "-q", "-f", "-t", tries, "-T", "1", "-s", script]);
 
-  it("says in its ready line which interface it is tied to", () => {
+  it("starts with its interface's link down, and says in its ready line which interface it is tied to", () => {
     const ready = JSON.parse(log.find((l) => l.includes('"event":"ready"'))!) as { dhcp: Record<string, unknown> };
     assert.deepEqual(ready.dhcp, { address: "0.0.0.0", port: 67, device: `osa${id}` });
   });
