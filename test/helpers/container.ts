@@ -1,0 +1,56 @@
+import { mkdir, readdir, readlink, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { runTool, type ToolResult } from "./run-tool.js";
+import { startService, type Service } from "./service.js";
+
+/**
+ * A Debian system booted with its own systemd in a systemd-nspawn container: an overlay on a
+ * cached root (nothing is written to it), its own network namespace with only loopback, and the
+ * host's node and any directories bound in. Commands run inside with nsenter.
+ */
+export class Container {
+  private constructor(readonly merged: string, readonly service: Service, readonly pid: number) {}
+
+  static async boot(lower: string, work: string, binds: readonly string[]): Promise<Container> {
+    const [upper, scratch, merged] = ["upper", "work", "merged"].map((d) => join(work, d)) as [string, string, string];
+    for (const dir of [upper, scratch, merged]) await mkdir(dir, { recursive: true });
+    const mounted = await runTool("mount", ["-t", "overlay", "overlay", "-o", `lowerdir=${lower},upperdir=${upper},workdir=${scratch}`, merged]);
+    if (mounted.code !== 0) throw new Error(`overlay: ${mounted.output}`);
+    let pid = 0;
+    const service = await startService("systemd-nspawn", ["systemd-nspawn", "--register=no", "--keep-unit", "--private-network", "--quiet", "-D", merged,
+      ...binds.map((b) => `--bind-ro=${b}`), "-b"], async () => {
+      pid ||= await leaderOf(merged);
+      if (!pid) return false;
+      const state = await runTool("nsenter", ["-t", String(pid), "-a", "--", "systemctl", "is-system-running"]);
+      return /^(running|degraded)/.test(state.output.trim());
+    }, 180_000);
+    return new Container(merged, service, pid);
+  }
+
+  /** Runs a bash script inside, as root, in `cwd`. */
+  exec(script: string, options: { cwd?: string; timeout?: number; input?: string } = {}): Promise<ToolResult> {
+    return runTool("nsenter", ["-t", String(this.pid), "-a", "--", "bash", "-c", `cd ${options.cwd ?? "/"} && ${script}`],
+      { timeout: options.timeout ?? 600_000, ...(options.input === undefined ? {} : { input: options.input }) });
+  }
+
+  async stop(): Promise<void> {
+    await runTool("nsenter", ["-t", String(this.pid), "-a", "--", "systemctl", "poweroff"]).catch(() => undefined);
+    await this.service.stop();
+    await runTool("umount", ["-l", this.merged]);
+  }
+}
+
+/** The container's PID 1 as the host sees it: the init whose root is the container's tree. */
+async function leaderOf(root: string): Promise<number> {
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if ((await readlink(`/proc/${entry}/root`)) !== root) continue;
+      const status = await readFile(`/proc/${entry}/status`, "utf8");
+      if (/^NSpid:\s+\d+\s+1$/m.test(status)) return Number(entry);
+    } catch {
+      // a process that ended, or one we may not look at
+    }
+  }
+  return 0;
+}
