@@ -1,23 +1,8 @@
 import type { Socket } from "node:dgram";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { nativeModule } from "../native/load-native.js";
 import { hostAddresses } from "../net/host-addresses.js";
 
 interface BindDeviceModule { bindToDevice(fd: number, name: string): number }
-
-let loaded: { module?: BindDeviceModule; reason?: string } | undefined;
-
-function bindDeviceModule(): { module?: BindDeviceModule; reason?: string } {
-  if (!loaded) {
-    const path = fileURLToPath(new URL("../../native/bind_device.node", import.meta.url));
-    try {
-      loaded = { module: createRequire(import.meta.url)(path) as BindDeviceModule };
-    } catch (error) {
-      loaded = { reason: `${path}: ${(error as Error).message.split("\n")[0]}` };
-    }
-  }
-  return loaded;
-}
 
 /** The interface that holds an IPv4 address of this host (with carrier or not), or undefined. */
 export function interfaceOf(address: string): string | undefined {
@@ -30,7 +15,7 @@ export function interfaceOf(address: string): string | undefined {
  * Resolves to an explanation when it could not be done (no native module, no permission).
  */
 export function bindSocketToDevice(socket: Socket, device: string): string | undefined {
-  const { module, reason } = bindDeviceModule();
+  const { module, reason } = nativeModule<BindDeviceModule>("bind_device");
   if (!module) return `the native module is missing (${reason})`;
   const state = Object.getOwnPropertySymbols(socket).find((s) => String(s) === "Symbol(state symbol)");
   const fd = (state ? (socket as unknown as Record<symbol, { handle?: { fd?: number } }>)[state]?.handle?.fd : undefined) ?? -1;

@@ -1,5 +1,4 @@
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { nativeModule } from "../native/load-native.js";
 
 /** One negotiated transfer, as the pump sends it: the source, the parameters, the two ends. */
 export interface PumpTransfer {
@@ -35,17 +34,8 @@ export interface NativePump {
   progress(handle: unknown): number;
 }
 
-let loaded: { pump?: NativePump; reason?: string } | undefined;
-
 /** The pump built by `npm run build`, or why it is not there (oci serve then uses its JavaScript engine). */
 export function nativePump(): { pump?: NativePump; reason?: string } {
-  if (!loaded) {
-    const path = fileURLToPath(new URL("../../native/tftp_pump.node", import.meta.url));
-    try {
-      loaded = { pump: createRequire(import.meta.url)(path) as NativePump };
-    } catch (error) {
-      loaded = { reason: `${path}: ${(error as Error).message.split("\n")[0]}` };
-    }
-  }
-  return loaded;
+  const { module, reason } = nativeModule<NativePump>("tftp_pump");
+  return module ? { pump: module } : { ...(reason ? { reason } : {}) };
 }

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmod, copyFile, mkdir, readFile, stat, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
+import { freePort } from "../helpers/ports.js";
 import { csr } from "../helpers/csr.js";
 import { eyamlDecrypt } from "../helpers/eyaml.js";
 import { fixtures, repoRoot } from "../helpers/paths.js";
@@ -31,13 +31,6 @@ function asUser(user: string, script: string, input?: string): Promise<ToolResul
   return runTool("setpriv", ["--reuid", user, "--regid", user, "--init-groups", "--", "sh", "-c", script], { ...(input === undefined ? {} : { input }), timeout: 120_000 });
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("deploy/install.sh: the oci user, its directories and the hooks, working as shipped", { timeout: 600_000 }, () => {
   const id = randomBytes(3).toString("hex");

@@ -3,10 +3,10 @@ import { spawn } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, describe, it } from "node:test";
+import { freePort } from "../../helpers/ports.js";
 import { bareRepoWithClone, gitCli } from "../../helpers/git-repo.js";
 import { freshKeystore } from "../../helpers/keystore.js";
 import { cliPath, fixtures, sampleSite } from "../../helpers/paths.js";
@@ -14,21 +14,6 @@ import { runOci } from "../../helpers/run-cli.js";
 import { runTool } from "../../helpers/run-tool.js";
 import { tempDir } from "../../helpers/temp-dirs.js";
 
-/** A free port on 127.0.0.1 of the given protocol (bound once, then released). */
-async function freePort(kind: "udp" | "tcp"): Promise<number> {
-  if (kind === "tcp") {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as { port: number };
-    await new Promise((resolve) => server.close(resolve));
-    return port;
-  }
-  const socket = createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(resolve));
-  return port;
-}
 
 interface Run { readonly code: Promise<number | null>; readonly stdout: string[]; readonly stderr: string[]; kill(): void; ready(): Promise<Record<string, unknown>> }
 

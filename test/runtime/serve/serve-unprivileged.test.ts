@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { chmod, chown, mkdir, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { freePort } from "../../helpers/ports.js";
 import { compileToDirectory } from "../../helpers/compile-site.js";
 import { cliPath, sampleSite } from "../../helpers/paths.js";
 import { runTool } from "../../helpers/run-tool.js";
@@ -12,13 +12,6 @@ import { tempDir } from "../../helpers/temp-dirs.js";
 // oci serve as an unprivileged user (the unit runs it as oci), with a live image file it may not
 // read: the request fails, the daemon does not.
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("oci serve as an unprivileged user", { timeout: 60_000 }, () => {
   let service: Service;
