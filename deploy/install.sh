@@ -48,6 +48,14 @@ if [ -d "$production" ] && [ ! -L "$production" ]; then
 		say "WARNING: $production is a directory with files; move it away, oci publishes each release there as a symlink"
 	fi
 fi
+# puppetserver wants the environment to exist when it starts, before oci published anything: an
+# empty version oci replaces with its first release (it owns the link, never a real directory).
+if [ ! -e "$production" ] && [ ! -L "$production" ]; then
+	versions=$ROOT/etc/puppet/code/environments/.production.versions
+	install -d -o "$USER_NAME" -g "$USER_NAME" -m 0755 "$versions" "$versions/none"
+	ln -s .production.versions/none "$production"
+	chown -h "$USER_NAME:$USER_NAME" "$production"
+fi
 # puppetserver's eyaml keys: readable by its group, so by oci (autosign tokens for installers).
 keys=$ROOT/etc/puppet/keys
 if [ -d "$keys" ]; then

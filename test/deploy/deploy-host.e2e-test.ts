@@ -49,7 +49,10 @@ describe("README's deployment, followed as written on a fresh Debian 12", { time
 
   it("the block runs as written: the unit starts, puppetserver runs with oci's hooks", async () => {
     const run = await container.exec(`set -euo pipefail\n${await deployBlock()}`, { cwd: CHECKOUT, timeout: 1_800_000 });
-    assert.equal(run.code, 0, run.output.slice(-4000));
+    if (run.code !== 0) {
+      const journal = await container.exec("journalctl --no-pager -u puppetserver -u oci | grep -v '^.*   at ' | tail -40");
+      assert.fail(`${run.output.slice(-3000)}\n--- journal ---\n${journal.output}`);
+    }
     const active = await container.exec("systemctl is-active oci puppetserver");
     assert.equal(active.output.trim(), "active\nactive", (await container.exec("systemctl status oci --no-pager; journalctl -u oci --no-pager | tail -30")).output);
     const conf = await container.exec("puppet config print --section server node_terminus external_nodes autosign reports reporturl");

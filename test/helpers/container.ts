@@ -1,4 +1,4 @@
-import { mkdir, readdir, readlink, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runTool, type ToolResult } from "./run-tool.js";
 import { startService, type Service } from "./service.js";
@@ -17,13 +17,17 @@ export class Container {
     const mounted = await runTool("mount", ["-t", "overlay", "overlay", "-o", `lowerdir=${lower},upperdir=${upper},workdir=${scratch}`, merged]);
     if (mounted.code !== 0) throw new Error(`overlay: ${mounted.output}`);
     let pid = 0;
-    const service = await startService("systemd-nspawn", ["systemd-nspawn", "--register=no", "--keep-unit", "--private-network", "--quiet", "-D", merged,
-      ...binds.map((b) => `--bind-ro=${b}`), "-b"], async () => {
-      pid ||= await leaderOf(merged);
+    const booting = startService("systemd-nspawn", ["systemd-nspawn", "--register=no", "--keep-unit", "--private-network", "--quiet", "-D", merged,
+      ...binds.map((b) => `--bind-ro=${b}`), "-b"], async (child) => {
+      pid ||= await leaderOf(child.pid ?? 0);
       if (!pid) return false;
       const state = await runTool("nsenter", ["-t", String(pid), "-a", "--", "systemctl", "is-system-running"]);
       return /^(running|degraded)/.test(state.output.trim());
     }, 180_000);
+    const service = await booting.catch(async (error: Error) => {
+      await runTool("umount", ["-l", merged]);
+      throw error;
+    });
     return new Container(merged, service, pid);
   }
 
@@ -40,14 +44,13 @@ export class Container {
   }
 }
 
-/** The container's PID 1 as the host sees it: the init whose root is the container's tree. */
-async function leaderOf(root: string): Promise<number> {
+/** The container's PID 1 as the host sees it: the child of systemd-nspawn that is PID 1 in its own PID namespace. */
+async function leaderOf(nspawn: number): Promise<number> {
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if ((await readlink(`/proc/${entry}/root`)) !== root) continue;
       const status = await readFile(`/proc/${entry}/status`, "utf8");
-      if (/^NSpid:\s+\d+\s+1$/m.test(status)) return Number(entry);
+      if (new RegExp(`^PPid:\\s+${nspawn}$`, "m").test(status) && /^NSpid:\s+\d+\s+1$/m.test(status)) return Number(entry);
     } catch {
       // a process that ended, or one we may not look at
     }

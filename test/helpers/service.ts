@@ -15,7 +15,7 @@ export interface Service {
  * passes. Stopping sends SIGTERM, then SIGKILL after 20 s.
  */
 export async function startService(
-  name: string, command: readonly string[], ready: RegExp | (() => Promise<boolean>), timeoutMs: number, options: { cwd?: string } = {},
+  name: string, command: readonly string[], ready: RegExp | ((child: ChildProcess) => Promise<boolean>), timeoutMs: number, options: { cwd?: string } = {},
 ): Promise<Service> {
   const child = spawn(command[0]!, command.slice(1), { stdio: ["ignore", "pipe", "pipe"], ...(options.cwd ? { cwd: options.cwd } : {}) });
   const lines: string[] = [];
@@ -31,7 +31,7 @@ export async function startService(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${lines.slice(-40).join("\n")}`);
-    if (ready instanceof RegExp ? lines.some((l) => ready.test(l)) : await ready()) return { name, child, lines, stop };
+    if (ready instanceof RegExp ? lines.some((l) => ready.test(l)) : await ready(child)) return { name, child, lines, stop };
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`${name} was not ready within ${timeoutMs / 1000} s:\n${lines.slice(-40).join("\n")}`);
