@@ -5,7 +5,9 @@
 # oci.release [oci.serial] [oci.generation] [oci.disks=sda[,sdb]] [console=...]. Environment for
 # tests: OCI_PROC (a fixture /proc for the command line), OCI_DISK_PATHS (device paths, overriding
 # oci.disks), OCI_TARGET (mount point, default /target), OCI_NO_REBOOT=1, OCI_DEBOOTSTRAP_ARGS
-# (e.g. a local cache), OCI_HOOK_DIR (where oci-puppet-running is, default /usr/local/sbin).
+# (e.g. a local cache), OCI_HOOK_DIR (where oci-puppet-running is, default /usr/local/sbin),
+# OCI_CONFIGURE_ONLY=1 (configure the Debian already in OCI_TARGET — a container's root, a
+# pre-imaged disk — for its machine: network, puppet, token; no disk is touched).
 set -eu
 PROC=${OCI_PROC:-/proc}
 TARGET=${OCI_TARGET:-/target}
@@ -50,6 +52,7 @@ fetch() { # URL: its body on stdout, non-zero when it could not be fetched
 	if command -v curl >/dev/null 2>&1; then curl -fsS -m 20 "$1"; else timeout 20 wget -q -O - "$1"; fi
 }
 
+if [ -z "${OCI_CONFIGURE_ONLY:-}" ]; then
 # A disk that already holds this machine's install of this generation (or a later one) is never
 # wiped: oci serve lost its state, or a reinstall was not asked for. Say so and boot the disk.
 step check
@@ -126,13 +129,17 @@ step debootstrap
 # shellcheck disable=SC2086 # OCI_DEBOOTSTRAP_ARGS is a list of options
 run debootstrap --include=linux-image-amd64,grub-pc-bin,grub-efi-amd64-bin,grub2-common,puppet,openssh-server,mdadm,curl ${OCI_DEBOOTSTRAP_ARGS:-} "$RELEASE" "$TARGET" "$MIRROR"
 
+fi
+
 step configure
 printf '%s\n' "${FQDN%%.*}" >"$TARGET/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s %s\n' "$FQDN" "${FQDN%%.*}" >"$TARGET/etc/hosts"
-{
-	echo "UUID=$(blkid -s UUID -o value "$root") / ext4 errors=remount-ro 0 1"
-	echo "UUID=$(blkid -s UUID -o value "$esp") /boot/efi vfat umask=0077 0 1"
-} >"$TARGET/etc/fstab"
+if [ -z "${OCI_CONFIGURE_ONLY:-}" ]; then
+	{
+		echo "UUID=$(blkid -s UUID -o value "$root") / ext4 errors=remount-ro 0 1"
+		echo "UUID=$(blkid -s UUID -o value "$esp") /boot/efi vfat umask=0077 0 1"
+	} >"$TARGET/etc/fstab"
+fi
 # Every interface of the site (static addresses, VLANs, bonds, MTUs, the default route), as the
 # same systemd-networkd files Puppet keeps; without them (links not all known), DHCP on the boot NIC.
 mkdir -p "$TARGET/etc/systemd/network"
@@ -181,6 +188,7 @@ token=$(fetch "$URL/api/v1/autosign-token") || token=''
 printf -- '---\ncustom_attributes:\n  1.2.840.113549.1.9.7: "%s"\n' "$token" >"$TARGET/etc/puppet/csr_attributes.yaml"
 chmod 0600 "$TARGET/etc/puppet/csr_attributes.yaml"
 
+if [ -z "${OCI_CONFIGURE_ONLY:-}" ]; then
 step bootloader
 for fs in dev proc sys; do mount --bind "/$fs" "$TARGET/$fs"; done
 # /etc/default/grub comes from grub-pc's maintainer scripts, which debootstrap does not run here.
@@ -228,6 +236,8 @@ if [ "$esp_mounted" = 1 ]; then umount "$TARGET/boot/efi"; else
 	rm -rf "${TARGET:?}/boot/efi/EFI"
 fi
 umount "$TARGET"
+
+fi
 
 STEP=finished
 report installed finished

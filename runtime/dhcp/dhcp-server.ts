@@ -55,8 +55,17 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<{ clo
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
-      options.leases.flush();
-      for (const item of outbox.splice(0)) socket.send(item.packet, item.port, item.address, (error) => {
+      const batch = outbox.splice(0);
+      try {
+        options.leases.flush();
+      } catch (error) {
+        // A lease that is not on disk is not given: these clients ask again, and a full or broken
+        // disk is a log line and a metric, never the end of the daemon.
+        options.metrics.count("oci_dhcp_lease_write_errors_total", "lease batches that could not be written: their replies were not sent");
+        logEvent("dhcp.lease_write_error", { error: (error as Error).message, replies: batch.length });
+        return;
+      }
+      for (const item of batch) socket.send(item.packet, item.port, item.address, (error) => {
         if (error) logEvent("dhcp.send_error", { to: item.address, error: error.message });
       });
     });

@@ -52,6 +52,9 @@ export function flushLogs(): void {
   process.stdout.write(text);
 }
 process.on("exit", flushLogs);
+// A closed stdout (journald restarted, a pipe gone) is an 'error' event: unhandled, it would end the
+// daemon and DHCP, TFTP and HTTP with it. Lines are lost then; serving goes on.
+process.stdout.on("error", () => undefined);
 
 let sink = (line: string): void => {
   pending.push(line);

@@ -15,7 +15,14 @@ import { runTool } from "../../helpers/run-tool.js";
 import { tempDir } from "../../helpers/temp-dirs.js";
 
 
-interface Run { readonly code: Promise<number | null>; readonly stdout: string[]; readonly stderr: string[]; kill(): void; ready(): Promise<Record<string, unknown>> }
+interface Run {
+  readonly code: Promise<number | null>;
+  readonly stdout: string[];
+  readonly stderr: string[];
+  kill(): void;
+  ready(): Promise<Record<string, unknown>>;
+  closeStdout(): void;
+}
 
 function startServe(args: string[]): Run {
   const child = spawn(process.execPath, [cliPath, "serve", ...args], { stdio: ["ignore", "pipe", "pipe"] });
@@ -27,7 +34,7 @@ function startServe(args: string[]): Run {
   const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
   void code.then(() => clearTimeout(timer));
   return {
-    code, stdout, stderr, kill: () => child.kill("SIGTERM"),
+    code, stdout, stderr, kill: () => child.kill("SIGTERM"), closeStdout: () => child.stdout!.destroy(),
     ready: async () => {
       for (;;) {
         const line = stdout.find((l) => l.includes('"event":"ready"'));
@@ -81,6 +88,20 @@ describe("oci serve starts whole or not at all, and says what would make machine
     assert.deepEqual(bound, [`0100007F:${dhcpPort.toString(16).toUpperCase().padStart(4, "0")}`]);
     run.kill();
     assert.equal(await run.code, 0);
+  });
+
+  it("a closed log pipe (journald restarted) does not end the daemon", async () => {
+    const work = await tempDir("oci-start-");
+    const render = join(work, "render");
+    assert.equal((await runOci(["compile", sampleSite, "--out", render])).code, 0);
+    const httpPort = await freePort("tcp");
+    const run = startServe(["--render", render, "--listen", "127.0.0.1", "--no-dhcp", "--no-tftp", "--http-port", String(httpPort), "--state-dir", join(work, "state")]);
+    running.push(run);
+    await run.ready();
+    run.closeStdout();
+    // Every request logs a line into the closed pipe.
+    for (let i = 0; i < 20; i++) assert.equal((await fetch(`http://127.0.0.1:${httpPort}/ipxe/52-54-00-00-00-04`)).status, 200);
+    assert.equal((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).status, 200, "still serving");
   });
 
   it("warns in the log, /healthz and oci status: boot URLs on another port, no live image, an unreadable eyaml key", async () => {
