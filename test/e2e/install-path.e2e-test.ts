@@ -14,22 +14,19 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, readFile } from "node:fs/promises";
 import { createWriteStream } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { StatusStore, type StatusRecord } from "../../runtime/state/status-store.js";
-import { bareRepoWithClone, gitCli } from "../helpers/git-repo.js";
-import { freshKeystore } from "../helpers/keystore.js";
+import { gitCli } from "../helpers/git-repo.js";
 import { liveImage } from "../helpers/live-image.js";
-import { cliPath, fixtures, repoRoot } from "../helpers/paths.js";
-import { startPuppetServer, type PuppetServer } from "../helpers/puppetserver.js";
+import { fixtures } from "../helpers/paths.js";
+import { startProvisioningHost, type ProvisioningHost } from "../helpers/provisioning-host.js";
 import { runOci } from "../helpers/run-cli.js";
 import { runTool } from "../helpers/run-tool.js";
-import { startService, type Service } from "../helpers/service.js";
 import { tempDir } from "../helpers/temp-dirs.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -56,21 +53,6 @@ const CONTROLLER = "c1-ctl-1.c1.lab.test";
 const started = Date.now();
 const clock = () => `+${((Date.now() - started) / 1000).toFixed(0)} s`;
 
-/** The first port from `from` that nothing listens on at 127.0.0.1. */
-async function freeTcpPort(from: number): Promise<number> {
-  for (let port = from; ; port++) {
-    const server = createServer();
-    const free = await new Promise<boolean>((resolve) => {
-      server.once("error", () => resolve(false));
-      server.listen(port, "127.0.0.1", () => resolve(true));
-    });
-    if (free) {
-      await new Promise((resolve) => server.close(resolve));
-      return port;
-    }
-  }
-}
-
 async function must(...command: string[]): Promise<string> {
   const result = await runTool(command[0]!, command.slice(1), { timeout: 120_000 });
   if (result.code !== 0) throw new Error(`${command.join(" ")}: ${result.output}`);
@@ -84,22 +66,15 @@ describe("the whole path under qemu: PXE, install, local boot, every network, pu
   let clone: string;
   let stateDir: string;
   let envDir: string;
-  let image: string;
-  const services: Service[] = [];
-  let puppetserver: PuppetServer;
-  let daemon: Service;
+  let provisioning: ProvisioningHost;
+  let puppetserver: ProvisioningHost["puppetserver"];
+  let daemon: ProvisioningHost["daemon"];
   const vms: ChildProcess[] = [];
   /** Pushes of the two machines' scenarios take turns. */
   let gitTurn: Promise<unknown> = Promise.resolve();
   const timings = new Map<string, string[]>();
 
-  const events = () => daemon.lines.flatMap((l) => {
-    try {
-      return [JSON.parse(l) as Record<string, unknown>];
-    } catch {
-      return [];
-    }
-  });
+  const events = () => provisioning.events();
   const journal = async (): Promise<StatusRecord[]> =>
     (await readFile(join(stateDir, "status.journal"), "utf8").catch(() => "")).split("\n").filter(Boolean).map((l) => JSON.parse(l) as StatusRecord);
   const note = (m: Machine, what: string) => {
@@ -110,23 +85,8 @@ describe("the whole path under qemu: PXE, install, local boot, every network, pu
 
   before(async () => {
     work = await tempDir("oci-e2e-install-");
-    image = await liveImage((line) => console.log(`# e2e ${clock()}: ${line}`));
+    const image = await liveImage((line) => console.log(`# e2e ${clock()}: ${line}`));
     console.log(`# e2e ${clock()}: live image ${image}`);
-
-    // apt-cacher-ng on the host's loopback, its cache kept between runs; the VMs reach it through two relays.
-    const acng = join(work, "acng");
-    await mkdir(join(acng, "conf"), { recursive: true });
-    await mkdir(join(CACHE, "apt-cacher-ng"), { recursive: true });
-    // Below 32768: apt-cacher-ng 3.7 binds nothing on a higher port ("Error resolving address for binding").
-    const acngPort = await freeTcpPort(20_000 + Math.floor(Math.random() * 10_000));
-    await writeFile(join(acng, "conf/acng.conf"), `Port: ${acngPort}\n`);
-    services.push(await startService("apt-cacher-ng", ["apt-cacher-ng", "-c", join(acng, "conf"), "ForeGround=1", `Port=${acngPort}`, "BindAddress=127.0.0.1",
-      `CacheDir=${join(CACHE, "apt-cacher-ng")}`, `LogDir=${acng}`, "SupportDir=/usr/lib/apt-cacher-ng", `PidFile=${join(acng, "pid")}`],
-    async () => (await runTool("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", `http://127.0.0.1:${acngPort}/`])).output !== "000", 30_000));
-    const relay = join(repoRoot, "dist/test/helpers/tcp-relay.js");
-    const socket = join(work, "acng.sock");
-    services.push(await startService("relay (host)", [process.execPath, relay, `unix:${socket}`, `tcp:127.0.0.1:${acngPort}`], /relay ready/, 10_000));
-
     await must("ip", "netns", "add", ns);
     await must("ip", "-n", ns, "link", "set", "lo", "up");
     for (const bridge of ["br0", "br1"]) {
@@ -141,39 +101,18 @@ describe("the whole path under qemu: PXE, install, local boot, every network, pu
         await must("ip", "-n", ns, "link", "set", `tap${i}${n}`, "up");
       }
     }
-    services.push(await startService("relay (namespace)", ["ip", "netns", "exec", ns, process.execPath, relay, `tcp:${PROVISIONING}:3142`, `unix:${socket}`], /relay ready/, 10_000));
-    // The site's DNS: the puppetserver's name.
-    services.push(await startService("dnsmasq (DNS only)", ["ip", "netns", "exec", ns, "dnsmasq", "--keep-in-foreground", "--log-facility=-", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
-      `--listen-address=${PROVISIONING}`, "--bind-interfaces", "--port=53", `--address=/puppet.lab.test/${PROVISIONING}`, `--pid-file=${join(work, "dnsmasq.pid")}`], /started, version/, 10_000));
-
     // The site, without its two DNS machines: they are assigned once discovered.
-    ({ bare, clone } = await bareRepoWithClone(join(fixtures, "install-site"), async (copy) => {
-      for (const hostname of ["c1-dns-1", "c1-dns-2"]) await rm(join(copy, "clusters/c1/machines", `${hostname}.yaml`));
-    }));
-    stateDir = join(work, "state");
-    envDir = join(work, "environments");
-    await mkdir(envDir);
-    const keys = { private: join(fixtures, "eyaml/private_key.pkcs7.pem"), public: join(fixtures, "eyaml/public_key.pkcs7.pem") };
-    daemon = await startService("oci serve", ["ip", "netns", "exec", ns, process.execPath, cliPath, "serve", "--repo", bare, "--keystore", (await freshKeystore()).dir,
-      "--state-dir", stateDir, "--listen", PROVISIONING, "--http-port", "80", "--live-dir", image, "--boot-dir", "/usr/lib/ipxe", "--recheck-interval", "1",
-      "--puppet-env-dir", join(envDir, "production"), "--eyaml-private-key", keys.private, "--eyaml-public-key", keys.public], /"event":"ready"/, 120_000);
-    const ready = JSON.parse(daemon.lines.find((l) => l.includes('"event":"ready"'))!) as { warnings?: string[] };
-    assert.deepEqual(ready.warnings ?? [], [], "oci serve starts without a warning: ports, live image and eyaml key agree");
-    services.push(daemon);
-
-    const hookFlags = ["--puppet-env-dir", join(envDir, "production"), "--state-dir", stateDir, "--eyaml-private-key", keys.private];
-    puppetserver = await startPuppetServer({
-      netns: ns, address: PROVISIONING, certname: "puppet.lab.test", dir: join(work, "puppetserver"), environmentsDir: envDir,
-      enc: [process.execPath, cliPath, "enc", ...hookFlags], autosign: [process.execPath, cliPath, "autosign", ...hookFlags],
-      reportUrl: `http://${PROVISIONING}/api/v1/puppet-report`, modulepath: [join(repoRoot, "puppet/modules"), "/usr/share/puppet/modules"],
+    provisioning = await startProvisioningHost({
+      ns, address: PROVISIONING, site: join(fixtures, "install-site"), withhold: ["clusters/c1/machines/c1-dns-1.yaml", "clusters/c1/machines/c1-dns-2.yaml"],
+      dns: { "puppet.lab.test": PROVISIONING }, puppetCertname: "puppet.lab.test", cache: CACHE, work, liveDir: image,
+      log: (line) => console.log(`# e2e ${clock()}: ${line}`),
     });
-    console.log(`# e2e ${clock()}: apt-cacher-ng, DNS, oci serve and puppetserver ready in namespace ${ns}`);
+    ({ bare, clone, stateDir, envDir, daemon, puppetserver } = provisioning);
   });
 
   after(async () => {
     for (const vm of vms) vm.kill("SIGKILL");
-    await puppetserver?.stop();
-    for (const service of services.reverse()) await service.stop();
+    await provisioning?.stop();
     await runTool("ip", ["netns", "del", ns]);
     for (const [firmware, lines] of timings) console.log(`# e2e timings, ${firmware}:\n${lines.map((l) => `#   ${l}`).join("\n")}`);
   });

@@ -11,13 +11,20 @@ import { startService, type Service } from "./service.js";
 export class Container {
   private constructor(readonly merged: string, readonly service: Service, readonly pid: number) {}
 
-  static async boot(lower: string, work: string, binds: readonly string[]): Promise<Container> {
+  /**
+   * Boots a container on an overlay of `lower`. `network`: the name of a network namespace the test
+   * made (ip netns add), whose interfaces the container gets; without it, a namespace of its own with
+   * only loopback. `prepare` runs on the merged tree before the boot (an installer, say).
+   */
+  static async boot(lower: string, work: string, binds: readonly string[], options: { network?: string; prepare?: (root: string) => Promise<void> } = {}): Promise<Container> {
     const [upper, scratch, merged] = ["upper", "work", "merged"].map((d) => join(work, d)) as [string, string, string];
     for (const dir of [upper, scratch, merged]) await mkdir(dir, { recursive: true });
     const mounted = await runTool("mount", ["-t", "overlay", "overlay", "-o", `lowerdir=${lower},upperdir=${upper},workdir=${scratch}`, merged]);
     if (mounted.code !== 0) throw new Error(`overlay: ${mounted.output}`);
+    await options.prepare?.(merged);
     let pid = 0;
-    const booting = startService("systemd-nspawn", ["systemd-nspawn", "--register=no", "--keep-unit", "--private-network", "--quiet", "-D", merged,
+    const network = options.network ? [`--network-namespace-path=/run/netns/${options.network}`] : ["--private-network"];
+    const booting = startService("systemd-nspawn", ["systemd-nspawn", "--register=no", "--keep-unit", ...network, "--quiet", "-D", merged,
       ...binds.map((b) => `--bind-ro=${b}`), "-b"], async (child) => {
       pid ||= await leaderOf(child.pid ?? 0);
       if (!pid) return false;

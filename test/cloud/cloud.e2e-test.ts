@@ -1,0 +1,196 @@
+// npm run test:cloud — not part of npm test: it deploys OpenStack with Puppet (tens of minutes).
+// A controller and a compute of test/fixtures/cloud-site, each a Debian 12 booted with its own
+// systemd in a systemd-nspawn container (native speed; the host kernel's features: no VLAN, no
+// device-mapper, no kernel Open vSwitch), on bridges in a network namespace the test creates. The
+// packages are in the containers' image ahead of time (a cached root); Puppet does all the rest:
+// every node's catalog from puppetserver with oci's ENC, hiera and eyaml, setup waves opened by the
+// reports. The test does what an operator does: pushes the site, installs (oci's installer, in its
+// mode for an existing root), runs `puppet agent -t`, and checks the cloud with openstack's client.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { parse } from "yaml";
+import { compile } from "../../compiler/index.js";
+import { DirectoryTree } from "../../compiler/load/directory-tree.js";
+import { StatusStore } from "../../runtime/state/status-store.js";
+import { Container } from "../helpers/container.js";
+import { eyamlDecrypt } from "../helpers/eyaml.js";
+import { fixtures, repoRoot } from "../helpers/paths.js";
+import { startProvisioningHost, type ProvisioningHost } from "../helpers/provisioning-host.js";
+import { runTool } from "../helpers/run-tool.js";
+import { tempDir } from "../helpers/temp-dirs.js";
+import { waitFor } from "../helpers/wait-for.js";
+
+const CACHE = process.env["OCI_E2E_CACHE"] ?? "/var/cache/oci-e2e";
+const ROOT = join(CACHE, "cloud-root");
+const SITE = join(fixtures, "cloud-site");
+const PROVISIONING = "192.168.200.2";
+const MINUTE = 60_000;
+const started = Date.now();
+const note = (what: string) => console.log(`# cloud +${((Date.now() - started) / 1000).toFixed(0)} s: ${what}`);
+
+interface Node {
+  readonly hostname: string;
+  readonly fqdn: string;
+  readonly serial: string;
+  readonly bootMac: string;
+  /** Linux device → bridge in the provisioning namespace. */
+  readonly links: Readonly<Record<string, string>>;
+}
+
+const NODES: readonly Node[] = [
+  { hostname: "c1-ctl-1", fqdn: "c1-ctl-1.c1.cloud.test", serial: "CLOUD001", bootMac: "52:54:00:c1:00:01", links: { pxe0: "brpxe", mgmt0: "brmgmt", pub0: "brpub", vm0: "brvm" } },
+  { hostname: "c1-cmp-1", fqdn: "c1-cmp-1.c1.cloud.test", serial: "CLOUD002", bootMac: "52:54:00:c1:00:02", links: { pxe0: "brpxe", mgmt0: "brmgmt", vm0: "brvm" } },
+];
+
+async function must(...command: string[]): Promise<string> {
+  const result = await runTool(command[0]!, command.slice(1), { timeout: 600_000 });
+  if (result.code !== 0) throw new Error(`${command.join(" ")}: ${result.output}`);
+  return result.output;
+}
+
+/** The containers' root: Debian 12 with the packages the roles install, put there natively ahead of time. */
+async function cloudRoot(): Promise<string> {
+  if (existsSync(join(ROOT, "usr/bin/keystone-manage"))) return ROOT;
+  note(`building ${ROOT} (debootstrap and the OpenStack packages: about 15 minutes)`);
+  const built = await runTool("sh", [join(repoRoot, "test/cloud/build-cloud-root.sh"), `${ROOT}.building`], { timeout: 3_600_000 });
+  assert.equal(built.code, 0, built.output.slice(-4000));
+  await must("mv", `${ROOT}.building`, ROOT);
+  return ROOT;
+}
+
+describe("a working OpenStack from the site: a controller and a compute, configured by Puppet through oci", { timeout: 300 * MINUTE }, () => {
+  const id = randomBytes(2).toString("hex");
+  const ns = `ocl-${id}`;
+  const nodeNs = (n: Node) => `ocl-${id}-${n.hostname.slice(-5)}`;
+  let work: string;
+  let provisioning: ProvisioningHost;
+  let vip: string;
+  let addresses: Map<string, Record<string, string>>;
+  const containers = new Map<string, Container>();
+
+  before(async () => {
+    work = await tempDir("oci-cloud-");
+    const root = await cloudRoot();
+    // Every address is the site's: compile it here as the daemon will (no previous render, the same IPAM).
+    const render = await compile({ tree: new DirectoryTree(SITE) });
+    assert.ok(render.files, JSON.stringify(render.diagnostics));
+    const hiera = (path: string) => parse(render.files!.find((f) => f.path === path)!.content) as Record<string, unknown>;
+    vip = String(hiera("hiera/clusters/c1.yaml")["oci::cluster::vip"]);
+    addresses = new Map(NODES.map((n) => [n.hostname, Object.fromEntries(
+      (hiera(`hiera/nodes/${n.fqdn}.yaml`)["oci::node::interfaces"] as { network: string; address: string }[]).map((i) => [i.network, i.address]),
+    )]));
+
+    await must("ip", "netns", "add", ns);
+    await must("ip", "-n", ns, "link", "set", "lo", "up");
+    for (const bridge of ["brpxe", "brmgmt", "brpub", "brvm"]) {
+      await must("ip", "-n", ns, "link", "add", bridge, "type", "bridge");
+      await must("ip", "-n", ns, "link", "set", bridge, "up");
+    }
+    await must("ip", "-n", ns, "addr", "add", `${PROVISIONING}/24`, "dev", "brpxe");
+    // The provisioning host on the management network too: the operator's openstack client reaches the VIP.
+    await must("ip", "-n", ns, "addr", "add", "10.30.0.2/24", "dev", "brmgmt");
+    await must("ip", "-n", ns, "addr", "add", "10.31.0.1/24", "dev", "brpub");
+    for (const n of NODES) {
+      await must("ip", "netns", "add", nodeNs(n));
+      await must("ip", "-n", nodeNs(n), "link", "set", "lo", "up");
+      for (const [device, bridge] of Object.entries(n.links)) {
+        const port = `${device}${n.hostname.slice(-1)}${id}`.slice(0, 15);
+        await must("ip", "link", "add", port, "netns", ns, "type", "veth", "peer", "name", device, "netns", nodeNs(n));
+        await must("ip", "-n", ns, "link", "set", port, "master", bridge);
+        await must("ip", "-n", ns, "link", "set", port, "up");
+        if (device === "pxe0") await must("ip", "-n", nodeNs(n), "link", "set", device, "address", n.bootMac);
+      }
+    }
+    const dns: Record<string, string> = { "puppet.cloud.test": PROVISIONING, "api.c1.cloud.test": vip };
+    for (const n of NODES) {
+      dns[n.fqdn] = addresses.get(n.hostname)!["management"]!;
+      dns[n.hostname] = addresses.get(n.hostname)!["management"]!;
+    }
+    // The operator's openstack client, in the provisioning namespace, resolves with the site's DNS
+    // (ip netns exec mounts /etc/netns/<ns>/resolv.conf over /etc/resolv.conf).
+    await mkdir(`/etc/netns/${ns}`, { recursive: true });
+    await writeFile(`/etc/netns/${ns}/resolv.conf`, `nameserver ${PROVISIONING}\n`);
+    provisioning = await startProvisioningHost({ ns, address: PROVISIONING, site: SITE, dns, puppetCertname: "puppet.cloud.test", cache: CACHE, work, log: note });
+    note(`controller ${addresses.get("c1-ctl-1")!["management"]}, compute ${addresses.get("c1-cmp-1")!["management"]}, VIP ${vip}`);
+  });
+
+  after(async () => {
+    for (const container of containers.values()) await container.stop();
+    await provisioning?.stop();
+    for (const n of NODES) await runTool("ip", ["netns", "del", nodeNs(n)]);
+    await runTool("ip", ["netns", "del", ns]);
+    await runTool("rm", ["-rf", `/etc/netns/${ns}`]);
+  });
+
+  /** What DHCP would have given it: its reservation on pxe0, for the installer's requests. */
+  async function install(n: Node, root: string): Promise<void> {
+    const pxe = addresses.get(n.hostname)!["pxe"]!;
+    await must("ip", "-n", nodeNs(n), "addr", "add", `${pxe}/24`, "dev", "pxe0");
+    await must("ip", "-n", nodeNs(n), "link", "set", "pxe0", "up");
+    // The kernel command line of its install script, as iPXE would boot it.
+    const script = await (await fetchIn(ns, `http://${PROVISIONING}/ipxe/${n.bootMac.replace(/:/g, "-")}`)).text;
+    const cmdline = /^kernel \S+ (.*)$/m.exec(script)?.[1];
+    assert.ok(cmdline, script);
+    const proc = join(work, `${n.hostname}-proc`);
+    await mkdir(proc, { recursive: true });
+    await writeFile(join(proc, "cmdline"), `${cmdline}\n`);
+    const result = await runTool("ip", ["netns", "exec", nodeNs(n), "env", `OCI_PROC=${proc}`, `OCI_TARGET=${root}`, "OCI_CONFIGURE_ONLY=1", "OCI_NO_REBOOT=1",
+      `OCI_SERIAL=${n.serial}`, `OCI_HOOK_DIR=${join(repoRoot, "puppet/modules/oci/files")}`, "sh", join(repoRoot, "live-image/installer/oci-install.sh")], { timeout: 300_000 });
+    assert.equal(result.code, 0, `${result.output}\n${await readFile("/tmp/oci-install.log", "utf8").catch(() => "")}`);
+    await must("ip", "-n", nodeNs(n), "addr", "flush", "dev", "pxe0");
+  }
+
+  async function fetchIn(namespace: string, url: string): Promise<{ code: number; text: string }> {
+    const result = await runTool("ip", ["netns", "exec", namespace, "curl", "-sS", "-m", "20", url]);
+    return { code: result.code, text: result.output };
+  }
+
+  const statusOf = (serial: string) => StatusStore.read(join(provisioning.stateDir, "status")).machines[serial];
+
+  async function agentRun(n: Node): Promise<void> {
+    const container = containers.get(n.hostname)!;
+    const run = await container.exec("puppet agent --test --color=false 2>&1 | tail -60", { timeout: 7_200_000 });
+    note(`${n.hostname}: puppet agent -t ended; status ${statusOf(n.serial)?.status}`);
+    if (statusOf(n.serial)?.status === "puppet-failure") console.log(run.output);
+  }
+
+  it("each node is installed (oci's installer, for the root it boots) and boots: its agent asks for a certificate, signed by its token", async () => {
+    for (const n of NODES) {
+      const container = await Container.boot(await cloudRoot(), join(work, n.hostname), ["/usr/bin/node"], { network: nodeNs(n), prepare: (root) => install(n, root) });
+      containers.set(n.hostname, container);
+      note(`${n.hostname}: installed and booted`);
+    }
+    for (const n of NODES) assert.equal(statusOf(n.serial)?.status === undefined ? "none" : "reported", "reported");
+  });
+
+  it("the controller applies its role: the first wave", async () => {
+    const ctl = NODES[0]!;
+    await waitFor("the controller's first Puppet run", () => ["puppet-success", "puppet-failure"].includes(statusOf(ctl.serial)?.status ?? "") || undefined, 120 * MINUTE, 5_000)
+      .catch(async () => agentRun(ctl));
+    if (statusOf(ctl.serial)?.status !== "puppet-success") await agentRun(ctl);
+    assert.equal(statusOf(ctl.serial)?.status, "puppet-success", JSON.stringify(statusOf(ctl.serial)));
+    note("controller: puppet-success");
+  });
+
+  it("the compute's gate opens on the controller's report; it applies its role", async () => {
+    const cmp = NODES[1]!;
+    await agentRun(cmp);
+    assert.equal(statusOf(cmp.serial)?.status, "puppet-success", JSON.stringify(statusOf(cmp.serial)));
+    note("compute: puppet-success");
+  });
+
+  it("keystone answers on the VIP over TLS verified with the site CA", async () => {
+    const node = parse(await readFile(join(provisioning.envDir, "production/data/clusters/c1.yaml"), "utf8")) as Record<string, string>;
+    const password = await eyamlDecrypt(node["oci::profile::keystone::admin_password"]!);
+    const env = ["env", `OS_AUTH_URL=https://api.c1.cloud.test:5000/v3`, "OS_USERNAME=admin", `OS_PASSWORD=${password}`, "OS_PROJECT_NAME=admin",
+      "OS_USER_DOMAIN_NAME=Default", "OS_PROJECT_DOMAIN_NAME=Default", "OS_IDENTITY_API_VERSION=3", `OS_CACERT=${join(work, "ca.pem")}`];
+    await writeFile(join(work, "ca.pem"), await must("git", "--git-dir", provisioning.bare, "show", "oci/rendered:pki/ca.pem"));
+    const token = await runTool("ip", ["netns", "exec", ns, ...env, "openstack", "token", "issue", "-f", "value", "-c", "id"], { timeout: 120_000 });
+    assert.equal(token.code, 0, token.output);
+    note("openstack token issue: ok");
+  });
+});
