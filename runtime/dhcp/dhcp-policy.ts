@@ -54,6 +54,11 @@ export function decide(release: DhcpRelease, leases: LeaseView, packet: DhcpPack
   if (packet.htype !== 1 || packet.hlen !== 6) return ignore(`hardware type ${packet.htype}, address length ${packet.hlen}: not Ethernet`);
   const type = messageTypeOf(packet);
   if (!type) return ignore("no message type");
+  // UEFI HTTP boot wants a URL and this vendor class echoed; an offer of a TFTP program only makes it
+  // wait out its timeout. Silence, and a log line that says why, before it tries its next boot option.
+  if (packet.options.get(Option.vendorClass)?.toString("latin1").startsWith("HTTPClient")) {
+    return ignore("a UEFI HTTP boot client: oci serves PXE (TFTP, then iPXE over HTTP); put the firmware's IPv4 PXE entry first in its boot order");
+  }
   const subnet = subnetOf(release, packet, context);
   if (!subnet) return ignore(packet.giaddr !== "0.0.0.0" ? `giaddr ${packet.giaddr} is on no served network` : "no served network on this segment");
 

@@ -72,8 +72,9 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<{ clo
   };
   // Until the socket is tied to its interface, what arrives may come from any: drop it.
   let confined = device === undefined;
+  let limitedBroadcast = false;
   socket.on("message", (message) => {
-    if (confined && options.serving()) handle(send, message, options);
+    if (confined && options.serving()) handle(send, message, options, limitedBroadcast);
   });
   socket.on("error", (error) => logEvent("dhcp.socket_error", { error: error.message }));
   const address = loopback ? options.listen : "0.0.0.0";
@@ -90,6 +91,7 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<{ clo
   });
   const problem = device ? bindSocketToDevice(socket, device) : undefined;
   confined = true;
+  limitedBroadcast = device !== undefined && problem === undefined;
   const binding: DhcpBinding = {
     address, port: options.port, ...(device ? { device } : {}),
     ...(problem ? { warning: `DHCP hears every interface, not only ${device}: ${problem}` } : {}),
@@ -100,7 +102,13 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<{ clo
 
 type Send = (packet: Buffer, port: number, address: string) => void;
 
-function handle(send: Send, message: Buffer, options: DhcpServerOptions): void {
+/**
+ * `limitedBroadcast`: the socket is tied to its interface, so 255.255.255.255 leaves by that
+ * interface without a route. Clients without an address accept only that broadcast (RFC 2131
+ * §4.1); UEFI's PXE client ignores the segment's own broadcast address, which is what is left
+ * when the socket is not tied (no route for the limited broadcast in a namespace without one).
+ */
+function handle(send: Send, message: Buffer, options: DhcpServerOptions, limitedBroadcast: boolean): void {
   const { metrics } = options;
   let packet: DhcpPacket;
   try {
@@ -126,8 +134,7 @@ function handle(send: Send, message: Buffer, options: DhcpServerOptions): void {
       return;
     case "reply": {
       if (decision.lease) options.leases.record(decision.lease);
-      // Limited broadcast has no route in a namespace without a default route: use the segment's own broadcast address.
-      const to = decision.to.address === "255.255.255.255" && local ? local.broadcast : decision.to.address;
+      const to = decision.to.address === "255.255.255.255" && !limitedBroadcast && local ? local.broadcast : decision.to.address;
       send(encodeDhcp(decision.reply), decision.to.port, to);
       logEvent("dhcp.reply", { mac: packet.chaddr, type, reply: messageTypeOf(decision.reply), address: decision.reply.yiaddr, file: decision.reply.file, to: `${to}:${decision.to.port}` });
     }

@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { appendFile, readFile, writeFile } from "node:fs/promises";
+import { writeFileSync } from "node:fs";
+import { appendFile, copyFile, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
 import { StatusStore } from "../../runtime/state/status-store.js";
 import { bareRepoWithClone, gitCli } from "../helpers/git-repo.js";
 import { freshKeystore } from "../helpers/keystore.js";
+import { biosMarkerDisk, uefiMarkerDir } from "../helpers/marker-disks.js";
 import { cliPath, fixtures, repoRoot, sampleSite } from "../helpers/paths.js";
 import { runTool } from "../helpers/run-tool.js";
 import { tempDir } from "../helpers/temp-dirs.js";
@@ -21,6 +23,8 @@ const SERIAL = "E2E0001";
 const MAC = "52:54:00:e2:e0:01";
 const PROVISIONING = "192.168.100.2";
 const BOOT_TIMEOUT_MS = 240_000;
+const BIOS_DISK_MARKER = "oci-e2e: booted from the disk (BIOS)";
+const UEFI_DISK_MARKER = "oci-e2e: booted from the disk (UEFI)";
 
 const started = Date.now();
 const step = (what: string) => console.log(`# e2e +${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
@@ -37,13 +41,14 @@ describe("end to end: a qemu VM PXE-boots from oci serve, is discovered, assigne
   let bare: string;
   let clone: string;
   let stateDir: string;
+  let work: string;
   let image: string;
   let daemon: ChildProcess;
   const log: Record<string, unknown>[] = [];
-  const vms: ChildProcess[] = [];
+  const vms: Vm[] = [];
 
   before(async () => {
-    const work = await tempDir("oci-e2e-");
+    work = await tempDir("oci-e2e-");
     image = join(work, "image");
     stateDir = join(work, "state");
     // OCI_E2E_IMAGE=DIR boots another image instead (the real live image from live-image/build/, say).
@@ -93,21 +98,40 @@ describe("end to end: a qemu VM PXE-boots from oci serve, is discovered, assigne
   });
 
   after(async () => {
-    for (const vm of vms) vm.kill("SIGKILL");
+    for (const vm of vms) await halt(vm);
     daemon?.kill("SIGTERM");
     await runTool("ip", ["netns", "del", ns]);
   });
 
-  function boot(label: string): Vm {
-    const child = spawn("ip", ["netns", "exec", ns, "qemu-system-x86_64", "-machine", "pc,accel=tcg", "-cpu", "max", "-m", process.env["OCI_E2E_MEMORY"] ?? "512", "-nographic", "-no-reboot",
-      "-boot", "n", "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no", "-device", `e1000,netdev=n0,mac=${MAC}`, "-smbios", `type=1,serial=${SERIAL}`],
+  /** A boot of the VM: SeaBIOS and no disk unless told; under UEFI, the NIC first in the boot order and then the disk. */
+  function boot(label: string, options: { firmware?: "bios" | "uefi"; disk?: string[] } = {}): Vm {
+    const uefi = options.firmware === "uefi";
+    const firmware = uefi
+      ? ["-machine", "q35,accel=tcg", "-drive", "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd", "-drive", `if=pflash,format=raw,file=${join(work, "OVMF_VARS.fd")}`]
+      : ["-machine", "pc,accel=tcg", "-boot", "n"];
+    const child = spawn("ip", ["netns", "exec", ns, "qemu-system-x86_64", ...firmware, "-cpu", "max", "-m", process.env["OCI_E2E_MEMORY"] ?? "512", "-nographic", "-no-reboot",
+      // UEFI: the firmware's own PXE client (virtio-net, no iPXE ROM), as on a server's NIC; no IPv6 network boot (an
+      // operator's firmware setting: each boot option the firmware tries before the disk costs its timeout).
+      "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
+      ...(uefi ? ["-device", `virtio-net-pci,netdev=n0,mac=${MAC},romfile=,bootindex=1`, "-fw_cfg", "name=opt/org.tianocore/IPv6Support,string=no"] : ["-device", `e1000,netdev=n0,mac=${MAC}`]),
+      ...(options.disk ?? []),
+      "-smbios", `type=1,serial=${SERIAL}`],
     { stdio: ["ignore", "pipe", "pipe"] });
-    vms.push(child);
     const console: string[] = [];
-    for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on("line", (line) => console.push(line));
+    const file = join(work, `${label.replace(/ /g, "-")}.log`);
+    for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on("line", (line) => console.push(`+${((Date.now() - started) / 1000).toFixed(1)} s ${line}`));
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    step(`${label}: qemu started`);
-    return { child, console, exited };
+    child.once("exit", () => writeFileSync(file, `${console.join("\n")}\n`));
+    step(`${label}: qemu started (console: ${file} once it ends)`);
+    const vm = { child, console, exited };
+    vms.push(vm);
+    return vm;
+  }
+
+  /** Ends a VM and waits until it is gone (its console written), so that nothing writes into the work directory after the test. */
+  async function halt(vm: Vm): Promise<void> {
+    if (vm.child.exitCode === null && vm.child.signalCode === null) vm.child.kill("SIGKILL");
+    await vm.exited;
   }
 
   const events = (name: string) => log.filter((e) => e["event"] === name);
@@ -173,18 +197,37 @@ describe("end to end: a qemu VM PXE-boots from oci serve, is discovered, assigne
     step("VM rebooted");
   });
 
-  it("boot 3: PXE first in the boot order, and the installed machine is told to boot its disk, not to install again", async () => {
+  it("boot 3 (BIOS): PXE first in the boot order, and the installed machine is told to boot its disk, and boots it", async () => {
     const before = log.length;
-    const vm = boot("boot 3");
+    await biosMarkerDisk(join(work, "bios-disk.img"), BIOS_DISK_MARKER);
+    const vm = boot("boot 3", { disk: ["-drive", `file=${join(work, "bios-disk.img")},format=raw,if=ide`] });
     const answer = await waitFor("the local-boot answer", () => log.slice(before).find((e) => e["event"] === "boot.answer" && e["fqdn"] === "cl1-compute-9.cl1.example.com"), BOOT_TIMEOUT_MS, 200)
       .catch((error: Error) => { throw new Error(error.message + vmTail(vm)); });
     assert.equal(answer["answer"], "local");
     assert.equal(answer["file"], `pxe/ipxe/${MAC.replace(/:/g, "-")}.ipxe`);
-    // iPXE now runs the local-boot script: it asks for no kernel. (This VM has no disk: there is nothing more to see.)
-    await waitFor("iPXE running the local-boot script", () => /sanboot|No bootable device|Could not boot/i.test(vm.console.join("\n")), BOOT_TIMEOUT_MS, 200)
+    // iPXE runs the local-boot script: sanboot of BIOS drive 0x80, whose boot sector prints its marker.
+    await waitFor("the disk's boot sector on the console", () => vm.console.some((line) => line.includes(BIOS_DISK_MARKER)), BOOT_TIMEOUT_MS, 200)
       .catch((error: Error) => { throw new Error(error.message + vmTail(vm)); });
     assert.ok(!log.slice(before).some((e) => e["event"] === "report.status"), "no new install report");
-    step("boot 3 answered local boot");
-    vm.child.kill("SIGKILL");
+    step("boot 3: local-boot answer, the disk booted");
+    await halt(vm);
+  });
+
+  it("boot 4 (UEFI): the local-boot answer hands the machine back to its firmware, which boots the next entry of its boot order, the disk", async () => {
+    const before = log.length;
+    await copyFile("/usr/share/OVMF/OVMF_VARS.fd", join(work, "OVMF_VARS.fd"));
+    await uefiMarkerDir(join(work, "esp"), UEFI_DISK_MARKER);
+    const vm = boot("boot 4", { firmware: "uefi", disk: ["-drive", `if=none,id=d0,format=raw,readonly=on,file=fat:${join(work, "esp")}`, "-device", "virtio-blk-pci,drive=d0,bootindex=2"] });
+    await waitFor("the local-boot answer", () => log.slice(before).find((e) => e["event"] === "boot.answer" && e["fqdn"] === "cl1-compute-9.cl1.example.com" && e["answer"] === "local"), BOOT_TIMEOUT_MS, 200)
+      .catch((error: Error) => { throw new Error(error.message + vmTail(vm)); });
+    await waitFor("the disk's boot loader on the console", () => vm.console.some((line) => line.includes(UEFI_DISK_MARKER)), BOOT_TIMEOUT_MS, 200)
+      .catch((error: Error) => { throw new Error(error.message + vmTail(vm)); });
+    const console = vm.console.join("\n");
+    assert.doesNotMatch(console, /could not fetch this machine's boot script/, "boot.ipxe took the local-boot script's exit for what it is, not for a failed fetch");
+    const since = log.slice(before);
+    assert.ok(since.some((e) => e["event"] === "tftp.transfer" && e["file"] === "snponly.efi" && e["outcome"] === "complete"), "the firmware's PXE client fetched iPXE by TFTP");
+    assert.ok(since.some((e) => e["event"] === "dhcp.reply" && e["mac"] === MAC && e["to"] === "255.255.255.255:68"), "answered to the limited broadcast");
+    step(`boot 4: firmware PXE, snponly.efi, the local-boot answer, back to the firmware, the disk booted (${since.filter((e) => e["event"] === "boot.answer").length} boot answer)`);
+    await halt(vm);
   });
 });

@@ -18,8 +18,9 @@ export function renderIpxe(ir: SiteIR): OutputFile[] {
       path: "pxe/boot.ipxe",
       content: script([
         `# Chain to this machine's own script; the server answers unknown MACs with discovery.`,
-        `chain --autofree ${plan.httpBase}/ipxe/\${mac:hexhyp}?serial=\${serial:uristring}&uuid=\${uuid:uristring} || goto failed`,
-        ":failed",
+        `chain --autofree ${plan.httpBase}/ipxe/\${mac:hexhyp}?serial=\${serial:uristring}&uuid=\${uuid:uristring} && exit ||`,
+        // The local-boot script hands the machine back to its firmware with an error: so does this one.
+        `isset \${${LOCAL_BOOT_SETTING}} && exit 1 ||`,
         "echo oci: could not fetch this machine's boot script; retrying in 10 seconds",
         "sleep 10",
         `chain --autofree ${plan.httpBase}/boot.ipxe`,
@@ -50,12 +51,16 @@ function liveBoot(plan: BootPlanIR, args: readonly KernelArg[]): string[] {
   ];
 }
 
+/** Set by the local-boot script, so that boot.ipxe, which chained it, does not take its exit for a failed fetch. */
+const LOCAL_BOOT_SETTING = "oci-localboot";
+
 function localBoot(): string[] {
   return [
-    "iseq ${platform} efi && goto efi ||",
     // BIOS: boot the first hard disk without registering it as a SAN device.
-    "sanboot --no-describe --drive 0x80",
-    ":efi",
-    "exit",
+    "iseq ${platform} efi || sanboot --no-describe --drive 0x80 ||",
+    // UEFI (or no disk 0x80): back to the firmware, which boots the next entry of its boot order.
+    // With an error: UEFI firmware stops at its boot menu when a boot option returns success.
+    `set ${LOCAL_BOOT_SETTING} 1`,
+    "exit 1",
   ];
 }

@@ -57,6 +57,8 @@ describe("DHCP policy: what the embedded server answers", () => {
     { name: "unknown MAC on the pxe segment → first pool address", packet: request("discover", UNKNOWN), yiaddr: "192.168.10.200", type: "offer" },
     { name: "relayed request from rack 2 → its reservation, answered to the relay", packet: request("discover", RACK2, { giaddr: "192.168.20.1" }), yiaddr: "192.168.20.2", to: "192.168.20.1:67" },
     { name: "unknown MAC through the relay → rack 2's pool", packet: request("discover", UNKNOWN, { giaddr: "192.168.20.1" }), yiaddr: "192.168.20.200", to: "192.168.20.1:67" },
+    { name: "UEFI HTTP boot client (vendor class HTTPClient, arch 16) → silence: no URL to give it", packet: request("discover", KNOWN, { options: [arch(16), [Option.vendorClass, Buffer.from("HTTPClient:Arch:00016:UNDI:003001")]] }), ignore: true },
+    { name: "UEFI PXE client (vendor class PXEClient) → snponly.efi", packet: request("discover", KNOWN, { options: [arch(7), [Option.vendorClass, Buffer.from("PXEClient:Arch:00007:UNDI:003000")]] }), file: "snponly.efi" },
     { name: "relay on a network we do not serve → silence", packet: request("discover", KNOWN, { giaddr: "10.99.0.1" }), ignore: true },
     { name: "broadcast on a segment we do not serve → silence", packet: request("discover", KNOWN), local: "storage", ignore: true },
     { name: "a machine reserved on rack 2, booting on the local segment → a pool address here", packet: request("discover", RACK2), yiaddr: "192.168.10.200" },

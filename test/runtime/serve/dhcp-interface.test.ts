@@ -7,7 +7,7 @@ import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
 import { compileToDirectory } from "../../helpers/compile-site.js";
 import { stop } from "../../helpers/netns.js";
-import { cliPath, fixtures } from "../../helpers/paths.js";
+import { cliPath, fixtures, repoRoot } from "../../helpers/paths.js";
 import { runTool } from "../../helpers/run-tool.js";
 import { tempDir } from "../../helpers/temp-dirs.js";
 
@@ -75,6 +75,15 @@ describe("DHCP hears only the interface of --listen", { timeout: 120_000 }, () =
     const result = await udhcpc(other, `ocb${id}`, "3");
     assert.notEqual(result.code, 0, result.output);
     assert.ok(!log.some((l) => l.includes('"event":"dhcp.reply"')), log.join("\n"));
+  });
+
+  it("a client without an address, as firmware is, hears the offer: it goes to 255.255.255.255, which UEFI's PXE client needs", async () => {
+    // The kernel gives a socket on an interface without an address only limited broadcasts (and
+    // unicasts to it): a reply to the segment's broadcast, 192.168.10.255, never reaches it.
+    const result = await runTool("ip", ["netns", "exec", pxe, "python3", join(repoRoot, "test/helpers/dhcp-discover.py"), `oca${id}`, KNOWN, "5"]);
+    assert.equal(result.code, 0, `${result.output}\n${log.filter((l) => l.includes("dhcp.")).join("\n")}`);
+    assert.equal(result.output.trim(), "offer 192.168.10.11 file snponly.efi");
+    assert.ok(log.some((l) => l.includes('"event":"dhcp.reply"') && l.includes('"to":"255.255.255.255:68"')), log.join("\n"));
   });
 
   it("the same MAC on the --listen segment gets its reservation", async () => {

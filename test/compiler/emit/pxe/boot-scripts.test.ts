@@ -17,7 +17,8 @@ describe("PXE boot scripts", () => {
     assert.ok(ipxe.length >= 22);
     for (const f of ipxe) assert.ok(f.content.startsWith("#!ipxe\n"), f.path);
     const boot = files.find((f) => f.path === "pxe/boot.ipxe")!.content;
-    assert.match(boot, /^chain --autofree http:\/\/192\.168\.100\.2\/ipxe\/\$\{mac:hexhyp\}\?serial=\$\{serial:uristring\}&uuid=\$\{uuid:uristring\}/m);
+    assert.match(boot, /^chain --autofree http:\/\/192\.168\.100\.2\/ipxe\/\$\{mac:hexhyp\}\?serial=\$\{serial:uristring\}&uuid=\$\{uuid:uristring\} && exit \|\|$/m);
+    assert.match(boot, /^isset \$\{oci-localboot\} && exit 1 \|\|$/m, "the local-boot script's exit is passed on to the firmware, not retried");
   });
 
   it("install: true gets the live image with install parameters; otherwise the local disk; unknown MACs get discovery", async () => {
@@ -26,7 +27,9 @@ describe("PXE boot scripts", () => {
     const install = text("pxe/ipxe/52-54-00-00-00-04.ipxe");
     assert.match(install, /^kernel http:\/\/192\.168\.100\.2\/live\/vmlinuz initrd=initrd\.img .*oci\.mode=install oci\.hostname=cl1-compute-1\.cl1\.example\.com oci\.role=compute oci\.puppet=puppet\.example\.com/m);
     assert.match(install, /^initrd --name initrd\.img http:\/\/192\.168\.100\.2\/live\/initrd\.img$/m);
-    assert.match(text("pxe/ipxe/52-54-00-00-00-13.ipxe"), /^sanboot --no-describe --drive 0x80$/m, "cl1-volume-1 has install: false");
+    const local = text("pxe/ipxe/52-54-00-00-00-13.ipxe");
+    assert.match(local, /^iseq \$\{platform\} efi \|\| sanboot --no-describe --drive 0x80 \|\|$/m, "cl1-volume-1 has install: false: BIOS boots its disk");
+    assert.match(local, /^set oci-localboot 1\nexit 1$/m, "UEFI (or no disk) goes back to the firmware with an error, so it boots its next entry");
     assert.match(text("pxe/ipxe/default.ipxe"), /oci\.mode=discovery/);
     assert.match(text("pxe/pxelinux.cfg/01-52-54-00-00-00-04"), /^  APPEND initrd=live\/initrd\.img .*oci\.mode=install/m);
     assert.match(text("pxe/pxelinux.cfg/01-52-54-00-00-00-13"), /LOCALBOOT 0/);
