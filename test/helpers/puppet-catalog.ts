@@ -20,10 +20,23 @@ export interface PuppetWorkspace {
 }
 
 /**
+ * The external facts the oci module hands every agent (its facts.d, synced by Puppet before the
+ * first catalog): read from the module, so a catalog compiles here only if a real agent gets them.
+ */
+async function moduleExternalFacts(): Promise<string[]> {
+  const dir = join(puppetModuleDir, "facts.d");
+  const files = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith(".txt"));
+  const lines = (await Promise.all(files.map((f) => readFile(join(dir, f), "utf8")))).flatMap((t) => t.split("\n")).filter((l) => l.includes("="));
+  return lines.map((l) => `  ${l.slice(0, l.indexOf("="))}: ${JSON.stringify(l.slice(l.indexOf("=") + 1))}`);
+}
+
+/**
  * What facter (with the wrapped modules' custom facts: openstacklib's os_workers, swift's
  * swift_device_uuids) says on a fresh Debian 12 node with 2 CPUs and 8 GiB, as far as the modules read it.
+ * openstacklib's os_service_default is not here: Debian ships it as a file of the openstacklib
+ * package (/etc/facter/facts.d), which nodes do not have; the oci module's facts.d provides it.
  */
-function nodeFacts(fqdn: string): string {
+function nodeFacts(fqdn: string, external: readonly string[]): string {
   const [hostname, ...domain] = fqdn.split(".");
   return [
     "--- !ruby/object:Puppet::Node::Facts", `name: ${fqdn}`, "values:", "  networking:", `    fqdn: ${fqdn}`, `    hostname: ${hostname}`,
@@ -32,7 +45,7 @@ function nodeFacts(fqdn: string): string {
     '  operatingsystemrelease: "12.5"', '  operatingsystemmajrelease: "12"', "  lsbdistcodename: bookworm", "  kernel: Linux", "  architecture: amd64",
     '  clientversion: "7.23.0"', '  puppetversion: "7.23.0"', "  path: /usr/sbin:/usr/bin:/sbin:/bin", "  processors: { count: 2 }", "  processorcount: 2",
     "  memorysize: 8.00 GiB", "  memorysize_mb: 8192", "  memory: { system: { total_bytes: 8589934592 } }", "  service_provider: systemd",
-    '  os_service_default: "<SERVICE DEFAULT>"', "  os_workers: 2", "  os_workers_small: 2", "  os_workers_large: 2", "  os_workers_keystone: 2",
+    ...external, "  os_workers: 2", "  os_workers_small: 2", "  os_workers_large: 2", "  os_workers_keystone: 2",
     "  swift_device_uuids: {}", "",
   ].join("\n");
 }
@@ -60,7 +73,8 @@ export async function puppetWorkspace(site: string): Promise<PuppetWorkspace> {
   await writeFile(join(work, "enc"), `#!/bin/sh\nexec cat "${join(render, "enc")}/$1.yaml"\n`);
   await chmod(join(work, "enc"), 0o755);
   await mkdir(join(work, "var/yaml/facts"), { recursive: true });
-  for (const fqdn of machines) await writeFile(join(work, "var/yaml/facts", `${fqdn}.yaml`), nodeFacts(fqdn));
+  const external = await moduleExternalFacts();
+  for (const fqdn of machines) await writeFile(join(work, "var/yaml/facts", `${fqdn}.yaml`), nodeFacts(fqdn, external));
   return { render, work, machines };
 }
 
