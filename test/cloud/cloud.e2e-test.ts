@@ -94,11 +94,11 @@ describe("a working OpenStack from the site: a controller and a compute, configu
     // The provisioning host on the management network too: the operator's openstack client reaches the VIP.
     await must("ip", "-n", ns, "addr", "add", "10.30.0.2/24", "dev", "brmgmt");
     await must("ip", "-n", ns, "addr", "add", "10.31.0.1/24", "dev", "brpub");
-    for (const n of NODES) {
+    for (const [index, n] of NODES.entries()) {
       await must("ip", "netns", "add", nodeNs(n));
       await must("ip", "-n", nodeNs(n), "link", "set", "lo", "up");
       for (const [device, bridge] of Object.entries(n.links)) {
-        const port = `${device}${n.hostname.slice(-1)}${id}`.slice(0, 15);
+        const port = `${device}n${index}${id}`;
         await must("ip", "link", "add", port, "netns", ns, "type", "veth", "peer", "name", device, "netns", nodeNs(n));
         await must("ip", "-n", ns, "link", "set", port, "master", bridge);
         await must("ip", "-n", ns, "link", "set", port, "up");
@@ -160,7 +160,7 @@ describe("a working OpenStack from the site: a controller and a compute, configu
 
   it("each node is installed (oci's installer, for the root it boots) and boots: its agent asks for a certificate, signed by its token", async () => {
     for (const n of NODES) {
-      const container = await Container.boot(await cloudRoot(), join(work, n.hostname), ["/usr/bin/node"], { network: nodeNs(n), prepare: (root) => install(n, root) });
+      const container = await Container.boot(await cloudRoot(), join(work, n.hostname), ["/usr/bin/node"], { network: nodeNs(n), capabilities: "all", prepare: (root) => install(n, root) });
       containers.set(n.hostname, container);
       note(`${n.hostname}: installed and booted`);
     }

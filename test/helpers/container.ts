@@ -16,7 +16,10 @@ export class Container {
    * made (ip netns add), whose interfaces the container gets; without it, a namespace of its own with
    * only loopback. `prepare` runs on the merged tree before the boot (an installer, say).
    */
-  static async boot(lower: string, work: string, binds: readonly string[], options: { network?: string; prepare?: (root: string) => Promise<void> } = {}): Promise<Container> {
+  static async boot(
+    lower: string, work: string, binds: readonly string[],
+    options: { network?: string; prepare?: (root: string) => Promise<void>; capabilities?: "all" } = {},
+  ): Promise<Container> {
     const [upper, scratch, merged] = ["upper", "work", "merged"].map((d) => join(work, d)) as [string, string, string];
     for (const dir of [upper, scratch, merged]) await mkdir(dir, { recursive: true });
     const mounted = await runTool("mount", ["-t", "overlay", "overlay", "-o", `lowerdir=${lower},upperdir=${upper},workdir=${scratch}`, merged]);
@@ -24,7 +27,9 @@ export class Container {
     await options.prepare?.(merged);
     let pid = 0;
     const network = options.network ? [`--network-namespace-path=/run/netns/${options.network}`] : ["--private-network"];
-    const booting = startService("systemd-nspawn", ["systemd-nspawn", "--register=no", "--keep-unit", ...network, "--quiet", "-D", merged,
+    // A machine's services (networkd, Open vSwitch, libvirt) need what a machine's root has.
+    const capabilities = options.capabilities === "all" ? ["--capability=all"] : [];
+    const booting = startService("systemd-nspawn", ["systemd-nspawn", "--register=no", "--keep-unit", ...network, ...capabilities, "--resolv-conf=off", "--quiet", "-D", merged,
       ...binds.map((b) => `--bind-ro=${b}`), "-b"], async (child) => {
       pid ||= await leaderOf(child.pid ?? 0);
       if (!pid) return false;
