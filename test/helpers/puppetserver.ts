@@ -70,14 +70,17 @@ profiler: {}
     return path;
   };
   await writeFile(join(confdir, "puppet.conf"), [
-    "[main]", `certname = ${options.certname}`, `server = ${options.certname}`, `dns_alt_names = ${options.certname}`,
-    "[server]", "node_terminus = exec", `external_nodes = ${await hook("oci-enc", options.enc)}`, `autosign = ${await hook("oci-autosign", options.autosign)}`,
+    // Debian's puppet keeps its CA in /etc/puppet/puppetserver/ca and certificates in /var/lib/puppet/ssl
+    // whatever the conf dir: each server of a test has its own, or a certname signed by another run's
+    // CA would not match its new key.
+    "[main]", `certname = ${options.certname}`, `server = ${options.certname}`, `dns_alt_names = ${options.certname}`, `ssldir = ${dir}/ssl`,
+    "[server]", `cadir = ${dir}/ca`, "node_terminus = exec", `external_nodes = ${await hook("oci-enc", options.enc)}`, `autosign = ${await hook("oci-autosign", options.autosign)}`,
     "reports = http", `reporturl = ${options.reportUrl}`, `environmentpath = ${options.environmentsDir}`, `basemodulepath = ${options.modulepath.join(":")}`,
     "environment_timeout = 0", "",
   ].join("\n"));
   const service = await startService("puppetserver", ["ip", "netns", "exec", options.netns, "java", "-Xms512m", "-Xmx1536m", "-Djruby.lib=/usr/share/jruby/lib", "-XX:+CrashOnOutOfMemoryError",
     "-jar", `${INSTALL}/puppetserver.jar`, "--config", conf, "--bootstrap-config", services],
-  async () => (await runTool("ip", ["netns", "exec", options.netns, "curl", "-sk", "-m", "5", `https://${options.address}:8140/status/v1/simple`])).output.trim() === "running", 300_000, { cwd: INSTALL });
+  async () => (await runTool("ip", ["netns", "exec", options.netns, "curl", "-sk", "-m", "5", `https://${options.address}:8140/status/v1/simple`])).output.trim() === "running", 600_000, { cwd: INSTALL });
   return {
     service,
     factsOf: async (certname) => {
