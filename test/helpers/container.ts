@@ -29,7 +29,10 @@ export class Container {
     const network = options.network ? [`--network-namespace-path=/run/netns/${options.network}`] : ["--private-network"];
     // A machine's services (networkd, Open vSwitch, libvirt) need what a machine's root has.
     const capabilities = options.capabilities === "all" ? ["--capability=all"] : [];
-    const booting = startService("systemd-nspawn", ["systemd-nspawn", "--register=no", "--keep-unit", ...network, ...capabilities, "--resolv-conf=off", "--quiet", "-D", merged,
+    // nspawn leaves /proc/sys read-only with a network namespace it did not make: the node's own
+    // network sysctls (ip_nonlocal_bind, forwarding) are writable on a machine, so here too.
+    const writable = options.network ? ["env", "SYSTEMD_NSPAWN_API_VFS_WRITABLE=network"] : [];
+    const booting = startService("systemd-nspawn", [...writable, "systemd-nspawn", "--register=no", "--keep-unit", ...network, ...capabilities, "--resolv-conf=off", "--quiet", "-D", merged,
       ...binds.map((b) => `--bind-ro=${b}`), "-b"], async (child) => {
       pid ||= await leaderOf(child.pid ?? 0);
       if (!pid) return false;

@@ -5,4 +5,11 @@ class oci::profile::apache {
     default_vhost     => false,
     default_ssl_vhost => false,
   }
+  # The wrapped apache module names Python 2's libapache2-mod-wsgi on every Debian release;
+  # Debian 12 has only the Python 3 module (found by npm run test:cloud). Declared here, before
+  # any API's wsgi class includes it with the defaults.
+  class { 'apache::mod::wsgi':
+    package_name => 'libapache2-mod-wsgi-py3',
+    mod_path     => 'mod_wsgi.so',
+  }
 }

@@ -27,15 +27,18 @@ class oci::profile::vip (
     }
     $interface = $oci::node::interfaces.filter |Hash $i| { $i['network'] == $oci::cluster::vip_network }[0]
     class { 'corosync':
-      cluster_name       => $oci::cluster::cluster_name,
-      enable_secauth     => true,
-      authkey_source     => 'string',
-      authkey            => $authkey,
-      bind_address       => $oci::node::management_address,
-      unicast_addresses  => $controllers.map |Hash $host| { $host['address'] },
-      set_votequorum     => true,
-      quorum_members     => $controllers.map |Hash $host| { $host['address'] },
-      quorum_members_ids => range(1, length($controllers)),
+      cluster_name           => $oci::cluster::cluster_name,
+      enable_secauth         => true,
+      authkey_source         => 'string',
+      authkey                => $authkey,
+      # Corosync 3's own transport, knet, the only one it encrypts: the wrapped module writes udpu
+      # for unicast_addresses, and corosync 3 refuses udpu with secauth. Members come from the
+      # nodelist; bind_address is only type-checked (its default, the legacy ipaddress fact, is gone).
+      bind_address           => $oci::node::management_address,
+      enable_totem_interface => false,
+      set_votequorum         => true,
+      quorum_members         => $controllers.map |Hash $host| { $host['address'] },
+      quorum_members_ids     => range(1, length($controllers)),
     }
     corosync::service { 'pacemaker':
       version => '1',
