@@ -82,6 +82,7 @@ export interface Resource {
   readonly type: string;
   readonly title: string;
   readonly parameters?: Record<string, unknown>;
+  readonly tags?: readonly string[];
 }
 
 /** A compiled catalog's resources, with the lookups the assertions need. */

@@ -122,6 +122,10 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
   assert.deepEqual(c.resources.filter((r) => r.type === "Package" && /mod-wsgi/.test(r.title)).map((r) => r.title), ["libapache2-mod-wsgi-py3"], `${at}: mod_wsgi for Python 3`);
   for (const vhost of vhosts) assert.deepEqual([vhost.title, vhost.parameters?.["ssl"], vhost.parameters?.["ip"]], [vhost.title, true, address], `${at}: TLS on the management address`);
   const frontends = services.flatMap((s) => FRONTENDS[s] ?? []);
+  // Schema syncs wait for the VIP to answer (found by npm run test:cloud).
+  const waits = c.find("Exec", "oci: the VIP answers")?.parameters?.["before"];
+  const syncs = c.resources.filter((r) => r.type === "Exec" && (r.tags ?? []).includes("openstack-db")).map((r) => `Exec[${r.title}]`);
+  if (syncs.length) for (const sync of syncs) assert.ok([waits].flat().includes(sync), `${at}: ${sync} after the VIP answers (${JSON.stringify(waits)})`);
   assert.deepEqual(c.titles("Haproxy::Listen"), [...frontends, "galera", "stats"].sort(), `${at}: HAProxy frontends`);
   const vip = get<string>("vip");
   for (const listen of c.resources.filter((r) => r.type === "Haproxy::Listen" && r.title !== "stats")) {
@@ -160,6 +164,7 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
   // The VIP: l2 moves it with pacemaker (one primitive, created by the first controller); bgp announces it from every controller.
   if (get<string>("vip_mode") === "l2") {
     assert.ok(c.has("Class", "Corosync"), `${at}: corosync`);
+    assert.equal(c.find("Service", "pacemaker")?.parameters?.["ensure"], "running", `${at}: pacemaker started (found by npm run test:cloud)`);
     // Corosync 3 refuses to start with secauth on any transport but knet (found by npm run test:cloud).
     const corosync = String(c.find("File", "/etc/corosync/corosync.conf")?.parameters?.["content"]);
     assert.match(corosync, /secauth:\s+on/, `${at}: corosync authenticated`);

@@ -27,18 +27,20 @@ class oci::profile::vip (
     }
     $interface = $oci::node::interfaces.filter |Hash $i| { $i['network'] == $oci::cluster::vip_network }[0]
     class { 'corosync':
-      cluster_name           => $oci::cluster::cluster_name,
-      enable_secauth         => true,
-      authkey_source         => 'string',
-      authkey                => $authkey,
+      cluster_name             => $oci::cluster::cluster_name,
+      enable_secauth           => true,
+      authkey_source           => 'string',
+      authkey                  => $authkey,
       # Corosync 3's own transport, knet, the only one it encrypts: the wrapped module writes udpu
       # for unicast_addresses, and corosync 3 refuses udpu with secauth. Members come from the
       # nodelist; bind_address is only type-checked (its default, the legacy ipaddress fact, is gone).
-      bind_address           => $oci::node::management_address,
-      enable_totem_interface => false,
-      set_votequorum         => true,
-      quorum_members         => $controllers.map |Hash $host| { $host['address'] },
-      quorum_members_ids     => range(1, length($controllers)),
+      bind_address             => $oci::node::management_address,
+      enable_totem_interface   => false,
+      # The wrapped module's Debian defaults leave pacemaker alone, and nothing would start it.
+      manage_pacemaker_service => true,
+      set_votequorum           => true,
+      quorum_members           => $controllers.map |Hash $host| { $host['address'] },
+      quorum_members_ids       => range(1, length($controllers)),
     }
     corosync::service { 'pacemaker':
       version => '1',
