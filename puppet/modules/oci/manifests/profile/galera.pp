@@ -8,6 +8,13 @@ class oci::profile::galera (
   String[1] $sst_password,
 ) {
   $members = $oci::cluster::sql_hosts.map |Hash $host| { $host['address'] }
+  # A cluster of one SQL host forms its own primary component on every start (an empty gcomm://);
+  # with more, the first host bootstraps a new cluster once and the others join it (found by npm run
+  # test:cloud: a lone member listing itself waits for a primary view that never comes).
+  $cluster_address = length($members) ? {
+    1       => 'gcomm://',
+    default => "gcomm://${join($members, ',')}",
+  }
   class { 'mysql::server':
     package_name     => 'mariadb-server',
     service_name     => 'mariadb',
@@ -21,7 +28,7 @@ class oci::profile::galera (
         'wsrep_on'                 => 'ON',
         'wsrep_provider'           => '/usr/lib/galera/libgalera_smm.so',
         'wsrep_cluster_name'       => $oci::cluster::cluster_name,
-        'wsrep_cluster_address'    => "gcomm://${join($members, ',')}",
+        'wsrep_cluster_address'    => $cluster_address,
         'wsrep_node_address'       => $oci::node::management_address,
         'wsrep_sst_method'         => 'mariabackup',
         'wsrep_sst_auth'           => "mariabackup:${sst_password}",
@@ -38,6 +45,17 @@ class oci::profile::galera (
   package { ['galera-4', 'mariadb-backup']:
     ensure => installed,
     before => Class['mysql::server'],
+  }
+
+  # Once, when the cluster is new: a whole-cluster restart later is an operator's decision
+  # (galera_new_cluster on the most advanced member, as Galera's grastate.dat tells).
+  if oci::is_first($oci::cluster::sql_hosts) and length($members) > 1 {
+    exec { 'oci: bootstrap the Galera cluster':
+      command => '/usr/bin/galera_new_cluster && /usr/bin/touch /var/lib/mysql/oci-galera-bootstrapped',
+      creates => '/var/lib/mysql/oci-galera-bootstrapped',
+      require => Class['mysql::server::config'],
+      before  => Class['mysql::server::service'],
+    }
   }
 
   # The first SQL host creates each service's database and user, for every service the compiler
