@@ -12,7 +12,12 @@ export interface PuppetRun {
   readonly failedResources: readonly string[];
   /** The first error messages of the run, for people. */
   readonly errors: readonly string[];
-  /** True when the catalog held a resource of an oci role class: false for the empty catalog a closed setup gate gives. */
+  /**
+   * True when the catalog held a resource of an oci class (its role, or the profiles the role
+   * includes): false for the empty catalog a closed setup gate gives. A role only includes its
+   * profiles, and an included class is contained by its stage, not by the class that included it,
+   * so the role's own name is not in the resources' containment paths.
+   */
   readonly appliedRole: boolean;
 }
 
@@ -43,7 +48,7 @@ export function parsePuppetReport(text: string): PuppetRun {
   const version = report["configuration_version"];
   const statuses = isMap(report["resource_statuses"]) ? Object.entries(report["resource_statuses"]) : [];
   const failedResources = statuses.filter(([, s]) => isMap(s) && s["failed"] === true).map(([name]) => name).sort();
-  const appliedRole = statuses.some(([, s]) => isMap(s) && Array.isArray(s["containment_path"]) && s["containment_path"].some((c) => typeof c === "string" && c.startsWith("Oci::Role::")));
+  const appliedRole = statuses.some(([, s]) => isMap(s) && Array.isArray(s["containment_path"]) && s["containment_path"].some((c) => typeof c === "string" && c.startsWith("Oci::")));
   const logs = Array.isArray(report["logs"]) ? report["logs"] : [];
   const errors = logs.filter((l) => isMap(l) && (l["level"] === "err" || l["level"] === "crit" || l["level"] === "alert" || l["level"] === "emerg"))
     .map((l) => `${String((l as Record<string, unknown>)["source"] ?? "")}: ${String((l as Record<string, unknown>)["message"] ?? "")}`.slice(0, 300))

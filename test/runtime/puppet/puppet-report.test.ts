@@ -40,7 +40,8 @@ describe("Puppet run reports: real Puppet's report, what it means for the machin
     release = await loadReleaseDirectory((await compileToDirectory(join(fixtures, "install-site"))).out);
     const dir = await tempDir("oci-puppet-files-");
     [applied, gated, failed] = await Promise.all([
-      realReport(`class oci::role::dns { file { "${dir}/a": content => "x" } } include oci::role::dns`),
+      // As the module's roles are: the role only includes profiles, which hold the resources (found by npm run test:e2e-install).
+      realReport(`class oci::profile::base { file { "${dir}/a": content => "x" } } class oci::role::dns { include oci::profile::base } include oci::role::dns`),
       realReport(""),
       realReport(`class oci::role::dns { exec { "broken": command => "/bin/false" } file { "${dir}/b": content => "y", require => Exec["broken"] } } include oci::role::dns`),
     ]);
@@ -55,7 +56,8 @@ describe("Puppet run reports: real Puppet's report, what it means for the machin
     assert.match(run.errors.join("\n"), /\/bin\/false/);
     assert.equal(run.appliedRole, true);
     assert.equal(parsePuppetReport(applied).status, "changed");
-    assert.equal(parsePuppetReport(gated).appliedRole, false, "a catalog without any oci role class");
+    assert.equal(parsePuppetReport(applied).appliedRole, true, "a role that includes its profiles");
+    assert.equal(parsePuppetReport(gated).appliedRole, false, "a catalog without any oci class");
     assert.throws(() => parsePuppetReport("just: [a, mapping"), PuppetReportError);
     assert.throws(() => parsePuppetReport("host: x\nstatus: exploded\n"), PuppetReportError);
   });
