@@ -1,6 +1,5 @@
 import { chmod, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parse } from "yaml";
 import { runTool } from "./run-tool.js";
 import { startService, type Service } from "./service.js";
 
@@ -83,11 +82,10 @@ profiler: {}
   async () => (await runTool("ip", ["netns", "exec", options.netns, "curl", "-sk", "-m", "5", `https://${options.address}:8140/status/v1/simple`])).output.trim() === "running", 600_000, { cwd: INSTALL });
   return {
     service,
+    // puppetserver 7 caches an agent's facts as JSON under server_data (not the YAML of older servers).
     factsOf: async (certname) => {
-      const text = await readFile(join(dir, "var/yaml/facts", `${certname}.yaml`), "utf8").catch(() => undefined);
-      if (!text) return undefined;
-      const facts = parse(text.replace(/^--- !ruby\/object:Puppet::Node::Facts\n/, "---\n")) as { values?: Record<string, unknown> };
-      return facts.values;
+      const text = await readFile(join(dir, "var/server_data/facts", `${certname}.json`), "utf8").catch(() => undefined);
+      return text === undefined ? undefined : (JSON.parse(text) as { values?: Record<string, unknown> }).values;
     },
     stop: () => service.stop(),
   };
