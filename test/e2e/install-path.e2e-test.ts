@@ -233,7 +233,9 @@ describe("the whole path under qemu: PXE, install, local boot, every network, pu
     const answer = await until(vm3, "the boot answer", () => daemon.lines.slice(before).map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e["event"] === "boot.answer" && e["fqdn"] === FQDN(m)), 15);
     assert.equal(answer["answer"], "local");
     note(m, `boot 3: told to boot its disk (${String(answer["via"])})`);
-    await until(vm3, "the installed system's login prompt", () => vm3.console.some((l) => l.includes(`${m.hostname} login:`)), 30);
+    // getty's issue line: the prompt after it ends without a newline, so a line reader sees it only
+    // when something else is printed after it (found by npm run test:e2e-install, on the UEFI VM).
+    await until(vm3, "the installed system's login prompt", () => vm3.console.some((l) => l.includes(`Debian GNU/Linux 12 ${m.hostname} ttyS0`) || l.includes(`${m.hostname} login:`)), 30);
     note(m, "the installed system is up (login prompt on the serial console)");
     const own = (await journal()).filter((r) => r.serial === m.serial);
     assert.ok(!own.slice(own.findIndex((r) => r.status === "installed")).some((r) => r.status === "installing"), "it did not install again");
