@@ -152,6 +152,7 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
   assert.equal(mysqld?.["wsrep_cluster_address"], `gcomm://${sqlHosts.length === 1 ? "" : sqlHosts.map((m) => m.address).join(",")}`, `${at}: galera members`);
   assert.equal(c.has("Exec", "oci: bootstrap the Galera cluster"), sqlHosts.length > 1 && isFirst("sql_hosts"), `${at}: Galera bootstrapped by its first member only`);
   assert.equal(mysqld?.["ssl-cert"], "/etc/ssl/oci/node.pem");
+  assert.deepEqual([c.find("Service", "mariadb.socket")?.parameters?.["ensure"], c.find("Service", "mariadb.socket")?.parameters?.["enable"]], ["stopped", false], `${at}: no socket activation on 3306`);
 
   // RabbitMQ through puppetlabs-rabbitmq: clustered across the messaging hosts, TLS only.
   const rabbit = c.find("Class", "Rabbitmq")?.parameters;

@@ -42,6 +42,14 @@ class oci::profile::galera (
     require => Class['mysql::server::install'],
     before  => Class['mysql::server::service'],
   }
+  # Debian's mariadb-server enables socket activation on *:3306 (found by npm run test:cloud): it
+  # takes the port Galera's recovery start binds, and the VIP's frontend.
+  service { 'mariadb.socket':
+    ensure  => stopped,
+    enable  => false,
+    require => Class['mysql::server::install'],
+    before  => Class['mysql::server::service'],
+  }
   package { ['galera-4', 'mariadb-backup']:
     ensure => installed,
     before => Class['mysql::server'],
