@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createPrivateKey, createPublicKey } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -146,9 +147,11 @@ describe("the rendered history: no silent new history, no silent rewind, only si
   });
 
   it("the signing key is made once, 0600, in the keystore; its public half beside it", async () => {
-    const key = await readFile(join(keystore, "render-signing.key"), "utf8");
-    assert.match(key, /^-----BEGIN PRIVATE KEY-----/);
+    // Parsed, not pattern-matched: an Ed25519 key whose public half is the .pub beside it.
+    const key = createPrivateKey(await readFile(join(keystore, "render-signing.key"), "utf8"));
+    assert.equal(key.asymmetricKeyType, "ed25519");
     assert.equal((await runTool("stat", ["-c", "%a", join(keystore, "render-signing.key")])).output.trim(), "600");
-    assert.match(await readFile(join(keystore, "render-signing.pub"), "utf8"), /^-----BEGIN PUBLIC KEY-----/);
+    const published = createPublicKey(await readFile(join(keystore, "render-signing.pub"), "utf8"));
+    assert.equal(published.export({ type: "spki", format: "pem" }), createPublicKey(key).export({ type: "spki", format: "pem" }));
   });
 });
