@@ -33,7 +33,7 @@ export async function biosMarkerDisk(path: string, marker: string): Promise<void
 export async function uefiMarkerDir(dir: string, marker: string): Promise<void> {
   const boot = join(dir, "EFI/BOOT");
   await mkdir(boot, { recursive: true });
-  const config = join(dir, "..", "marker-grub.cfg");
+  const config = join(dir, "marker-grub.cfg"); // GRUB embeds it; on the disk it is only a stray file
   await writeFile(config, `echo "${marker}"\nsleep 3600\n`);
   const built = await runTool("grub-mkstandalone", ["-O", "x86_64-efi", "-o", join(boot, "BOOTX64.EFI"),
     "--install-modules=normal echo sleep configfile", "--locales=", "--fonts=", "--themes=", `boot/grub/grub.cfg=${config}`]);
