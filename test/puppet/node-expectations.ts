@@ -66,6 +66,14 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
     assert.equal(c.has("Class", "Neutron::Agents::Ml2::Ovs"), isAgentHost || role === "compute", `${at}: OVS agent`);
     const publicDevice = (node["oci::node::interfaces"] as (Interface & { device: string })[]).find((i) => i.purpose === "public")?.device;
     assert.deepEqual(c.titles("Vs_port"), isAgentHost && publicDevice ? [publicDevice] : [], `${at}: br-ex plugged into the public interface`);
+    const datapath = get<string>("ovs_datapath");
+    if (isAgentHost || role === "compute") assert.equal(c.config("Neutron_agent_ovs", "ovs/datapath_type"), datapath, `${at}: the agent's bridges on the cluster's OVS datapath`);
+    const brEx = c.find("Exec", "oci: br-ex datapath");
+    assert.equal(brEx !== undefined, isAgentHost, `${at}: br-ex made with the datapath type where the agents run`);
+    if (brEx) {
+      assert.match(String(brEx.parameters?.["command"]), new RegExp(`datapath_type=${datapath}$`), `${at}: br-ex datapath`);
+      assert.ok([brEx.parameters?.["before"]].flat().includes("Vs_bridge[br-ex]"), `${at}: br-ex made before vs_bridge looks for it`);
+    }
     if (role === "compute") {
       const vm = (node["oci::node::interfaces"] as Interface[]).find((i) => i.purpose === "vm")?.address ?? address;
       assert.equal(c.config("Neutron_agent_ovs", "ovs/local_ip"), vm, `${at}: VXLAN on the vm network`);

@@ -69,6 +69,7 @@ function clusterData(cluster: ClusterIR, ir: SiteIR): Record<string, unknown> {
     "oci::cluster::services": cluster.services,
     "oci::cluster::cinder_backend": cluster.backends.cinder,
     "oci::cluster::glance_backend": cluster.backends.glance,
+    "oci::cluster::ovs_datapath": cluster.neutron.ovsDatapath,
     "oci::cluster::controllers": hosts(t.controllers),
     "oci::cluster::ceph_mons": hosts(t.cephMons),
     "oci::cluster::ceph_osds": hosts(t.cephOsds),

@@ -90,11 +90,25 @@ class oci::profile::neutron (
       true  => ["br-ex:${public[0]['device']}"],
       false => [],
     }
+    # vswitch's vs_bridge cannot set a datapath type, and `system` fails where the kernel has no OVS
+    # module: br-ex is made first with the cluster's datapath, which vs_bridge then finds in place.
+    if $agents {
+      $datapath = $oci::cluster::ovs_datapath
+      exec { 'oci: br-ex datapath':
+        command  => "ovs-vsctl --may-exist add-br br-ex -- set bridge br-ex datapath_type=${datapath}",
+        unless   => "test \"\$(ovs-vsctl get bridge br-ex datapath_type)\" = ${datapath}",
+        path     => ['/usr/bin', '/bin', '/usr/sbin', '/sbin'],
+        provider => shell,
+        require  => Class['vswitch::ovs'],
+        before   => Vs_bridge['br-ex'],
+      }
+    }
     class { 'neutron::agents::ml2::ovs':
       local_ip        => $tunnel_ip,
       tunnel_types    => ['vxlan'],
       bridge_mappings => $bridge_mappings,
       bridge_uplinks  => $bridge_uplinks,
+      datapath_type   => $oci::cluster::ovs_datapath,
     }
   }
 }
