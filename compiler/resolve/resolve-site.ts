@@ -53,6 +53,7 @@ export function resolveSite(index: SiteIndex, previousIpam: IpamState | undefine
       publicCertificate: doc.tls?.publicCertificate ?? "site-ca",
       services: [...doc.services].sort(),
       backends,
+      nova: { virtType: doc.nova?.virtType ?? "kvm" },
       neutron: { ovsDatapath: doc.neutron?.ovsDatapath ?? "system" },
       swift: {
         partPower: doc.swift?.partPower ?? 10,

@@ -94,6 +94,7 @@ export interface ClusterIR {
   readonly publicCertificate: "site-ca" | "byo";
   readonly services: readonly Service[];
   readonly backends: { readonly cinder: CinderBackend; readonly glance: GlanceBackend; readonly nova: InstanceStorage };
+  readonly nova: { readonly virtType: "kvm" | "qemu" };
   readonly neutron: { readonly ovsDatapath: "system" | "netdev" };
   readonly swift: { readonly partPower: number; readonly replicas: number; readonly zones: readonly SwiftZoneIR[] };
   readonly topology: ClusterTopology;

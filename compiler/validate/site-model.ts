@@ -58,6 +58,7 @@ export interface ClusterDoc {
   publicEndpoint?: string;
   services: Service[];
   backends?: { cinder?: "auto" | "lvm" | "ceph"; nova?: "auto" | "local" | "ceph"; glance?: "auto" | "ceph" | "swift" | "file" };
+  nova?: { virtType?: "kvm" | "qemu" };
   neutron?: { ovsDatapath?: "system" | "netdev" };
   swift?: { partPower?: number; replicas?: number; regions?: { id: number; name?: string; zones: { id: number; name?: string }[] }[] };
   tls?: { publicCertificate?: "site-ca" | "byo" };

@@ -183,14 +183,123 @@ describe("a working OpenStack from the site: a controller and a compute, configu
     note("compute: puppet-success");
   });
 
+  /** `openstack …` as the operator runs it: in the provisioning namespace, against the VIP, TLS verified with the site CA. */
+  let credentials: string[] = [];
+  async function openstack(...args: string[]): Promise<string> {
+    const result = await runTool("ip", ["netns", "exec", ns, "env", ...credentials, "openstack", ...args], { timeout: 600_000 });
+    assert.equal(result.code, 0, `openstack ${args.join(" ")}: ${result.output}`);
+    return result.output;
+  }
+  const openstackJson = async <T>(...args: string[]) => JSON.parse(await openstack(...args, "-f", "json")) as T;
+  const settle = <T>(what: string, probe: () => Promise<T | undefined | false>, minutes: number) => waitFor(what, probe, minutes * MINUTE, 3_000);
+
   it("keystone answers on the VIP over TLS verified with the site CA", async () => {
     const node = parse(await readFile(join(provisioning.envDir, "production/data/clusters/c1.yaml"), "utf8")) as Record<string, string>;
     const password = await eyamlDecrypt(node["oci::profile::keystone::admin_password"]!);
-    const env = ["env", `OS_AUTH_URL=https://api.c1.cloud.test:5000/v3`, "OS_USERNAME=admin", `OS_PASSWORD=${password}`, "OS_PROJECT_NAME=admin",
-      "OS_USER_DOMAIN_NAME=Default", "OS_PROJECT_DOMAIN_NAME=Default", "OS_IDENTITY_API_VERSION=3", `OS_CACERT=${join(work, "ca.pem")}`];
     await writeFile(join(work, "ca.pem"), await must("git", "--git-dir", provisioning.bare, "show", "oci/rendered:pki/ca.pem"));
-    const token = await runTool("ip", ["netns", "exec", ns, ...env, "openstack", "token", "issue", "-f", "value", "-c", "id"], { timeout: 120_000 });
-    assert.equal(token.code, 0, token.output);
+    credentials = [`OS_AUTH_URL=https://api.c1.cloud.test:5000/v3`, "OS_USERNAME=admin", `OS_PASSWORD=${password}`, "OS_PROJECT_NAME=admin",
+      "OS_USER_DOMAIN_NAME=Default", "OS_PROJECT_DOMAIN_NAME=Default", "OS_IDENTITY_API_VERSION=3", "OS_INTERFACE=public", `OS_CACERT=${join(work, "ca.pem")}`];
+    assert.match(await openstack("token", "issue", "-f", "value", "-c", "id"), /^\S{20,}/);
     note("openstack token issue: ok");
+  });
+
+  it("every public endpoint of the catalog answers through HAProxy on the VIP", async () => {
+    const endpoints = await openstackJson<{ "Service Name": string; URL: string }[]>("endpoint", "list", "--interface", "public");
+    const names = new Set(endpoints.map((e) => e["Service Name"]));
+    for (const service of ["keystone", "glance", "nova", "placement", "neutron", "heat", "heat-cfn", "barbican", "aodh"]) assert.ok(names.has(service), `${service} registered: ${[...names].join(", ")}`);
+    const failed: string[] = [];
+    for (const endpoint of endpoints) {
+      const origin = new URL(endpoint.URL.replace(/%\([a-z_]+\)s/g, "x")).origin;
+      const result = await runTool("ip", ["netns", "exec", ns, "curl", "-sS", "-m", "30", "--cacert", join(work, "ca.pem"), "-o", "/dev/null", "-w", "%{http_code}", `${origin}/`]);
+      const code = Number(result.output.trim().slice(-3));
+      if (!(code >= 200 && code < 500)) failed.push(`${endpoint["Service Name"]} ${origin}: ${result.output.trim()}`);
+    }
+    assert.deepEqual(failed, []);
+    note(`${endpoints.length} public endpoints answer`);
+  });
+
+  it("glance takes an image from a local file, and it becomes active", async () => {
+    const file = join(work, "tiny.raw");
+    await must("truncate", "-s", "16M", file);
+    await openstack("image", "create", "--disk-format", "raw", "--container-format", "bare", "--public", "--file", file, "oci-tiny");
+    const status = await settle("the image active", async () => {
+      const s = (await openstackJson<{ status: string }>("image", "show", "oci-tiny")).status;
+      return ["active", "killed", "deleted"].includes(s) ? s : undefined;
+    }, 5);
+    assert.equal(status, "active");
+    note("image oci-tiny: active");
+  });
+
+  it("neutron: an external flat network on br-ex, a VXLAN tenant network, a router between them, a security group rule", async () => {
+    await openstack("network", "create", "--external", "--provider-network-type", "flat", "--provider-physical-network", "external", "public");
+    await openstack("subnet", "create", "--network", "public", "--subnet-range", "10.31.0.0/24", "--gateway", "10.31.0.1", "--no-dhcp",
+      "--allocation-pool", "start=10.31.0.200,end=10.31.0.220", "public-subnet");
+    const tenant = await openstackJson<{ "provider:network_type": string }>("network", "create", "net1");
+    assert.equal(tenant["provider:network_type"], "vxlan");
+    await openstack("subnet", "create", "--network", "net1", "--subnet-range", "192.168.77.0/24", "net1-subnet");
+    await openstack("router", "create", "r1");
+    await openstack("router", "set", "--external-gateway", "public", "r1");
+    await openstack("router", "add", "subnet", "r1", "net1-subnet");
+    const router = await openstackJson<{ external_gateway_info: { external_fixed_ips: { ip_address: string }[] } | string }>("router", "show", "r1");
+    const info = typeof router.external_gateway_info === "string" ? JSON.parse(router.external_gateway_info) as { external_fixed_ips: { ip_address: string }[] } : router.external_gateway_info;
+    const gateway = info.external_fixed_ips[0]?.ip_address;
+    assert.match(gateway ?? "", /^10\.31\.0\.2[0-2]\d$/);
+    // Each project has a group named default: the admin project's, by id.
+    const group = (await openstack("security", "group", "list", "--project", "admin", "-f", "value", "-c", "ID")).trim().split("\n")[0]!;
+    await openstack("security", "group", "rule", "create", "--protocol", "tcp", "--dst-port", "22", "--ingress", group);
+    const rules = await openstackJson<{ "Port Range": string }[]>("security", "group", "rule", "list", group);
+    assert.ok(rules.some((r) => r["Port Range"] === "22:22"), JSON.stringify(rules));
+    note(`router r1: gateway ${gateway}`);
+    // The L3 agent plugs the router's gateway into br-ex, which holds the controller's public interface.
+    await settle(`the router's gateway ${gateway} answering ping from the public network`, async () =>
+      (await runTool("ip", ["netns", "exec", ns, "ping", "-c", "1", "-W", "2", gateway!])).code === 0, 5);
+    note("router gateway answers on the public network");
+  });
+
+  it("nova boots an instance on the compute: ACTIVE", async () => {
+    await openstack("flavor", "create", "--ram", "128", "--disk", "1", "--vcpus", "1", "oci-tiny");
+    await openstack("server", "create", "--image", "oci-tiny", "--flavor", "oci-tiny", "--network", "net1", "vm1");
+    const server = await settle("the server ACTIVE or ERROR", async () => {
+      const s = await openstackJson<{ status: string; fault?: unknown; "OS-EXT-SRV-ATTR:host"?: string }>("server", "show", "vm1");
+      return ["ACTIVE", "ERROR"].includes(s.status) ? s : undefined;
+    }, 15);
+    assert.equal(server.status, "ACTIVE", JSON.stringify(server));
+    assert.equal(server["OS-EXT-SRV-ATTR:host"], "c1-cmp-1.c1.cloud.test");
+    note("server vm1: ACTIVE");
+  });
+
+  it("heat creates a stack", async () => {
+    const template = join(work, "stack.yaml");
+    await writeFile(template, "heat_template_version: 2018-08-31\nresources:\n  word:\n    type: OS::Heat::RandomString\n    properties: { length: 12 }\noutputs:\n  word: { value: { get_attr: [word, value] } }\n");
+    await openstack("stack", "create", "-t", template, "--wait", "s1");
+    const stack = await openstackJson<{ stack_status: string }>("stack", "show", "s1");
+    assert.equal(stack.stack_status, "CREATE_COMPLETE");
+    note("stack s1: CREATE_COMPLETE");
+  });
+
+  it("barbican stores a secret and gives it back", async () => {
+    const href = (await openstack("secret", "store", "--name", "s1", "--payload", "oci-cloud-proof", "-f", "value", "-c", "Secret href")).trim();
+    assert.match(href, /^https:\/\/api\.c1\.cloud\.test:9311\/v1\/secrets\//);
+    assert.equal((await openstack("secret", "get", "--payload", "-f", "value", "-c", "Payload", href)).trim(), "oci-cloud-proof");
+    note("barbican: secret stored and read back");
+  });
+
+  it("aodh takes an alarm; ceilometer's agents run", async () => {
+    await openstack("alarm", "create", "--name", "a1", "--type", "event", "--event-type", "compute.instance.update");
+    assert.ok((await openstackJson<{ name: string }[]>("alarm", "list")).some((a) => a.name === "a1"));
+    const ctl = containers.get("c1-ctl-1")!;
+    const cmp = containers.get("c1-cmp-1")!;
+    assert.equal((await ctl.exec("systemctl is-active ceilometer-agent-notification ceilometer-agent-central")).output.trim(), "active\nactive");
+    assert.equal((await cmp.exec("systemctl is-active ceilometer-agent-compute")).output.trim(), "active");
+    note("aodh alarm a1; ceilometer agents active");
+  });
+
+  it("a second Puppet run changes nothing on either node", async () => {
+    for (const n of NODES) {
+      const run = await containers.get(n.hostname)!.exec("puppet agent --test --color=false --detailed-exitcodes > /tmp/second-run.log 2>&1; echo $?; grep -E '^(Notice|Error|Warning)' /tmp/second-run.log | grep -v 'Applied catalog' | tail -40", { timeout: 3_600_000 });
+      const [code, ...changes] = run.output.trim().split("\n");
+      assert.equal(code, "0", `${n.hostname}: exit ${code} (2: changes, 4/6: failures)\n${changes.join("\n")}`);
+      note(`${n.hostname}: second run, no change`);
+    }
   });
 });

@@ -23,7 +23,7 @@ export async function siteWithRelayAndTwoNics(): Promise<string> {
 /**
  * sample-site without Ceph: no cephmon/cephosd machines, every compute on local storage (cinder lvm,
  * glance swift); the VIP announced by BGP instead of moved by corosync; and a network node, which
- * takes neutron's agents from the controllers, its OVS bridges on the userspace (netdev) datapath.
+ * takes neutron's agents from the controllers, its OVS bridges on the userspace (netdev) datapath; instances emulated (qemu).
  */
 export async function sampleSiteWithoutCephBgp(): Promise<string> {
   const site = await copySite(sampleSite);
@@ -34,7 +34,7 @@ export async function sampleSiteWithoutCephBgp(): Promise<string> {
     "  - network: vm", "    device: eno2.50", "install: true", "",
   ].join("\n"));
   await writeFile(cluster, (await readFile(cluster, "utf8")).replace("  mode: l2\n", "  mode: bgp\n  bgp:\n    asn: 65010\n    peers:\n      - { address: 10.10.0.1, asn: 65000 }\n      - { address: 10.10.0.2, asn: 65000 }\n")
-    + "neutron:\n  ovsDatapath: netdev\n");
+    + "nova:\n  virtType: qemu\nneutron:\n  ovsDatapath: netdev\n");
   const machines = join(site, "clusters/cl1/machines");
   for (const file of await readdir(machines)) {
     if (file.startsWith("cl1-ceph")) await rm(join(machines, file));

@@ -50,6 +50,7 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
   // Nova: the control plane on controllers (cells set up by the first), nova-compute on computes with the instance storage the compiler chose.
   assert.equal(c.has("Class", "Nova"), services.includes("nova") && (role === "controller" || role === "compute"), `${at}: nova`);
   if (services.includes("nova") && role === "compute") {
+    assert.equal(c.config("Nova_config", "libvirt/virt_type"), get<string>("virt_type"), `${at}: the cluster's hypervisor`);
     assert.equal(c.config("Nova_config", "libvirt/images_type"), node["oci::node::instance_storage"] === "ceph" ? "rbd" : "qcow2", `${at}: instance storage`);
     assert.equal(c.has("Class", "Nova::Compute::Rbd"), withCeph, `${at}: the libvirt secret for rbd volumes`);
   }

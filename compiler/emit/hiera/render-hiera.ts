@@ -70,6 +70,7 @@ function clusterData(cluster: ClusterIR, ir: SiteIR): Record<string, unknown> {
     "oci::cluster::cinder_backend": cluster.backends.cinder,
     "oci::cluster::glance_backend": cluster.backends.glance,
     "oci::cluster::ovs_datapath": cluster.neutron.ovsDatapath,
+    "oci::cluster::virt_type": cluster.nova.virtType,
     "oci::cluster::controllers": hosts(t.controllers),
     "oci::cluster::ceph_mons": hosts(t.cephMons),
     "oci::cluster::ceph_osds": hosts(t.cephOsds),

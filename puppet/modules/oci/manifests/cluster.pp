@@ -20,6 +20,7 @@
 # @param swift_replicas Swift ring replicas.
 # @param cinder_backend lvm, ceph or none.
 # @param glance_backend ceph, swift or file.
+# @param virt_type libvirt's hypervisor on the computes: kvm or qemu (emulation).
 # @param ovs_datapath Open vSwitch datapath of the bridges: system (the kernel module) or netdev (userspace).
 class oci::cluster (
   String[1] $cluster_name,
@@ -43,6 +44,7 @@ class oci::cluster (
   Enum['lvm', 'ceph', 'none'] $cinder_backend,
   Enum['ceph', 'swift', 'file'] $glance_backend,
   Enum['system', 'netdev'] $ovs_datapath,
+  Enum['kvm', 'qemu'] $virt_type,
   Optional[Struct[{ asn => Integer[1], peers => Array[Struct[{ address => String[1], asn => Integer[1] }], 1] }]] $bgp = undef,
 ) {
 }

@@ -103,6 +103,7 @@ class oci::profile::nova (
       vncserver_listen  => $oci::node::management_address,
       migration_support => true,
       images_type       => $images_type,
+      virt_type         => $oci::cluster::virt_type,
     }
     # With Ceph in the cluster every compute holds the libvirt secret, to attach cinder's rbd
     # volumes; instances themselves live in the vms pool only where the compiler chose ceph.
