@@ -23,6 +23,8 @@ export const Code = {
   WrongType: "OCI1102",
   MissingKey: "OCI1103",
   InvalidValue: "OCI1104",
+  HieraInterpolation: "OCI1105",
+  ControlCharacter: "OCI1106",
 
   DuplicateHostname: "OCI1201",
   DuplicateSerial: "OCI1202",

@@ -6,6 +6,7 @@ import type { LoadedFile } from "../load/load-site.js";
 import { KINDS, type Kind } from "../load/site-layout.js";
 import type { DocumentPath, SourceFile } from "../load/source-file.js";
 import { validatorFor } from "./schema-registry.js";
+import { checkUnsafeText } from "./unsafe-text.js";
 
 /**
  * Checks one file against the schema of the kind its place in the tree calls for.
@@ -21,7 +22,7 @@ export function checkFileSchema(file: LoadedFile, diagnostics: DiagnosticBag): u
   const record = value as Record<string, unknown>;
   // A file of another kind would fail every rule of this kind's schema: one error says it all.
   if (!checkHeader(source, place.kind, record, diagnostics)) return undefined;
-  let ok = true;
+  let ok = checkUnsafeText(source, diagnostics);
   const validate = validatorFor(place.kind);
   if (!validate(value)) {
     for (const error of relevantErrors(validate.errors ?? [])) {

@@ -1,6 +1,7 @@
 import git from "isomorphic-git";
 import type { GitRepository } from "../../compiler/load/git-repository.js";
 import { yamlText } from "../../compiler/emit/output-file.js";
+import { defuseStrings } from "../../compiler/validate/unsafe-text.js";
 import { compareAndSwapRef, readRef, RefLockedError, RefMovedError, removeStaleLock, STALE_LOCK_MS } from "../git/compare-and-swap-ref.js";
 import { editTree } from "../git/edit-tree.js";
 import { writeCommitObject } from "../git/git-objects.js";
@@ -29,7 +30,7 @@ interface Waiting {
 export function discoveredHardwareText(report: Record<string, unknown>): string {
   const { apiVersion: _a, kind: _k, serial, ...rest } = report;
   const ordered: Record<string, unknown> = { apiVersion: "oci/v1", kind: "DiscoveredHardware", serial };
-  for (const key of Object.keys(rest).sort()) ordered[key] = rest[key];
+  for (const key of Object.keys(rest).sort()) ordered[key] = defuseStrings(rest[key]);
   return yamlText(ordered);
 }
 
