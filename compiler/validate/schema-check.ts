@@ -1,5 +1,5 @@
 import type { ErrorObject } from "ajv/dist/2020.js";
-import { isMap } from "yaml";
+import { isMap, isScalar } from "yaml";
 import { Code } from "../diagnostics/codes.js";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { LoadedFile } from "../load/load-site.js";
@@ -88,12 +88,15 @@ function reportSchemaError(source: SourceFile, kind: Kind, error: ErrorObject, d
     case "type": {
       const actual = source.document.getIn(path);
       const expected = String(error.params.type);
-      diagnostics.error(Code.WrongType, source.valueAt(path), `"${where}" must be ${article(expected)}, not ${describe(actual)}`, typeHint(expected, actual));
+      // The hint quotes what the file says: YAML read 00123456 as 123456 and 12E45 as 1.2e+46.
+      const node = source.document.getIn(path, true);
+      const written = isScalar(node) && typeof node.source === "string" ? node.source : String(actual);
+      diagnostics.error(Code.WrongType, source.valueAt(path), `"${where}" must be ${article(expected)}, not ${describe(actual)}`, typeHint(expected, actual, written));
       return;
     }
     default: {
       const actual = source.document.getIn(path);
-      const detail = error.keyword === "enum" || error.keyword === "const" ? allowedValues(error) : parent.description ?? error.message ?? "";
+      const detail = error.keyword === "enum" || error.keyword === "const" ? allowedValues(error) : withLimit(parent.description, error);
       diagnostics.error(Code.InvalidValue, source.valueAt(path), `invalid value ${shortJson(actual)} for "${where}"`, detail);
     }
   }
@@ -110,6 +113,18 @@ function toDocumentPath(instancePath: string): DocumentPath {
 
 function displayPath(path: DocumentPath): string {
   return path.reduce<string>((out, part) => (typeof part === "number" ? `${out}[${part}]` : out === "" ? part : `${out}.${part}`), "");
+}
+
+const LIMITS: Record<string, string> = {
+  maxLength: "at most {limit} characters", minLength: "at least {limit} characters", maximum: "at most {limit}", minimum: "at least {limit}",
+  exclusiveMaximum: "below {limit}", exclusiveMinimum: "above {limit}", maxItems: "at most {limit} items", minItems: "at least {limit} items",
+};
+
+/** The field's description, with the limit that was broken when the keyword is a limit (ajv's message otherwise). */
+function withLimit(description: string | undefined, error: ErrorObject): string {
+  const limit = LIMITS[error.keyword]?.replace("{limit}", String(error.params.limit));
+  if (!limit) return description ?? error.message ?? "";
+  return description ? `${description} Limit: ${limit}.` : `limit: ${limit}`;
 }
 
 function allowedValues(error: ErrorObject): string {
@@ -129,8 +144,8 @@ function article(type: string): string {
   return names[type] ?? type;
 }
 
-function typeHint(expected: string, actual: unknown): string | undefined {
-  if (expected === "string" && (typeof actual === "number" || typeof actual === "boolean")) return `quote the value: "${String(actual)}"`;
+function typeHint(expected: string, actual: unknown, written: string): string | undefined {
+  if (expected === "string" && (typeof actual === "number" || typeof actual === "boolean")) return `quote the value as written: "${written}"`;
   if (expected === "boolean" && typeof actual === "string") return "write true or false (YAML 1.2: yes/no/on/off are strings)";
   if (expected === "integer" && typeof actual === "string" && /^\d+$/.test(actual)) return "remove the quotes";
   return undefined;

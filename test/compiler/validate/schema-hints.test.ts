@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { compile } from "../../../compiler/index.js";
+import { DirectoryTree } from "../../../compiler/load/directory-tree.js";
+import { MemoryTree } from "../../../compiler/load/site-tree.js";
+import { sampleSite } from "../../helpers/paths.js";
+
+const MACHINE = "clusters/cl1/machines/cl1-compute-1.yaml";
+
+async function compileWith(path: string, edit: (text: string) => string) {
+  const tree = new DirectoryTree(sampleSite);
+  const files = new Map<string, string>();
+  for (const p of await tree.listFiles()) files.set(p, await tree.readFile(p));
+  const text = edit(files.get(path)!);
+  assert.notEqual(text, files.get(path), "the edit applies");
+  files.set(path, text);
+  return (await compile({ tree: new MemoryTree(files) })).diagnostics.filter((d) => d.file === path);
+}
+
+describe("schema diagnostics: hints that bind what the operator meant, limits that say the limit", () => {
+  for (const [written, parsedAs] of [["00123456", "123456"], ["12E45", "1.2e+46"], ["0x1F", "31"]] as const) {
+    it(`an unquoted serial ${written} (YAML reads ${parsedAs}): the hint quotes the text as written`, async () => {
+      const [d] = await compileWith(MACHINE, (t) => t.replace(/^serial: .*$/m, `serial: ${written}`));
+      assert.equal(d?.code, "OCI1102");
+      assert.equal(d?.hint, `quote the value as written: "${written}"`);
+    });
+  }
+
+  it("a value over a length limit: the hint states the limit", async () => {
+    const [d] = await compileWith("clusters/cl1/cluster.yaml", (t) => t.replace(/^(\s+- id: 1\n\s+)name: .*$/m, `$1name: ${"x".repeat(65)}`));
+    assert.equal(d?.code, "OCI1104", JSON.stringify(d));
+    assert.match(d?.hint ?? "", /Limit: at most 64 characters\.$/);
+  });
+
+  it("a number over its maximum: the hint states the maximum", async () => {
+    const [d] = await compileWith("clusters/cl1/cluster.yaml", (t) => t.replace(/^(\s+)partPower: \d+$/m, "$1partPower: 23"));
+    assert.equal(d?.code, "OCI1104", JSON.stringify(d));
+    assert.match(d?.hint ?? "", /Limit: at most 22\.$/);
+  });
+});
