@@ -25,6 +25,7 @@ export const Code = {
   InvalidValue: "OCI1104",
   HieraInterpolation: "OCI1105",
   ControlCharacter: "OCI1106",
+  ImpossibleMac: "OCI1107",
 
   DuplicateHostname: "OCI1201",
   DuplicateSerial: "OCI1202",

@@ -11,3 +11,11 @@ export function normalizeMac(mac: string): string {
 export function pxeClientId(mac: string): string {
   return `01-${normalizeMac(mac).replace(/:/g, "-")}`;
 }
+
+/** Why a canonical MAC cannot be a NIC's own address (all zeros, or a group address: broadcast, multicast), if it cannot. */
+export function impossibleMac(canonical: string): string | undefined {
+  if (canonical === "00:00:00:00:00:00") return "all zeros";
+  if (canonical === "ff:ff:ff:ff:ff:ff") return "the broadcast address";
+  if (parseInt(canonical.slice(0, 2), 16) & 1) return "a multicast address (the first octet is odd)";
+  return undefined;
+}

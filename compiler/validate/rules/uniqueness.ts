@@ -1,5 +1,5 @@
 import { Code } from "../../diagnostics/codes.js";
-import { normalizeMac } from "../../net/mac.js";
+import { impossibleMac, normalizeMac } from "../../net/mac.js";
 import { overlaps } from "../../net/ipv4.js";
 import { clusterDomain } from "../site-index.js";
 import { FirstSeen, where } from "./first-seen.js";
@@ -42,6 +42,11 @@ export const checkUniqueness: Rule = (index, diagnostics) => {
     const ownMacs = new Set<string>();
     const claimMac = (mac: string, at: ReturnType<typeof source.valueAt>) => {
       const canonical = normalizeMac(mac);
+      const impossible = impossibleMac(canonical);
+      if (impossible) {
+        diagnostics.error(Code.ImpossibleMac, at, `MAC ${canonical} is ${impossible}: no network card has it`, "copy the MAC from the machine's discovery report or its label");
+        return;
+      }
       if (ownMacs.has(canonical)) return;
       ownMacs.add(canonical);
       const earlier = macs.claim(canonical, at, name);
