@@ -26,6 +26,7 @@ export const Code = {
   HieraInterpolation: "OCI1105",
   ControlCharacter: "OCI1106",
   ImpossibleMac: "OCI1107",
+  InvalidBranchName: "OCI1108",
 
   DuplicateHostname: "OCI1201",
   DuplicateSerial: "OCI1202",

@@ -5,6 +5,7 @@ import { where } from "./rules/first-seen.js";
 import { checkAddressing } from "./rules/addressing.js";
 import { checkHostNetwork } from "./rules/host-network.js";
 import { checkReferences } from "./rules/references.js";
+import { checkSiteSettings } from "./rules/site-settings.js";
 import type { Rule } from "./rules/rule.js";
 import { checkTopology } from "./rules/topology.js";
 import { checkUniqueness } from "./rules/uniqueness.js";
@@ -14,7 +15,7 @@ import type {
   ClusterDoc, DiscoveredHardwareDoc, HardwareProfileDoc, Located, LocatedMachine, MachineDoc, NetworkDoc, SiteDoc, SiteModel,
 } from "./site-model.js";
 
-const RULES: readonly Rule[] = [checkUniqueness, checkReferences, checkAddressing, checkTopology, checkHostNetwork];
+const RULES: readonly Rule[] = [checkSiteSettings, checkUniqueness, checkReferences, checkAddressing, checkTopology, checkHostNetwork];
 
 /** Schema checks on every file, then every semantic rule on what passed: all problems in one run. */
 export function validateSite(files: readonly LoadedFile[], diagnostics: DiagnosticBag): SiteIndex {

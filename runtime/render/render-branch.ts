@@ -9,6 +9,7 @@ import { writeCommitObject } from "../git/git-objects.js";
 import { writeFilesAsTree } from "../git/write-tree.js";
 import { HISTORY_TRAILER, historyAdvice, historyProblem, historyRef, type HistoryProblem } from "./render-history.js";
 import { RenderVerifier, type RenderSigner, type RenderStatement } from "./render-signature.js";
+import { branchNameProblem } from "../../compiler/validate/ref-name.js";
 
 export const DEFAULT_RENDERED_BRANCH = "oci/rendered";
 export const SOURCE_TRAILER = "Source-Commit";
@@ -35,7 +36,8 @@ export async function renderedBranchOf(tree: GitTree): Promise<string> {
   try {
     const site = parse(await tree.readFile(name)) as { git?: { renderedBranch?: unknown } } | null;
     const branch = site?.git?.renderedBranch;
-    return typeof branch === "string" && /^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/.test(branch) && !branch.includes("..") ? branch : DEFAULT_RENDERED_BRANCH;
+    // An invalid name fails the compile (OCI1108), which refuses the commit; this only keeps the daemon's own writes sane.
+    return typeof branch === "string" && /^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/.test(branch) && !branchNameProblem(branch) ? branch : DEFAULT_RENDERED_BRANCH;
   } catch {
     return DEFAULT_RENDERED_BRANCH; // the compile reports the syntax error
   }

@@ -3,7 +3,9 @@ import { describe, it } from "node:test";
 import { compile } from "../../../compiler/index.js";
 import { DirectoryTree } from "../../../compiler/load/directory-tree.js";
 import { MemoryTree } from "../../../compiler/load/site-tree.js";
+import { branchNameProblem } from "../../../compiler/validate/ref-name.js";
 import { sampleSite } from "../../helpers/paths.js";
+import { runTool } from "../../helpers/run-tool.js";
 
 const MACHINE = "clusters/cl1/machines/cl1-compute-1.yaml";
 
@@ -37,4 +39,13 @@ describe("schema diagnostics: hints that bind what the operator meant, limits th
     assert.equal(d?.code, "OCI1104", JSON.stringify(d));
     assert.match(d?.hint ?? "", /Limit: at most 22\.$/);
   });
+});
+
+describe("branch names: what git check-ref-format --branch refuses, the compile refuses", () => {
+  for (const name of ["a..b", "a//b", "oci/", "oci/rendered.", "oci/.hidden", "oci/x.lock", "HEAD", "oci/rendered", "release-1.2/rendered"]) {
+    it(name, async () => {
+      const git = await runTool("git", ["check-ref-format", "--branch", name]);
+      assert.equal(branchNameProblem(name) === undefined, git.code === 0, `${name}: ours ${branchNameProblem(name)}, git exit ${git.code}`);
+    });
+  }
 });
