@@ -35,7 +35,7 @@ try {
   } else {
     const code = (error as { code?: string }).code;
     process.stderr.write(`oci: error${code ? ` ${code}` : ""}: ${error instanceof Error ? error.message : String(error)}\n`);
-    // An unknown revision is a wrong argument, not a failure of oci.
-    process.exitCode = code === "OCI2101" ? Exit.usage : Exit.runtimeFailure;
+    // An unknown revision or a missing site directory is a wrong argument, not a failure of oci.
+    process.exitCode = code === "OCI2101" || code === "OCI2102" ? Exit.usage : Exit.runtimeFailure;
   }
 }

@@ -80,6 +80,15 @@ describe("oci compile / validate (CLI contract)", () => {
     }
   });
 
+  it("a site directory that does not exist, or is a file: exit 2 and a sentence that says what to give, not a raw ENOENT", async () => {
+    for (const [dir, says] of [["/nonexistent/site", "does not exist"], [`${sampleSite}/site.yaml`, "is not a directory"]] as const) {
+      const result = await runOci(["validate", dir]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, new RegExp(`^oci: error OCI2102: site directory \\S+ ${says}: give the directory that holds site\\.yaml`));
+      assert.doesNotMatch(result.stderr, /ENOENT|ENOTDIR/);
+    }
+  });
+
   it("an empty directory is a valid --out target", async () => {
     const out = join(await tempDir(), "empty");
     await mkdir(out);
