@@ -18,6 +18,7 @@ export const Code = {
   EyamlKeyChanged: "OCI1014",
   UnknownSecret: "OCI1015",
   EyamlKeyMissing: "OCI1016",
+  UnfollowedFile: "OCI1017",
 
   UnknownKey: "OCI1101",
   WrongType: "OCI1102",

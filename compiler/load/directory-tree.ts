@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { SiteTree } from "./site-tree.js";
+import type { SiteTree, UnfollowedEntry } from "./site-tree.js";
 
 /**
  * A site on disk. Symbolic links are not followed, so a site cannot pull in files from outside
@@ -10,10 +10,19 @@ import type { SiteTree } from "./site-tree.js";
 export class DirectoryTree implements SiteTree {
   constructor(readonly root: string) {}
 
+  #unfollowed: UnfollowedEntry[] = [];
+
   async listFiles(): Promise<string[]> {
     const out: string[] = [];
+    this.#unfollowed = [];
     await this.#walk("", out);
+    this.#unfollowed.sort((a, b) => (a.path < b.path ? -1 : 1));
     return out.sort();
+  }
+
+  /** What the last listFiles passed over. */
+  async listUnfollowed(): Promise<UnfollowedEntry[]> {
+    return this.#unfollowed;
   }
 
   // Synchronous on purpose: fs.promises.readFile costs ~180 µs a file here (10,000 machine files:
@@ -30,6 +39,7 @@ export class DirectoryTree implements SiteTree {
         const path = relative === "" ? entry.name : `${relative}/${entry.name}`;
         if (entry.isDirectory()) await this.#walk(path, out);
         else if (entry.isFile()) out.push(path);
+        else this.#unfollowed.push({ path, kind: entry.isSymbolicLink() ? "symbolic link" : "special file" });
       }),
     );
   }

@@ -1,6 +1,6 @@
 import git from "isomorphic-git";
 import type { GitRepository } from "./git-repository.js";
-import type { SiteTree } from "./site-tree.js";
+import type { SiteTree, UnfollowedEntry } from "./site-tree.js";
 
 const REGULAR_FILE = /^100(644|755)$/;
 
@@ -10,6 +10,7 @@ const REGULAR_FILE = /^100(644|755)$/;
  */
 export class GitTree implements SiteTree {
   readonly #blobs = new Map<string, string>();
+  readonly #unfollowed: UnfollowedEntry[] = [];
 
   private constructor(readonly repo: GitRepository, readonly commit: string, readonly treeId: string) {}
 
@@ -31,6 +32,10 @@ export class GitTree implements SiteTree {
     return Buffer.from(blob).toString("utf8");
   }
 
+  async listUnfollowed(): Promise<UnfollowedEntry[]> {
+    return [...this.#unfollowed].sort((a, b) => (a.path < b.path ? -1 : 1));
+  }
+
   /** Blob ids by path: lets a writer skip blobs the repository already has. */
   blobIds(): ReadonlyMap<string, string> {
     return this.#blobs;
@@ -43,6 +48,7 @@ export class GitTree implements SiteTree {
       const path = prefix === "" ? entry.path : `${prefix}/${entry.path}`;
       if (entry.type === "tree") await this.#walk(entry.oid, path);
       else if (entry.type === "blob" && REGULAR_FILE.test(entry.mode)) this.#blobs.set(path, entry.oid);
+      else this.#unfollowed.push({ path, kind: entry.mode === "120000" ? "symbolic link" : entry.type === "commit" ? "submodule" : "special file" });
     }
   }
 }

@@ -23,6 +23,13 @@ export interface LoadResult {
 export async function loadSite(tree: SiteTree, diagnostics = new DiagnosticBag()): Promise<LoadResult> {
   const allPaths = await tree.listFiles();
   const paths = allPaths.filter(isYamlFile);
+  // A link is never followed (it could pull a file from outside the site); one where a site file
+  // belongs is refused, not dropped, so the render never silently lacks a machine.
+  for (const entry of await tree.listUnfollowed()) {
+    if (!isYamlFile(entry.path) || placeOf(entry.path) === undefined) continue;
+    diagnostics.error(Code.UnfollowedFile, { file: entry.path, line: 1, col: 1 }, `a ${entry.kind} where a site file belongs: oci reads regular files only`,
+      "replace it with the file itself (links are not followed: they could reach outside the site)");
+  }
   const files: LoadedFile[] = [];
   const texts = await mapWithLimit(paths, FILE_CONCURRENCY, (path) =>
     tree.readFile(path).then(

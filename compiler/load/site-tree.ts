@@ -3,6 +3,13 @@ export interface SiteTree {
   /** Every regular file, as `/`-separated paths relative to the root, sorted. Hidden entries are left out. */
   listFiles(): Promise<string[]>;
   readFile(path: string): Promise<string>;
+  /** Entries that are not regular files or directories (symbolic links, submodules, devices), which the site never follows. */
+  listUnfollowed(): Promise<UnfollowedEntry[]>;
+}
+
+export interface UnfollowedEntry {
+  readonly path: string;
+  readonly kind: "symbolic link" | "submodule" | "special file";
 }
 
 /** An in-memory tree; used for generated sites and tests. */
@@ -21,5 +28,9 @@ export class MemoryTree implements SiteTree {
     const text = this.#files.get(path);
     if (text === undefined) throw new Error(`no such file in tree: ${path}`);
     return text;
+  }
+
+  async listUnfollowed(): Promise<UnfollowedEntry[]> {
+    return [];
   }
 }

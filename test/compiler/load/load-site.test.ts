@@ -5,7 +5,11 @@ import { loadSite, parseSourceFile } from "../../../compiler/load/load-site.js";
 import { placeOf } from "../../../compiler/load/site-layout.js";
 import { MemoryTree } from "../../../compiler/load/site-tree.js";
 import { DirectoryTree } from "../../../compiler/load/directory-tree.js";
-import { mkdir, symlink, writeFile } from "node:fs/promises";
+import { mkdir, rename, symlink, writeFile } from "node:fs/promises";
+import { compile } from "../../../compiler/index.js";
+import { openRepository } from "../../../compiler/load/git-repository.js";
+import { GitTree } from "../../../compiler/load/git-tree.js";
+import { gitCli, repoFromSite } from "../../helpers/git-repo.js";
 import { join } from "node:path";
 import { sampleSite } from "../../helpers/paths.js";
 import { copySite, tempDir } from "../../helpers/temp-dirs.js";
@@ -56,5 +60,23 @@ describe("loader", () => {
     const files = await new DirectoryTree(site).listFiles();
     assert.ok(files.includes("site.yaml") && files.includes("networks/pxe.yaml"));
     assert.ok(!files.some((f) => f.includes("evil") || f.includes("linked-dir") || f.startsWith(".github")), files.join(" "));
+  });
+
+  it("a symbolic link where a site file belongs is an error (OCI1017), not a machine silently dropped: from a directory and from a commit", async () => {
+    const site = await copySite(sampleSite);
+    const machines = join(site, "clusters/cl1/machines");
+    await rename(join(machines, "cl1-compute-2.yaml"), join(site, "compute-2.txt"));
+    await symlink("../../../compute-2.txt", join(machines, "cl1-compute-2.yaml"));
+    await symlink("elsewhere", join(site, "README.yaml.link"));
+    const fromDirectory = await compile({ tree: new DirectoryTree(site) });
+    const expected = ["clusters/cl1/machines/cl1-compute-2.yaml:1:1 OCI1017"];
+    const found = (d: { file: string; line: number; col: number; code: string }[]) => d.filter((x) => x.code === "OCI1017").map((x) => `${x.file}:${x.line}:${x.col} ${x.code}`);
+    assert.deepEqual(found(fromDirectory.diagnostics), expected);
+    assert.equal(fromDirectory.files, undefined, "nothing rendered");
+
+    const repo = await repoFromSite(site);
+    assert.match(await gitCli(repo, "ls-tree", "HEAD", "clusters/cl1/machines/cl1-compute-2.yaml"), /^120000 /, "git holds the link as a link");
+    const fromCommit = await compile({ tree: await GitTree.open(openRepository(repo), (await gitCli(repo, "rev-parse", "HEAD")).trim()) });
+    assert.deepEqual(found(fromCommit.diagnostics), expected);
   });
 });
