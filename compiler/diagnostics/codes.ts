@@ -19,6 +19,7 @@ export const Code = {
   UnknownSecret: "OCI1015",
   EyamlKeyMissing: "OCI1016",
   UnfollowedFile: "OCI1017",
+  TooManyAliases: "OCI1018",
 
   UnknownKey: "OCI1101",
   WrongType: "OCI1102",

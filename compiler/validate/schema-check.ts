@@ -18,7 +18,15 @@ export function checkFileSchema(file: LoadedFile, diagnostics: DiagnosticBag): u
     diagnostics.error(Code.NotAMapping, source.start(), `a ${place.kind} file must hold a mapping (key: value lines)`, `start with \`apiVersion: oci/v1\` and \`kind: ${place.kind}\``);
     return undefined;
   }
-  const value: unknown = source.document.toJS({ maxAliasCount: 100 });
+  let value: unknown;
+  try {
+    value = source.document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // yaml's guard against alias bombs (billion laughs) throws; this file is refused, the others go on.
+    diagnostics.error(Code.TooManyAliases, source.start(), `the file expands too many YAML aliases: ${(error as Error).message}`,
+      "site files need no aliases (*name): write the values out");
+    return undefined;
+  }
   const record = value as Record<string, unknown>;
   // A file of another kind would fail every rule of this kind's schema: one error says it all.
   if (!checkHeader(source, place.kind, record, diagnostics)) return undefined;
