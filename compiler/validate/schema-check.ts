@@ -83,7 +83,9 @@ function reportSchemaError(source: SourceFile, kind: Kind, error: ErrorObject, d
       const key = String(error.params.additionalProperty);
       const allowed = Object.keys(parent.properties ?? {});
       const near = closest(key, allowed);
-      const hint = near ? `did you mean "${near}"?` : `allowed keys here: ${allowed.join(", ")}`;
+      const hint = key === "<<"
+        ? `YAML merge keys (<<) are not read in site files: write the keys out; allowed keys here: ${allowed.join(", ")}`
+        : near ? `did you mean "${near}"?` : `allowed keys here: ${allowed.join(", ")}`;
       diagnostics.error(Code.UnknownKey, source.keyAt(path, key), `unknown key "${key}" in ${where === "" ? kind : where}`, hint);
       return;
     }
@@ -170,7 +172,8 @@ function closest(word: string, candidates: readonly string[]): string | undefine
   let bestDistance = 3;
   for (const candidate of candidates) {
     const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+    // A suggestion must keep something of what was typed: "<<" is 2 edits from "ip" and means nothing like it.
+    if (d < bestDistance && d < Math.min(word.length, candidate.length)) [best, bestDistance] = [candidate, d];
   }
   return best;
 }

@@ -137,4 +137,6 @@ export interface SiteModel {
   readonly clusterFilesPresent: ReadonlySet<string>;
   /** Names of networks whose file failed its schema: references to them are not reported again as unknown. */
   readonly brokenNetworkNames: ReadonlySet<string>;
+  /** Clusters with a machine file that failed its schema: their role counts are incomplete, so count-based findings wait. */
+  readonly clustersWithBrokenMachines: ReadonlySet<string>;
 }

@@ -27,6 +27,7 @@ export function validateSite(files: readonly LoadedFile[], diagnostics: Diagnost
   const discovered: Located<DiscoveredHardwareDoc>[] = [];
   const clusterFilesPresent = new Set<string>();
   const brokenNetworkNames = new Set<string>();
+  const clustersWithBrokenMachines = new Set<string>();
 
   for (const file of files) {
     const { source, place } = file;
@@ -35,6 +36,7 @@ export function validateSite(files: readonly LoadedFile[], diagnostics: Diagnost
     if (value === undefined) {
       const name = place.kind === "Network" ? source.document.get("name") : undefined;
       if (typeof name === "string") brokenNetworkNames.add(name);
+      if (place.kind === "Machine") clustersWithBrokenMachines.add(place.cluster!);
       continue;
     }
     switch (place.kind) {
@@ -49,7 +51,7 @@ export function validateSite(files: readonly LoadedFile[], diagnostics: Diagnost
       case "DiscoveredHardware": discovered.push({ doc: value as DiscoveredHardwareDoc, source }); break;
     }
   }
-  const model: SiteModel = { ...(site ? { site } : {}), networks, clusters, machines, profiles, discovered, clusterFilesPresent, brokenNetworkNames };
+  const model: SiteModel = { ...(site ? { site } : {}), networks, clusters, machines, profiles, discovered, clusterFilesPresent, brokenNetworkNames, clustersWithBrokenMachines };
   const index = new SiteIndex(model);
   for (const rule of RULES) rule(index, diagnostics);
   return index;

@@ -49,3 +49,28 @@ describe("branch names: what git check-ref-format --branch refuses, the compile 
     });
   }
 });
+
+describe("one mistake, one diagnostic", () => {
+  it("a schema error in a controller's file does not also claim the cluster is short of controllers", async () => {
+    const tree = new DirectoryTree(sampleSite);
+    const files = new Map<string, string>();
+    for (const p of await tree.listFiles()) files.set(p, await tree.readFile(p));
+    const path = "clusters/cl1/machines/cl1-controller-3.yaml";
+    files.set(path, files.get(path)!.replace("role: controller", "role: controler"));
+    const diagnostics = (await compile({ tree: new MemoryTree(files) })).diagnostics;
+    assert.deepEqual(diagnostics.map((d) => `${d.file} ${d.code}`), [`${path} OCI1104`]);
+  });
+});
+
+describe("unknown keys", () => {
+  it("a YAML merge key gets a hint about merge keys, not \"did you mean ip\"", async () => {
+    const [d] = await compileWith(MACHINE, (t) => t.replace("  - network: pxe\n", "  - network: pxe\n    <<: { mtu: 9000 }\n"));
+    assert.equal(d?.code, "OCI1101", JSON.stringify(d));
+    assert.match(d?.hint ?? "", /^YAML merge keys \(<<\) are not read in site files/);
+  });
+
+  it("a typo still gets its suggestion", async () => {
+    const d = (await compileWith(MACHINE, (t) => t.replace("hostname:", "hostnmae:"))).find((x) => x.code === "OCI1101");
+    assert.equal(d?.hint, 'did you mean "hostname"?');
+  });
+});
