@@ -53,6 +53,8 @@ export const Code = {
   CidrHostBits: "OCI1312",
   ProvisioningAddressOutsidePxe: "OCI1313",
   RelayOutsideNetwork: "OCI1314",
+  RelayOnNonPxeNetwork: "OCI1315",
+  RelayWithoutGateway: "OCI1316",
 
   UnknownNetwork: "OCI1401",
   ClusterMissing: "OCI1402",

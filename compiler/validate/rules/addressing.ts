@@ -57,6 +57,13 @@ function checkNetwork(network: IndexedNetwork, diagnostics: DiagnosticBag): void
   if (doc.relay !== undefined && !isHostAddress(network.net, parseIpv4(doc.relay))) {
     diagnostics.error(Code.RelayOutsideNetwork, source.valueAt(["relay"]), `relay ${doc.relay} is not an address of ${name} (${doc.cidr})`, "the relay (giaddr) is the router's address on this network");
   }
+  if (doc.relay !== undefined && doc.purpose !== "pxe") {
+    diagnostics.error(Code.RelayOnNonPxeNetwork, source.valueAt(["relay"]), `relay on ${name}, a ${doc.purpose} network: a relay makes oci serve DHCP there, which only pxe networks get`,
+      "move the relay to the pxe network of that segment, or remove it");
+  } else if (doc.relay !== undefined && doc.gateway === undefined) {
+    diagnostics.error(Code.RelayWithoutGateway, source.valueAt(["relay"]), `relayed network ${name} has no gateway: its machines could not reach the provisioning host's TFTP and HTTP`,
+      "add the segment's router as gateway (usually the relay's own address)");
+  }
   if (network.pool) {
     const problem = rangeProblem(network, network.pool);
     if (problem) diagnostics.error(Code.BadDiscoveryPool, source.valueAt(["discoveryPool"]), `discovery pool of ${name}: ${problem}`);
