@@ -55,6 +55,7 @@ export const Code = {
   RelayOutsideNetwork: "OCI1314",
   RelayOnNonPxeNetwork: "OCI1315",
   RelayWithoutGateway: "OCI1316",
+  IpIsInfrastructure: "OCI1317",
 
   UnknownNetwork: "OCI1401",
   ClusterMissing: "OCI1402",

@@ -25,6 +25,7 @@ export interface IpamResult {
  */
 export function allocateAddresses(
   networks: ReadonlyMap<string, IndexedNetwork>,
+  infrastructure: ReadonlyMap<number, string>,
   requests: readonly AddressRequest[],
   previous: IpamState | undefined,
   diagnostics: DiagnosticBag,
@@ -56,7 +57,7 @@ export function allocateAddresses(
     const old = before.get(request.key);
     const network = networks.get(request.network);
     const address = old && old.network === request.network ? parseIpv4(old.address) : undefined;
-    if (network && address !== undefined && isAllocatable(network, address) && !takenOn(request.network).has(address)) {
+    if (network && address !== undefined && isAllocatable(network, address, infrastructure) && !takenOn(request.network).has(address)) {
       record(request, address, "auto");
     } else {
       fresh.push(request);
@@ -69,7 +70,7 @@ export function allocateAddresses(
     if (!network) continue;
     const used = takenOn(request.network);
     let candidate = cursors.get(request.network) ?? network.net.base;
-    while (candidate <= network.net.last && (used.has(candidate) || !isAllocatable(network, candidate))) candidate++;
+    while (candidate <= network.net.last && (used.has(candidate) || !isAllocatable(network, candidate, infrastructure))) candidate++;
     cursors.set(request.network, candidate);
     if (candidate > network.net.last) {
       diagnostics.error(Code.AddressPoolExhausted, request.at(), `network ${request.network} (${network.located.doc.cidr}) has no free address left for ${request.key}`, "widen the network, shrink its reserved ranges or discovery pool, or give literal addresses");
@@ -90,11 +91,9 @@ function byAllocationOrder(a: AddressRequest, b: AddressRequest): number {
   return rank(a.key) - rank(b.key) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
 
-/** Host addresses that are not the gateway, the relay, reserved, or in the discovery pool. */
-function isAllocatable(network: IndexedNetwork, address: number): boolean {
-  if (!isHostAddress(network.net, address) || address === network.gateway) return false;
-  const relay = network.located.doc.relay;
-  if (relay !== undefined && parseIpv4(relay) === address) return false;
+/** Host addresses that are not the site's equipment (gateways, relays, servers, peers), reserved, or in the discovery pool. */
+function isAllocatable(network: IndexedNetwork, address: number, infrastructure: ReadonlyMap<number, string>): boolean {
+  if (!isHostAddress(network.net, address) || infrastructure.has(address)) return false;
   if (network.pool && inRange(network.pool, address)) return false;
   return !network.reserved.some((range) => inRange(range, address));
 }

@@ -16,7 +16,7 @@ import { chooseBackends, clusterTopology, setupWaves } from "./topology.js";
  */
 export function resolveSite(index: SiteIndex, previousIpam: IpamState | undefined, diagnostics: DiagnosticBag): SiteIR | undefined {
   const siteDoc = index.model.site!.doc;
-  const { addresses, state } = allocateAddresses(index.networks, addressRequests(index), previousIpam, diagnostics);
+  const { addresses, state } = allocateAddresses(index.networks, index.infrastructure, addressRequests(index), previousIpam, diagnostics);
   if (diagnostics.hasErrors) return undefined;
 
   const site = siteSettings(siteDoc);

@@ -14,6 +14,12 @@ export class SiteIndex {
   readonly networks = new Map<string, IndexedNetwork>();
   readonly clusters = new Map<string, Located<ClusterDoc>>();
   readonly machinesByCluster = new Map<string, LocatedMachine[]>();
+  /**
+   * Addresses the site already gives to equipment oci does not allocate, whether or not a reserved
+   * range covers them: the provisioning host, DNS and NTP servers, every gateway and relay, the BGP
+   * peers. Never allocated; a literal address on one is an error.
+   */
+  readonly infrastructure = new Map<number, string>();
 
   constructor(readonly model: SiteModel) {
     for (const located of model.networks) {
@@ -29,6 +35,20 @@ export class SiteIndex {
     }
     for (const located of model.clusters) {
       if (!this.clusters.has(located.doc.name)) this.clusters.set(located.doc.name, located);
+    }
+    const claim = (address: string | undefined, what: string) => {
+      if (address !== undefined && IPV4.test(address) && !this.infrastructure.has(parseIpv4(address))) this.infrastructure.set(parseIpv4(address), what);
+    };
+    const site = model.site?.doc;
+    claim(site?.provisioning.address, "the provisioning host");
+    for (const server of site?.dns?.servers ?? []) claim(server, "a DNS server of the site");
+    for (const server of site?.ntp ?? []) claim(server, "an NTP server of the site");
+    for (const { located: { doc } } of this.networks.values()) {
+      claim(doc.gateway, `the gateway of ${doc.name}`);
+      claim(doc.relay, `the relay of ${doc.name}`);
+    }
+    for (const { doc } of this.clusters.values()) {
+      for (const peer of doc.vip.bgp?.peers ?? []) claim(peer.address, `a BGP peer of cluster ${doc.name}`);
     }
     for (const machine of model.machines) {
       const list = this.machinesByCluster.get(machine.cluster) ?? [];
@@ -46,6 +66,8 @@ export class SiteIndex {
     return [...this.networks.values()].filter((n) => n.located.doc.purpose === purpose);
   }
 }
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 function toRange(range: { start: string; end: string }): Ipv4Range {
   return { start: parseIpv4(range.start), end: parseIpv4(range.end) };

@@ -12,13 +12,13 @@ export const checkAddressing: Rule = (index, diagnostics) => {
     doc.interfaces.forEach((iface, i) => {
       const network = index.networks.get(iface.network);
       if (network && iface.ip !== undefined && iface.ip !== "auto") {
-        checkHostAddress(network, iface.ip, source.valueAt(["interfaces", i, "ip"]), `${doc.hostname}'s address`, diagnostics);
+        checkHostAddress(index, network, iface.ip, source.valueAt(["interfaces", i, "ip"]), `${doc.hostname}'s address`, diagnostics);
       }
     });
     const ipmi = doc.ipmi;
     const ipmiNetwork = ipmi ? index.networks.get(ipmi.network) : undefined;
     if (ipmi && ipmiNetwork && ipmi.ip !== undefined && ipmi.ip !== "auto") {
-      checkHostAddress(ipmiNetwork, ipmi.ip, source.valueAt(["ipmi", "ip"]), `${doc.hostname}'s IPMI address`, diagnostics);
+      checkHostAddress(index, ipmiNetwork, ipmi.ip, source.valueAt(["ipmi", "ip"]), `${doc.hostname}'s IPMI address`, diagnostics);
     }
   }
 
@@ -32,7 +32,7 @@ export const checkAddressing: Rule = (index, diagnostics) => {
       diagnostics.error(Code.VipOutsideNetwork, at, `VIP ${doc.vip.address} is outside the VIP network ${network.located.doc.name} (${network.located.doc.cidr})`, "the VIP must be an address of the management network the controllers share");
       continue;
     }
-    checkHostAddress(network, doc.vip.address, at, `the VIP of cluster ${doc.name}`, diagnostics);
+    checkHostAddress(index, network, doc.vip.address, at, `the VIP of cluster ${doc.name}`, diagnostics);
   }
 
   const provisioning = index.model.site;
@@ -85,7 +85,7 @@ function rangeProblem(network: IndexedNetwork, range: Ipv4Range): string | undef
   return undefined;
 }
 
-function checkHostAddress(network: IndexedNetwork, ip: string, at: SourcePosition, what: string, diagnostics: DiagnosticBag): void {
+function checkHostAddress(index: SiteIndex, network: IndexedNetwork, ip: string, at: SourcePosition, what: string, diagnostics: DiagnosticBag): void {
   const { doc } = network.located;
   const address = parseIpv4(ip);
   if (!contains(network.net, address)) {
@@ -98,6 +98,11 @@ function checkHostAddress(network: IndexedNetwork, ip: string, at: SourcePositio
   }
   if (address === network.gateway) {
     diagnostics.error(Code.IpIsGateway, at, `${what} ${ip} is the gateway of ${doc.name}`);
+    return;
+  }
+  const equipment = index.infrastructure.get(address);
+  if (equipment) {
+    diagnostics.error(Code.IpIsInfrastructure, at, `${what} ${ip} is ${equipment}`, "that address is in use by the site's own equipment: pick another, or `auto`");
     return;
   }
   const reserved = network.reserved.find((range) => inRange(range, address));

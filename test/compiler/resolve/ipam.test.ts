@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import { compile, type PreviousRender } from "../../../compiler/index.js";
 import { DirectoryTree } from "../../../compiler/load/directory-tree.js";
 import type { SiteIR } from "../../../compiler/resolve/site-ir.js";
-import { sampleSite } from "../../helpers/paths.js";
+import { fixtures as fixturesDir, sampleSite } from "../../helpers/paths.js";
 import { copySite } from "../../helpers/temp-dirs.js";
 
 function previousFrom(ir: SiteIR): PreviousRender {
@@ -96,5 +96,34 @@ describe("IPAM", () => {
     const vip = ir!.clusters[0]!.vip.address;
     assert.equal(vip, "10.10.0.10", "the VIP takes the first free management address");
     assert.equal(ir!.ipam.allocations.filter((a) => a.address === vip).length, 1);
+  });
+});
+
+describe("IPAM and the site's own equipment", () => {
+  it("never allocates the provisioning host, DNS, NTP, gateways, relays or BGP peers, even without reserved ranges", async () => {
+    const site = await copySite(join(fixturesDir, "base-site"));
+    await writeFile(join(site, "networks/pxe.yaml"), (await readFile(join(site, "networks/pxe.yaml"), "utf8")).replace(/^reserved:[\s\S]*$/m, ""));
+    await writeFile(join(site, "site.yaml"), `${await readFile(join(site, "site.yaml"), "utf8")}dns:\n  servers: [192.168.10.3, 10.1.0.2]\nntp: [10.1.0.3]\n`);
+    await writeFile(join(site, "networks/ipmi.yaml"), `${await readFile(join(site, "networks/ipmi.yaml"), "utf8")}gateway: 10.2.0.1\n`);
+    const cluster = join(site, "clusters/c1/cluster.yaml");
+    await writeFile(cluster, (await readFile(cluster, "utf8")).replace(/^vip:\n(  .*\n)+/m, "vip:\n  address: auto\n  mode: bgp\n  bgp:\n    asn: 65010\n    peers:\n      - { address: 10.1.0.4, asn: 65000 }\n"));
+    const { ir, diagnostics } = await compile({ tree: new DirectoryTree(site) });
+    assert.ok(ir, JSON.stringify(diagnostics));
+    const equipment = ["192.168.10.1", "192.168.10.2", "192.168.10.3", "10.1.0.1", "10.1.0.2", "10.1.0.3", "10.1.0.4", "10.2.0.1"];
+    const given = ir.ipam.allocations.filter((a) => equipment.includes(a.address));
+    assert.deepEqual(given, []);
+    // Allocation starts right above: the lowest free addresses are taken, the equipment skipped.
+    assert.ok(ir.ipam.allocations.some((a) => a.address === "192.168.10.4"), JSON.stringify(ir.ipam.allocations));
+  });
+
+  it("a literal address on the site's equipment is an error that names what is there", async () => {
+    const site = await copySite(join(fixturesDir, "base-site"));
+    const machine = join(site, "clusters/c1/machines/c1-cmp-1.yaml");
+    await writeFile(machine, (await readFile(machine, "utf8")).replace("  - network: pxe\n    ip: auto", "  - network: pxe\n    ip: 192.168.10.2"));
+    const { diagnostics } = await compile({ tree: new DirectoryTree(site) });
+    const d = diagnostics.find((x) => x.code === "OCI1317");
+    assert.ok(d, JSON.stringify(diagnostics));
+    assert.equal(`${d.file}:${d.line}:${d.col}`, "clusters/c1/machines/c1-cmp-1.yaml:10:9");
+    assert.match(d.message, /192\.168\.10\.2 is the provisioning host/);
   });
 });
