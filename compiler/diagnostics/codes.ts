@@ -87,6 +87,8 @@ export const Code = {
   VlanMismatch: "OCI1428",
   BondMemberTwice: "OCI1429",
   OpenstackReleaseNotShipped: "OCI1430",
+  VipNetworkOffControllers: "OCI1431",
+  BgpPeerOffNetwork: "OCI1432",
 } as const;
 
 export type DiagnosticCode = (typeof Code)[keyof typeof Code];

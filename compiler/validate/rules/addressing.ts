@@ -28,11 +28,29 @@ export const checkAddressing: Rule = (index, diagnostics) => {
     const network = "name" in choice ? index.networks.get(choice.name) : undefined;
     if (!network) continue;
     const at = source.valueAt(["vip", "address"]);
+    // A BGP VIP is a /32 the controllers announce: like OCI, it may be any address the routers accept.
+    if (doc.vip.mode === "bgp" && !contains(network.net, parseIpv4(doc.vip.address))) continue;
     if (!contains(network.net, parseIpv4(doc.vip.address))) {
       diagnostics.error(Code.VipOutsideNetwork, at, `VIP ${doc.vip.address} is outside the VIP network ${network.located.doc.name} (${network.located.doc.cidr})`, "the VIP must be an address of the management network the controllers share");
       continue;
     }
     checkHostAddress(index, network, doc.vip.address, at, `the VIP of cluster ${doc.name}`, diagnostics);
+  }
+
+  // A BGP session runs over a network the controllers share with the router.
+  for (const { doc, source } of index.model.clusters) {
+    const controllerNetworks = new Set((index.machinesByCluster.get(doc.name) ?? []).filter((m) => m.doc.role === "controller").flatMap((m) => m.doc.interfaces.map((i) => i.network)));
+    (doc.vip.bgp?.peers ?? []).forEach((peer, i) => {
+      const address = parseIpv4(peer.address);
+      const on = [...index.networks.values()].find((n) => contains(n.net, address));
+      if (!on) {
+        diagnostics.error(Code.BgpPeerOffNetwork, source.valueAt(["vip", "bgp", "peers", i, "address"]), `BGP peer ${peer.address} is on none of the site's networks`,
+          "a peer is a router on a network the controllers are on: add that network, or fix the address");
+      } else if (!index.model.clustersWithBrokenMachines.has(doc.name) && controllerNetworks.size > 0 && !controllerNetworks.has(on.located.doc.name)) {
+        diagnostics.error(Code.BgpPeerOffNetwork, source.valueAt(["vip", "bgp", "peers", i, "address"]), `BGP peer ${peer.address} is on ${on.located.doc.name}, which no controller of ${doc.name} is on`,
+          `give the controllers an interface on ${on.located.doc.name}, or peer with a router they reach`);
+      }
+    });
   }
 
   const provisioning = index.model.site;

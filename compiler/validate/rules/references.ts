@@ -35,8 +35,17 @@ export const checkReferences: Rule = (index, diagnostics) => {
       const network = index.networks.get(choice.name);
       if (!network && !index.model.brokenNetworkNames.has(choice.name)) {
         diagnostics.error(Code.UnknownNetwork, source.valueAt(["vip", "network"]), `unknown network ${choice.name}`, `networks of the site: ${networkNames}`);
-      } else if (network && network.located.doc.purpose !== "management") {
-        diagnostics.error(Code.VipNetworkPurpose, source.valueAt(["vip", "network"]), `VIP network ${choice.name} has purpose ${network.located.doc.purpose}, not management`);
+      } else if (network && !["management", "public"].includes(network.located.doc.purpose)) {
+        diagnostics.error(Code.VipNetworkPurpose, source.valueAt(["vip", "network"]), `VIP network ${choice.name} has purpose ${network.located.doc.purpose}`,
+          "the API VIP lives on the management network, or on the public network as OCI puts it");
+      } else if (network && (doc.vip.mode ?? "l2") === "l2" && !index.model.clustersWithBrokenMachines.has(doc.name)) {
+        // Pacemaker moves an L2 VIP between the controllers' interfaces on that network: each needs one.
+        const off = (index.machinesByCluster.get(doc.name) ?? []).filter((m) => m.doc.role === "controller" && !m.doc.interfaces.some((i) => i.network === choice.name));
+        if (off.length > 0) {
+          diagnostics.error(Code.VipNetworkOffControllers, source.valueAt(doc.vip.network === undefined ? ["vip"] : ["vip", "network"]),
+            `VIP network ${choice.name} is not on controller(s) ${off.map((m) => m.doc.hostname).join(", ")}: the VIP could not move there`,
+            `give every controller an interface on ${choice.name}, or put the VIP on a network they share`);
+        }
       }
     }
   }

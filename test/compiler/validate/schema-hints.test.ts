@@ -74,3 +74,19 @@ describe("unknown keys", () => {
     assert.equal(d?.hint, 'did you mean "hostname"?');
   });
 });
+
+describe("the VIP where OCI puts it", () => {
+  it("on the public network the controllers share: compiles, and hiera names that network", async () => {
+    const tree = new DirectoryTree(sampleSite);
+    const files = new Map<string, string>();
+    for (const p of await tree.listFiles()) files.set(p, await tree.readFile(p));
+    const path = "clusters/cl1/cluster.yaml";
+    files.set(path, files.get(path)!.replace("  network: management", "  network: public"));
+    const result = await compile({ tree: new MemoryTree(files) });
+    assert.deepEqual(result.diagnostics, []);
+    const hiera = result.files!.find((f) => f.path === "hiera/clusters/cl1.yaml")!.content;
+    assert.match(hiera, /^oci::cluster::vip_network: public$/m);
+    const vip = /^oci::cluster::vip: "?([\d.]+)"?$/m.exec(hiera)?.[1];
+    assert.match(vip ?? "", /^198\.51\.100\./, "allocated on the public network");
+  });
+});
