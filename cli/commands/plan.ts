@@ -16,7 +16,8 @@ export function registerPlan(program: Command): void {
     .argument("<head>", "the revision to review, e.g. HEAD")
     .option("--repo <dir>", "the Git repository (default: the current directory)", ".")
     .addOption(new Option("--format <format>", "output format").choices(["text", "markdown", "json"]).default("text"))
-    .action(async (baseRev: string, headRev: string, options: { repo: string; format: PlanFormat }) => {
+    .option("--all-files", "also show the diffs of derived files (manifest.json, the DHCP formats beyond dhcpd.conf); json always has them")
+    .action(async (baseRev: string, headRev: string, options: { repo: string; format: PlanFormat; allFiles?: boolean }) => {
       const repo = openRepository(options.repo);
       const [baseCommit, headCommit] = [await resolveRevision(repo, baseRev), await resolveRevision(repo, headRev)];
       const baseTree = await GitTree.open(repo, baseCommit);
@@ -24,7 +25,7 @@ export function registerPlan(program: Command): void {
       const base = await compile({ tree: baseTree, ...(await renderedTip(repo, baseTree)) });
       const head = await compile({ tree: await GitTree.open(repo, headCommit), ...(await previousFor(repo, baseTree, base)) });
       const plan = planChanges({ revision: baseRev, commit: baseCommit, result: base }, { revision: headRev, commit: headCommit, result: head });
-      process.stdout.write(formatPlan(plan, options.format));
+      process.stdout.write(formatPlan(plan, options.format, { allFiles: options.allFiles === true }));
       process.exitCode = plan.head.valid ? Exit.ok : Exit.invalidInput;
     });
 }

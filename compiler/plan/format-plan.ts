@@ -1,11 +1,27 @@
 import { formatDiagnostic } from "../diagnostics/diagnostic.js";
+import type { FileDiff } from "./file-diff.js";
 import type { Plan } from "./plan.js";
 
 export type PlanFormat = "text" | "markdown" | "json";
 
-export function formatPlan(plan: Plan, format: PlanFormat): string {
+export interface PlanFormatOptions {
+  /** Show the diffs of derived files too (the manifest, the DHCP formats beyond dhcpd.conf). */
+  readonly allFiles?: boolean;
+}
+
+// The same change again in another form: the manifest's hashes, and the reservations in the other
+// DHCP servers' formats. dhcp/dhcpd.conf stays as the readable one.
+const DERIVED = new Set(["manifest.json", "dhcp/dnsmasq.conf", "dhcp/kea-dhcp4.json", "dhcp/reservations.json"]);
+
+export function formatPlan(plan: Plan, format: PlanFormat, options: PlanFormatOptions = {}): string {
   if (format === "json") return `${JSON.stringify(plan, null, 2)}\n`;
-  return format === "markdown" ? markdown(plan) : text(plan);
+  const shown = options.allFiles ? plan.files : plan.files.filter((f) => !DERIVED.has(f.path));
+  const derived = plan.files.filter((f) => !shown.includes(f)).map((f) => f.path);
+  return format === "markdown" ? markdown(plan, shown, derived) : text(plan, shown, derived);
+}
+
+function derivedLine(derived: readonly string[]): string[] {
+  return derived.length > 0 ? [`also changed, the same change in derived form (--all-files shows them): ${derived.join(", ")}`, ""] : [];
 }
 
 /** The summary as lines, shared by the text and markdown forms. */
@@ -13,7 +29,20 @@ function summaryLines(plan: Plan): string[] {
   const lines: string[] = [];
   const { added, removed, changed } = plan.machines;
   for (const m of added) lines.push(`+ machine ${m.hostname} (${m.role}, cluster ${m.cluster}) gets ${m.address}`);
-  for (const m of removed) lines.push(`- machine ${m.hostname} (${m.role}, cluster ${m.cluster}) removed, frees ${m.address}`);
+  for (const c of plan.clusters) {
+    if (c.status === "added") lines.push(`+ cluster ${c.name}`);
+    else if (c.status === "removed") lines.push(`- cluster ${c.name} removed`);
+    else for (const change of c.changes) lines.push(`~ cluster ${c.name}: ${change}`);
+  }
+  for (const n of plan.networks) {
+    if (n.status === "added") lines.push(`+ network ${n.name}`);
+    else if (n.status === "removed") lines.push(`- network ${n.name} removed`);
+    else for (const change of n.changes) lines.push(`~ network ${n.name}: ${change}`);
+  }
+  for (const m of removed) {
+    const ring = m.role === "swiftstore" ? "; the swift ring shrinks: its devices leave and their data rebalances onto the other stores" : "";
+    lines.push(`- machine ${m.hostname} (${m.role}, cluster ${m.cluster}) removed, frees ${m.address}${ring}`);
+  }
   for (const m of changed) lines.push(`~ machine ${m.hostname}: ${m.changes.join("; ")}`);
   for (const a of plan.addresses) {
     if (a.from === undefined) lines.push(`+ address ${a.to} on ${a.network} for ${a.key}`);
@@ -31,6 +60,7 @@ function summaryLines(plan: Plan): string[] {
   }
   for (const c of plan.certificates) lines.push(`+ certificate ${c.name} to be issued by ${c.issuer}`);
   for (const name of plan.secrets.created) lines.push(`+ secret ${name} created (encrypted; value never shown)`);
+  for (const name of plan.secrets.removed) lines.push(`- secret ${name} removed (nothing uses it any more)`);
   for (const name of plan.secrets.pending) lines.push(`! secret ${name} cannot be created: the site names no eyaml public key`);
   for (const h of plan.withoutBootMac) lines.push(`! machine ${h} has no boot MAC yet: no DHCP reservation until discovery reports it`);
   return lines;
@@ -41,7 +71,7 @@ function counts(plan: Plan): string {
   return `${plan.files.length} output file(s) change: ${by("added")} added, ${by("changed")} changed, ${by("removed")} removed`;
 }
 
-function text(plan: Plan): string {
+function text(plan: Plan, files: readonly FileDiff[], derived: readonly string[]): string {
   const out: string[] = [`oci plan ${plan.base.revision} (${plan.base.commit.slice(0, 12)}) → ${plan.head.revision} (${plan.head.commit.slice(0, 12)})`, ""];
   if (plan.diagnostics.length > 0) out.push(...plan.diagnostics.map(formatDiagnostic), "");
   if (!plan.head.valid) {
@@ -49,20 +79,20 @@ function text(plan: Plan): string {
     return `${out.join("\n")}\n`;
   }
   const summary = summaryLines(plan);
-  out.push(...(summary.length > 0 ? summary : ["no change to machines, addresses, reservations or setup waves"]), "", counts(plan), "");
-  for (const f of plan.files) out.push(f.patch ?? `${f.status} ${f.path} (diff too large to show)`);
+  out.push(...(summary.length > 0 ? summary : ["no change to clusters, networks, machines, addresses, reservations, setup waves or secrets"]), "", counts(plan), "", ...derivedLine(derived));
+  for (const f of files) out.push(f.patch ?? `${f.status} ${f.path} (diff too large to show)`);
   return `${out.join("\n")}\n`;
 }
 
-function markdown(plan: Plan): string {
+function markdown(plan: Plan, files: readonly FileDiff[], derived: readonly string[]): string {
   const out: string[] = [`### oci plan \`${plan.base.revision}\` → \`${plan.head.revision}\``, ""];
   out.push(plan.head.valid ? "HEAD compiles." : "**HEAD does not compile.**", "");
   if (plan.diagnostics.length > 0) out.push("#### Diagnostics", "", "```", ...plan.diagnostics.map(formatDiagnostic), "```", "");
   if (!plan.head.valid) return `${out.join("\n")}\n`;
   const summary = summaryLines(plan);
-  out.push("#### Summary", "", ...(summary.length > 0 ? summary.map((l) => `- \`${l.slice(0, 1)}\` ${l.slice(2)}`) : ["No change to machines, addresses, reservations or setup waves."]), "");
-  out.push(`#### Files`, "", counts(plan), "");
-  for (const f of plan.files) {
+  out.push("#### Summary", "", ...(summary.length > 0 ? summary.map((l) => `- \`${l.slice(0, 1)}\` ${l.slice(2)}`) : ["No change to clusters, networks, machines, addresses, reservations, setup waves or secrets."]), "");
+  out.push(`#### Files`, "", counts(plan), "", ...derivedLine(derived));
+  for (const f of files) {
     out.push(`<details><summary>${f.status} <code>${f.path}</code>${f.redacted ? " (encrypted values redacted)" : ""}</summary>`, "", "```diff", f.patch ?? "(diff too large to show)", "```", "</details>", "");
   }
   return `${out.join("\n")}\n`;

@@ -1,6 +1,6 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CompileResult } from "../index.js";
-import type { MachineIR, SiteIR } from "../resolve/site-ir.js";
+import type { ClusterIR, MachineIR, NetworkIR, SiteIR } from "../resolve/site-ir.js";
 import { diffFiles, type FileDiff } from "./file-diff.js";
 
 export interface PlanSide {
@@ -44,6 +44,13 @@ export interface WaveChange {
   readonly removed: readonly string[];
 }
 
+/** A cluster or network that was added, removed, or changed (one sentence per changed fact). */
+export interface ObjectChange {
+  readonly name: string;
+  readonly status: "added" | "removed" | "changed";
+  readonly changes: readonly string[];
+}
+
 export interface Plan {
   readonly base: { readonly revision: string; readonly commit: string; readonly valid: boolean };
   readonly head: { readonly revision: string; readonly commit: string; readonly valid: boolean };
@@ -55,10 +62,12 @@ export interface Plan {
   /** Machines of HEAD that have no boot MAC yet: they get no DHCP reservation. */
   readonly withoutBootMac: readonly string[];
   readonly waves: readonly WaveChange[];
+  readonly clusters: readonly ObjectChange[];
+  readonly networks: readonly ObjectChange[];
   /** Certificates HEAD needs that BASE's render did not hold: issued by this compile, or left for the provisioning host. */
   readonly certificates: readonly { readonly name: string; readonly issuer: "oci (keystore given)" | "provisioning host"; readonly reason?: string }[];
   /** Secret names HEAD creates (or that wait for an eyaml public key); never values. */
-  readonly secrets: { readonly created: readonly string[]; readonly pending: readonly string[] };
+  readonly secrets: { readonly created: readonly string[]; readonly pending: readonly string[]; readonly removed: readonly string[] };
   readonly files: readonly FileDiff[];
 }
 
@@ -75,10 +84,13 @@ export function planChanges(base: PlanSide, head: PlanSide): Plan {
     reservations: compareReservations(before, after),
     withoutBootMac: (after?.machines ?? []).filter((m) => m.bootMacs.length === 0).map((m) => m.hostname),
     waves: compareWaves(before, after),
+    clusters: compareObjects(before?.clusters ?? [], after?.clusters ?? [], clusterFacts),
+    networks: compareObjects(before?.networks ?? [], after?.networks ?? [], networkFacts),
     certificates: newCertificates(base.result, head.result),
     secrets: {
       created: head.result.credentials?.createdSecrets ?? [],
       pending: without(head.result.credentials?.pendingSecrets ?? [], base.result.credentials?.pendingSecrets ?? []),
+      removed: without((base.result.credentials?.secrets ?? []).map((x) => x.name), (head.result.credentials?.secrets ?? []).map((x) => x.name)).sort(),
     },
     files: head.result.files ? diffFiles(base.result.files ?? [], head.result.files) : [],
   };
@@ -115,14 +127,19 @@ function compareMachines(before: readonly MachineIR[], after: readonly MachineIR
       if (x !== y) changes.push(`${label}: ${x ?? "none"} → ${y ?? "none"}`);
     };
     fact("cluster", o.cluster, m.cluster);
-    fact("role", o.role, m.role);
+    if (o.role !== m.role) {
+      changes.push(`role ${o.role} → ${m.role}: Puppet applies the ${m.role} role on the installed system${m.installGeneration === o.installGeneration ? "; raise installGeneration to reinstall it clean" : ""}`);
+    }
+    if (m.installGeneration !== o.installGeneration) changes.push(`installGeneration ${o.installGeneration} → ${m.installGeneration}: it is reinstalled (its disk is wiped) at its next PXE boot`);
     fact("install", o.install, m.install);
     fact("serial", o.serial, m.serial);
     fact("boot MACs", o.bootMacs, m.bootMacs);
     fact("interfaces", o.interfaces.map((i) => `${i.network}=${i.address}`), m.interfaces.map((i) => `${i.network}=${i.address}`));
     fact("IPMI", o.ipmi?.address, m.ipmi?.address);
     fact("setup wave", o.setupWave, m.setupWave);
-    fact("options", [o.compute, o.swift, o.ceph, o.volume], [m.compute, m.swift, m.ceph, m.volume]);
+    for (const [label, a, b] of [["compute", o.compute, m.compute], ["swift", o.swift, m.swift], ["ceph", o.ceph, m.ceph], ["volume", o.volume, m.volume]] as const) {
+      changes.push(...settingChanges(`${label} `, a, b));
+    }
     if (changes.length > 0) changed.push({ ...summary(m), changes });
   }
   return {
@@ -174,3 +191,67 @@ function compareWaves(before: SiteIR | undefined, after: SiteIR | undefined): Wa
   return out;
 }
 
+
+/**
+ * One sentence per leaf that differs between two plain values: `compute storage: ceph → local`,
+ * `swift zone: 1 → 2`. Lists are compared whole; a value absent on one side reads "none".
+ */
+function settingChanges(prefix: string, a: unknown, b: unknown): string[] {
+  const out: string[] = [];
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+  const walk = (path: string, x: unknown, y: unknown) => {
+    if (isObject(x) || isObject(y)) {
+      const [ox, oy] = [isObject(x) ? x : {}, isObject(y) ? y : {}];
+      for (const key of [...new Set([...Object.keys(ox), ...Object.keys(oy)])].sort()) walk(path === "" ? key : `${path} ${key}`, ox[key], oy[key]);
+      return;
+    }
+    const show = (v: unknown) => (v === undefined ? "none" : Array.isArray(v) ? (v.length === 0 ? "none" : v.join(", ")) : String(v));
+    if (JSON.stringify(x) !== JSON.stringify(y)) out.push(`${prefix}${path}: ${show(x)} → ${show(y)}`.trim());
+  };
+  walk("", a, b);
+  return out;
+}
+
+function clusterFacts(c: ClusterIR): Record<string, unknown> {
+  return {
+    VIP: `${c.vip.address} on ${c.vip.network} (${c.vip.mode})`,
+    "BGP peers": c.vip.bgp?.peers.map((p) => `${p.address} AS${p.asn}`),
+    "public endpoint": c.publicEndpoint,
+    "public certificate": c.publicCertificate,
+    backends: { cinder: c.backends.cinder, glance: c.backends.glance, nova: c.backends.nova },
+    "nova virtType": c.nova.virtType,
+    "neutron ovsDatapath": c.neutron.ovsDatapath,
+    "swift partPower": c.swift.partPower,
+    "swift replicas": c.swift.replicas,
+    "swift zones": c.swift.zones.map((z) => `${z.region}/${z.zone}`),
+  };
+}
+
+function networkFacts(n: NetworkIR): Record<string, unknown> {
+  return {
+    cidr: n.cidr, purpose: n.purpose, VLAN: n.vlan, MTU: n.mtu, gateway: n.gateway, relay: n.relay,
+    "discovery pool": n.discoveryPool ? `${n.discoveryPool.start}-${n.discoveryPool.end}` : undefined,
+    reserved: n.reserved.map((r) => `${r.start}-${r.end}`),
+  };
+}
+
+/** Clusters or networks by name: added, removed, or what changed; services of a cluster as + and -. */
+function compareObjects<T extends { readonly name: string }>(before: readonly T[], after: readonly T[], facts: (x: T) => Record<string, unknown>): ObjectChange[] {
+  const old = new Map(before.map((x) => [x.name, x]));
+  const now = new Map(after.map((x) => [x.name, x]));
+  const out: ObjectChange[] = [];
+  for (const name of [...new Set([...old.keys(), ...now.keys()])].sort()) {
+    const [o, n] = [old.get(name), now.get(name)];
+    if (!o) out.push({ name, status: "added", changes: [] });
+    else if (!n) out.push({ name, status: "removed", changes: [] });
+    else {
+      const changes = settingChanges("", facts(o), facts(n));
+      const services = (x: T) => ("services" in x ? (x as unknown as ClusterIR).services : []);
+      const [so, sn] = [new Set(services(o)), new Set(services(n))];
+      for (const s of [...sn].filter((x) => !so.has(x))) changes.push(`service ${s} added`);
+      for (const s of [...so].filter((x) => !sn.has(x))) changes.push(`service ${s} removed: Puppet stops managing it (what runs, its database and its data stay until removed by hand); its secrets leave hiera`);
+      if (changes.length > 0) out.push({ name, status: "changed", changes });
+    }
+  }
+  return out;
+}

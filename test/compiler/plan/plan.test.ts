@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { diffFiles } from "../../../compiler/plan/file-diff.js";
@@ -55,6 +55,47 @@ describe("oci plan", () => {
     const markdown = await runOci(["plan", "main", "HEAD", "--repo", repo, "--format", "markdown"]);
     assert.match(markdown.stdout, /^### oci plan `main` → `HEAD`$/m);
     assert.match(markdown.stdout, /<details><summary>added <code>enc\/cl1-compute-3\.cl1\.example\.com\.yaml<\/code>/);
+  });
+
+  it("adding one machine: derived files (manifest, DHCP formats beyond dhcpd.conf) are named, not shown, unless --all-files", async () => {
+    const repo = await repoFromSite(sampleSite);
+    await addComputeToSample(repo);
+    await commitAll(repo, "Add cl1-compute-3");
+    const short = (await runOci(["plan", "HEAD~1", "HEAD", "--repo", repo])).stdout;
+    assert.match(short, /^also changed, the same change in derived form \(--all-files shows them\): dhcp\/dnsmasq\.conf, dhcp\/kea-dhcp4\.json, dhcp\/reservations\.json, manifest\.json$/m);
+    assert.doesNotMatch(short, /^\+\+\+ b\/manifest\.json$/m);
+    assert.match(short, /^\+\+\+ b\/dhcp\/dhcpd\.conf$/m, "one DHCP format stays");
+    const all = (await runOci(["plan", "HEAD~1", "HEAD", "--repo", repo, "--all-files"])).stdout;
+    assert.match(all, /^\+\+\+ b\/manifest\.json$/m);
+    assert.ok(short.split("\n").length < all.split("\n").length - 50, `${short.split("\n").length} lines against ${all.split("\n").length}`);
+  });
+
+  it("cluster, network, service, secret and role changes read as sentences in the summary", async () => {
+    const repo = await repoFromSite(sampleSite);
+    const edit = async (path: string, from: string | RegExp, to: string) => {
+      const text = await readFile(join(repo, path), "utf8");
+      const next = text.replace(from, to);
+      assert.notEqual(next, text, `${path}: ${String(from)}`);
+      await writeFile(join(repo, path), next);
+    };
+    await edit("networks/management.yaml", "mtu: 1500", "mtu: 9000");
+    await edit("clusters/cl1/cluster.yaml", /heat, /, "");
+    await edit("clusters/cl1/machines/cl1-compute-2.yaml", "  compute:\n    storage: local", "  compute:\n    storage: ceph");
+    await edit("clusters/cl1/machines/cl1-compute-1.yaml", "role: compute", "role: network");
+    await edit("clusters/cl1/machines/cl1-compute-1.yaml", /options:\n  compute:\n.*\n/, "");
+    await rm(join(repo, "clusters/cl1/machines/cl1-swiftstore-6.yaml"));
+    await commitAll(repo, "A mixed change");
+    const result = await runOci(["plan", "HEAD~1", "HEAD", "--repo", repo]);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const summary = result.stdout.split("\n").filter((l) => /^[+\-~!] /.test(l));
+    const has = (line: string | RegExp) => assert.ok(summary.some((l) => (typeof line === "string" ? l === line : line.test(l))), `${String(line)} in:\n${summary.join("\n")}`);
+    has("~ network management: MTU: 1500 → 9000");
+    has("~ cluster cl1: service heat removed: Puppet stops managing it (what runs, its database and its data stay until removed by hand); its secrets leave hiera");
+    has(/^- secret cl1\/heat\/\S+ removed \(nothing uses it any more\)$/);
+    has("~ machine cl1-compute-2: compute storage: local → ceph");
+    has(/^~ machine cl1-compute-1: role compute → network: Puppet applies the network role on the installed system; raise installGeneration to reinstall it clean/);
+    has(/^- machine cl1-swiftstore-6 \(swiftstore, cluster cl1\) removed, frees \S+; the swift ring shrinks/);
+    assert.ok(!summary.some((l) => l.includes("[null")), "no raw arrays of options");
   });
 
   it("exits 1 with HEAD's diagnostics when HEAD does not compile", async () => {
