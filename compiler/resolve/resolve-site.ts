@@ -164,7 +164,9 @@ function resolveMachine(
     ...(doc.role === "compute" ? { compute: { storage: options.compute?.storage ?? novaDefault } } : {}),
     ...(doc.role === "swiftstore" && options.swift
       ? { swift: { region: options.swift.region ?? 1, zone: options.swift.zone, weight: options.swift.weight ?? 100, disks: options.swift.disks ?? [] } }
-      : {}),
+      : (doc.role === "swiftproxy" || doc.role === "controller") && options.swift
+        ? { swift: { region: options.swift.region ?? 1, zone: options.swift.zone } }
+        : {}),
     ...(doc.role === "cephosd" ? { ceph: { disks: options.ceph?.disks ?? [] } } : {}),
     ...(doc.role === "volume" ? { volume: { disks: options.volume?.disks ?? [] } } : {}),
   };

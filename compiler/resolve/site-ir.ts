@@ -170,7 +170,8 @@ export interface MachineIR {
   readonly systemDisks?: readonly string[];
   readonly setupWave: number;
   readonly compute?: { readonly storage: InstanceStorage };
-  readonly swift?: { readonly region: number; readonly zone: number; readonly weight: number; readonly disks: readonly string[] };
+  /** Where the machine is in swift: a store's ring placement (weight, disks), or a proxy's region and zone, for affinity. */
+  readonly swift?: { readonly region: number; readonly zone: number; readonly weight?: number; readonly disks?: readonly string[] };
   readonly ceph?: { readonly disks: readonly string[] };
   readonly volume?: { readonly disks: readonly string[] };
 }

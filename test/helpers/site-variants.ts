@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fixtures, sampleSite } from "./paths.js";
@@ -43,13 +44,35 @@ export async function sampleSiteWithoutCephBgp(): Promise<string> {
   return site;
 }
 
-/** sample-site as an object store only: keystone and swift on the controllers, the swift proxy and stores. */
+/**
+ * sample-site as an object store only, the way OCI's swift deployments span two datacenters: keystone
+ * and swift on the controllers, which are the proxies (no swiftproxy machine), each placed in a
+ * region and zone for affinity; region 1 (par1) with zones 1 and 2, region 2 (par2) with zone 3.
+ */
 export async function sampleSiteSwiftOnly(): Promise<string> {
   const site = await copySite(sampleSite);
   const machines = join(site, "clusters/cl1/machines");
-  for (const file of await readdir(machines)) if (!/^cl1-(controller|swiftproxy|swiftstore)-/.test(file)) await rm(join(machines, file));
+  for (const file of await readdir(machines)) if (!/^cl1-(controller|swiftstore)-/.test(file)) await rm(join(machines, file));
   const cluster = join(site, "clusters/cl1/cluster.yaml");
-  await writeFile(cluster, (await readFile(cluster, "utf8")).replace(/^services: .*$/m, "services: [keystone, swift]"));
+  const regions = "  regions:\n    - id: 1\n      name: par1\n      zones:\n        - { id: 1, name: room-a }\n        - { id: 2, name: room-b }\n"
+    + "    - id: 2\n      name: par2\n      zones:\n        - { id: 3, name: room-c }\n";
+  const text = (await readFile(cluster, "utf8")).replace(/^services: .*$/m, "services: [keystone, swift]").replace(/^  regions:\n(    .*\n)+/m, regions);
+  assert.match(text, /name: par2/);
+  await writeFile(cluster, text);
+  const place = async (file: string, region: number, zone: number) => {
+    const path = join(machines, file);
+    const before = await readFile(path, "utf8");
+    const after = /^  swift:\n/m.test(before)
+      ? before.replace(/^    region: \d+\n    zone: \d+$/m, `    region: ${region}\n    zone: ${zone}`)
+      : before.replace(/^install: /m, `options:\n  swift: { region: ${region}, zone: ${zone} }\ninstall: `);
+    assert.notEqual(after, before, file);
+    await writeFile(path, after);
+  };
+  await place("cl1-controller-1.yaml", 1, 1);
+  await place("cl1-controller-2.yaml", 1, 2);
+  await place("cl1-controller-3.yaml", 2, 3);
+  await place("cl1-swiftstore-5.yaml", 2, 3);
+  await place("cl1-swiftstore-6.yaml", 2, 3);
   return site;
 }
 

@@ -70,7 +70,7 @@ async function unreadParameters(): Promise<string[]> {
 
 describe("Puppet module oci: the compiler's hiera is exactly what the classes take, and every node's catalog compiles with real Puppet", { timeout: 900_000 }, () => {
   const sites: [string, () => Promise<string>][] = [
-    ["sample-site", async () => sampleSite], ["without Ceph, VIP by BGP", sampleSiteWithoutCephBgp], ["swift only", sampleSiteSwiftOnly],
+    ["sample-site", async () => sampleSite], ["without Ceph, VIP by BGP", sampleSiteWithoutCephBgp], ["swift only, two datacenters and three zones, the controllers as proxies", sampleSiteSwiftOnly],
     ["Ceph monitors on the controllers", sampleSiteMonsOnControllers],
   ];
   const spaces = new Map<string, PuppetWorkspace>();

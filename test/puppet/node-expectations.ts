@@ -85,7 +85,7 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
   if (services.includes("swift")) {
     const stores = get<SwiftStore[]>("swift_stores");
     for (const [type, port] of [["Ring_object_device", 6000], ["Ring_container_device", 6001], ["Ring_account_device", 6002]] as const) {
-      const expected = role === "swiftproxy" && isFirst("swift_proxies") ? stores.flatMap((s) => s.disks.map((d) => `${s.address}:${port}/${d}`)).sort() : [];
+      const expected = isFirst("swift_proxies") ? stores.flatMap((s) => s.disks.map((d) => `${s.address}:${port}/${d}`)).sort() : [];
       assert.deepEqual(c.titles(type), expected, `${at}: ${type}`);
     }
     for (const store of stores) {
@@ -94,7 +94,15 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
         if (device) assert.deepEqual([device.parameters?.["region"], device.parameters?.["zone"], device.parameters?.["weight"]], [store.region, store.zone, store.weight]);
       }
     }
-    const swiftNode = role === "swiftproxy" || role === "swiftstore";
+    // The proxies are the swiftproxy machines, or the controllers where the cluster has none.
+    const isProxy = hostnames("swift_proxies").includes(hostname);
+    assert.equal(c.has("Class", "Swift::Proxy"), isProxy, `${at}: swift proxy`);
+    const place = node["oci::node::swift"] as { region: number; zone: number } | undefined;
+    if (isProxy) {
+      const affinity = place ? [`r${place.region}z${place.zone}=100, r${place.region}=200`, `r${place.region}`] : ["<SERVICE DEFAULT>", "<SERVICE DEFAULT>"];
+      assert.deepEqual([c.config("Swift_proxy_config", "app:proxy-server/read_affinity"), c.config("Swift_proxy_config", "app:proxy-server/write_affinity")], affinity, `${at}: affinity from its place`);
+    }
+    const swiftNode = isProxy || role === "swiftstore";
     assert.deepEqual(c.titles("Swift::Ringsync"), swiftNode && !isFirst("swift_proxies") ? ["account", "container", "object"] : [], `${at}: rings fetched`);
     const disks = role === "swiftstore" ? (node["oci::node::swift"] as { disks: string[] }).disks.map((d) => `/srv/node/${d}`).sort() : [];
     assert.deepEqual(c.titles("Mount"), disks, `${at}: store disks mounted`);

@@ -17,7 +17,7 @@ const SERVICE_NEEDS_SERVICES: Partial<Record<Service, Service[]>> = {
   panko: ["ceilometer"],
 };
 
-const ROLE_OPTIONS: Record<string, Role> = { compute: "compute", swift: "swiftstore", ceph: "cephosd", volume: "volume" };
+const ROLE_OPTIONS: Record<string, readonly Role[]> = { compute: ["compute"], swift: ["swiftstore", "swiftproxy", "controller"], ceph: ["cephosd"], volume: ["volume"] };
 
 /** Roles only where the cluster can hold them, as OCI's setup order requires. */
 export const checkTopology: Rule = (index, diagnostics) => {
@@ -91,16 +91,22 @@ function checkBackends(cluster: ClusterDoc, source: LocatedMachine["source"], ma
 function checkRoleOptions(cluster: ClusterDoc, machine: LocatedMachine, hasCeph: boolean, diagnostics: Parameters<Rule>[1]): void {
   const { doc, source } = machine;
   for (const key of Object.keys(doc.options ?? {})) {
-    const role = ROLE_OPTIONS[key];
-    if (role !== doc.role) {
-      diagnostics.warning(Code.OptionsForOtherRole, source.keyAt(["options"], key), `options.${key} is for role ${role}; ${doc.hostname} is a ${doc.role}, so it is ignored`);
+    const roles = ROLE_OPTIONS[key] ?? [];
+    if (!roles.includes(doc.role)) {
+      diagnostics.warning(Code.OptionsForOtherRole, source.keyAt(["options"], key), `options.${key} is for role ${roles.join(" or ")}; ${doc.hostname} is a ${doc.role}, so it is ignored`);
     }
   }
   if (doc.role === "compute" && doc.options?.compute?.storage === "ceph" && !hasCeph) {
     diagnostics.error(Code.BackendNeedsRole, source.valueAt(["options", "compute", "storage"]), `ceph instance storage needs cephosd machines in cluster ${cluster.name}`);
   }
-  if (doc.role !== "swiftstore") return;
   const swift = doc.options?.swift;
+  if (doc.role !== "swiftstore" && !(swift && (doc.role === "swiftproxy" || doc.role === "controller"))) return;
+  if (swift && doc.role !== "swiftstore") {
+    // A proxy's place: where it reads from and writes to first (affinity). Disks and weight are a store's.
+    for (const key of ["weight", "disks"] as const) {
+      if (swift[key] !== undefined) diagnostics.warning(Code.OptionsForOtherRole, source.keyAt(["options", "swift"], key), `options.swift.${key} is for swift stores; ${doc.hostname} is a ${doc.role}, so it is ignored`);
+    }
+  }
   if (!swift) {
     diagnostics.error(Code.SwiftStoreWithoutZone, source.valueAt(["role"]), `swiftstore ${doc.hostname} has no swift zone`, "set options.swift.zone (and region when the cluster has several)");
     return;

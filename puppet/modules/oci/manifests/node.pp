@@ -12,7 +12,7 @@
 # @param instance_storage Computes: local or ceph.
 # @param ceph_disks OSD nodes: the disks given to Ceph.
 # @param volume_disks Volume nodes: the disks of the LVM volume group.
-# @param swift Swift stores: region, zone, weight, disks.
+# @param swift A swift store: region, zone, weight, disks; a swift proxy: region and zone (affinity).
 class oci::node (
   String[1] $fqdn,
   String[1] $hostname,

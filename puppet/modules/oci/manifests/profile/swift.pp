@@ -11,8 +11,20 @@ class oci::profile::swift (
   String[1] $keystone_password,
 ) {
   $role = $oci::node::role
+  # The swiftproxy machines, or the controllers where the cluster has none (the compiler decides).
   $proxies = $oci::cluster::swift_proxies
+  $is_proxy = oci::is_member($proxies)
   $ring_server = oci::is_first($proxies)
+  # A proxy placed in a region and zone reads from its own zone, then its region, first, and
+  # writes to its region first: a two-datacenter cluster keeps its traffic local.
+  $place = $oci::node::swift
+  $affinity = ($is_proxy and $place) ? {
+    true    => {
+      'read_affinity'  => "r${place['region']}z${place['zone']}=100, r${place['region']}=200",
+      'write_affinity' => "r${place['region']}",
+    },
+    default => {},
+  }
 
   if $role == 'controller' and oci::is_first($oci::cluster::controllers) {
     class { 'swift::keystone::auth':
@@ -23,7 +35,7 @@ class oci::profile::swift (
     }
   }
 
-  if $role in ['swiftproxy', 'swiftstore'] {
+  if $is_proxy or $role == 'swiftstore' {
     class { 'swift':
       swift_hash_path_prefix => $hash_path_prefix,
       swift_hash_path_suffix => $hash_path_suffix,
@@ -35,13 +47,14 @@ class oci::profile::swift (
     }
   }
 
-  if $role == 'swiftproxy' {
+  if $is_proxy {
     include oci::profile::memcached
     class { 'swift::proxy':
       proxy_local_net_ip => $oci::node::management_address,
       port               => '8080',
       pipeline           => ['catch_errors', 'healthcheck', 'cache', 'authtoken', 'keystone', 'proxy-server'],
       account_autocreate => true,
+      *                  => $affinity,
     }
     # The proxy serves TLS itself: HAProxy verifies it against the site CA.
     oci::tls::reader { 'swift':
