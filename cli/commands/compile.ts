@@ -1,4 +1,6 @@
+import { execFile } from "node:child_process";
 import { Command, Option } from "commander";
+import type { GitRepository } from "../../compiler/load/git-repository.js";
 import { compile, type CompileResult } from "../../compiler/index.js";
 import { keystorePath, loadKeystore, loadRenderSigner } from "../../runtime/pki/keystore.js";
 import { commitRender } from "../../runtime/render/render-branch.js";
@@ -52,8 +54,9 @@ export async function runCompile(siteDir: string | undefined, options: CompileOp
     const history = options.bootstrapHistory ? "bootstrap" : options.acceptRewind ? "accept-rewind" : undefined;
     if (history === "bootstrap") process.stderr.write("oci: WARNING: --bootstrap-history: a new rendered history; every secret, certificate and autosign token of the site is generated anew\n");
     const signer = keystore ? await loadRenderSigner(keystore) : undefined;
+    const author = rotate.length > 0 ? await gitAuthor(source.repo) : undefined;
     const outcome = await commitRender(source.repo, source.commit, {
-      ...extra, ...(signer ? { signer, verifier: new RenderVerifier([signer.publicKey]) } : {}), ...(history ? { history } : {}),
+      ...extra, ...(author ? { author } : {}), ...(signer ? { signer, verifier: new RenderVerifier([signer.publicKey]) } : {}), ...(history ? { history } : {}),
     });
     if (outcome.status === "history") {
       process.stderr.write(`oci: error OCI3104: ${outcome.advice}\n`);
@@ -87,4 +90,16 @@ function report(result: CompileResult, options: CompileOptions): void {
     c.pendingCertificates.length > 0 ? `oci: ${c.pendingCertificates.length} certificate(s) left for the provisioning host to issue (${c.pendingCertificates[0]!.reason})` : "",
   ];
   for (const line of lines) if (line) process.stderr.write(`${line}\n`);
+}
+
+/**
+ * The person running the command, as `git config` knows them (repository, user and system
+ * settings, as git itself reads them); undefined when git or the settings are missing.
+ */
+async function gitAuthor(repo: GitRepository): Promise<{ name: string; email: string } | undefined> {
+  const get = (key: string) => new Promise<string>((resolve) => {
+    execFile("git", ["--git-dir", repo.gitdir, "config", "--get", key], (error, stdout) => resolve(error ? "" : stdout.trim()));
+  });
+  const [name, email] = [await get("user.name"), await get("user.email")];
+  return name && email ? { name, email } : undefined;
 }

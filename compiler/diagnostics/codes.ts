@@ -20,6 +20,7 @@ export const Code = {
   EyamlKeyMissing: "OCI1016",
   UnfollowedFile: "OCI1017",
   TooManyAliases: "OCI1018",
+  SecretNotRotatable: "OCI1019",
 
   UnknownKey: "OCI1101",
   WrongType: "OCI1102",

@@ -1,4 +1,5 @@
 import { parse } from "yaml";
+import { closestNames } from "../diagnostics/closest-names.js";
 import { Code } from "../diagnostics/codes.js";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { CertificateAuthority } from "../pki/certificate-authority.js";
@@ -91,8 +92,17 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
 
   const catalog = secretCatalog(ir);
   const known = new Set(catalog.map((s) => s.name));
+  const byName = new Map(catalog.map((s) => [s.name, s]));
   for (const name of rotate) {
-    if (!known.has(name)) diagnostics.error(Code.UnknownSecret, { file: "oci secrets rotate", line: 1, col: 1 }, `no secret named ${name}`, `secrets of this site: ${catalog.slice(0, 6).map((s) => s.name).join(", ")}, … (see state/secrets.json)`);
+    const spec = byName.get(name);
+    if (!spec) {
+      const near = closestNames(name, [...known], Math.max(3, Math.floor(name.length / 3)), 3);
+      diagnostics.error(Code.UnknownSecret, { file: "oci secrets rotate", line: 1, col: 1 }, `no secret named ${name}`,
+        near.length > 0 ? `did you mean ${near.join(" or ")}? (every name: state/secrets.json)` : "the names are in state/secrets.json");
+    } else if (spec.fixed) {
+      diagnostics.error(Code.SecretNotRotatable, { file: "oci secrets rotate", line: 1, col: 1 }, `${name} cannot be rotated: ${spec.fixed}`,
+        "it is the running cluster's identity or the key to its stored data; changing it means rebuilding that service");
+    }
   }
   const secrets: EncryptedSecret[] = [];
   const createdSecrets: string[] = [];

@@ -10,6 +10,8 @@ export interface SecretSpec {
   readonly kind: SecretKind;
   readonly hieraFile: string;
   readonly hieraKey: string;
+  /** Why generating it anew would break the running cluster or lose data; absent when it may be rotated. */
+  readonly fixed?: string;
 }
 
 // Services with a MariaDB database, and those that talk to RabbitMQ (as OCI configures them).
@@ -29,11 +31,12 @@ export function secretCatalog(ir: SiteIR): SecretSpec[] {
 function clusterSecrets(cluster: ClusterIR): SecretSpec[] {
   const file = `hiera/clusters/${cluster.name}.yaml`;
   const out: SecretSpec[] = [];
-  const add = (service: string, what: string, kind: SecretKind) =>
-    out.push({ name: `${cluster.name}/${service}/${what}`, kind, hieraFile: file, hieraKey: `oci::profile::${service}::${what}` });
+  const add = (service: string, what: string, kind: SecretKind, fixed?: string) =>
+    out.push({ name: `${cluster.name}/${service}/${what}`, kind, hieraFile: file, hieraKey: `oci::profile::${service}::${what}`, ...(fixed ? { fixed } : {}) });
   const services = new Set(cluster.services);
   add("keystone", "admin_password", "password");
-  for (const key of ["fernet_key_primary", "fernet_key_staged", "credential_key_primary", "credential_key_staged"]) add("keystone", key, "fernet");
+  for (const key of ["fernet_key_primary", "fernet_key_staged"]) add("keystone", key, "fernet");
+  for (const key of ["credential_key_primary", "credential_key_staged"]) add("keystone", key, "fernet", "keystone encrypts the stored credentials (EC2, TOTP) with it: they could not be read any more");
   add("galera", "root_password", "password");
   add("galera", "sst_password", "password");
   add("rabbitmq", "erlang_cookie", "password");
@@ -49,18 +52,20 @@ function clusterSecrets(cluster: ClusterIR): SecretSpec[] {
   }
   if (services.has("neutron")) add("neutron", "metadata_secret", "password");
   if (services.has("heat")) {
-    add("heat", "auth_encryption_key", "hex");
+    add("heat", "auth_encryption_key", "hex", "heat encrypts stack parameters and credentials in its database with it: existing stacks could not be read any more");
     add("heat", "domain_password", "password");
   }
-  if (services.has("barbican")) add("barbican", "kek", "fernet");
+  if (services.has("barbican")) add("barbican", "kek", "fernet", "barbican's key-encryption key: every secret stored in barbican would be lost");
   if (services.has("ceilometer")) add("ceilometer", "telemetry_secret", "password");
   if (services.has("swift")) {
-    add("swift", "hash_path_suffix", "hex");
-    add("swift", "hash_path_prefix", "hex");
+    add("swift", "hash_path_suffix", "hex", "swift places every object by this hash: every stored object would be lost to the cluster");
+    add("swift", "hash_path_prefix", "hex", "swift places every object by this hash: every stored object would be lost to the cluster");
   }
   if (cluster.topology.cephOsds.length > 0) {
-    add("ceph", "fsid", "uuid");
-    for (const key of ["mon_key", "admin_key", "bootstrap_osd_key", "mgr_key", "openstack_key"]) add("ceph", key, "cephx");
+    add("ceph", "fsid", "uuid", "the Ceph cluster's identity: monitors and OSDs of the running cluster would refuse the new one");
+    for (const key of ["mon_key", "admin_key", "bootstrap_osd_key", "mgr_key", "openstack_key"]) {
+      add("ceph", key, "cephx", "Ceph's monitors hold the current key: a new one in hiera would lock the daemons and clients out (rotate it with ceph auth, not here)");
+    }
   }
   return out;
 }

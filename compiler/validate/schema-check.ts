@@ -7,6 +7,7 @@ import { KINDS, type Kind } from "../load/site-layout.js";
 import type { DocumentPath, SourceFile } from "../load/source-file.js";
 import { validatorFor } from "./schema-registry.js";
 import { checkUnsafeText } from "./unsafe-text.js";
+import { closestNames } from "../diagnostics/closest-names.js";
 
 /**
  * Checks one file against the schema of the kind its place in the tree calls for.
@@ -168,24 +169,5 @@ function shortJson(value: unknown): string {
 
 /** The allowed key within edit distance 2, for typo hints. */
 function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of candidates) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    // A suggestion must keep something of what was typed: "<<" is 2 edits from "ip" and means nothing like it.
-    if (d < bestDistance && d < Math.min(word.length, candidate.length)) [best, bestDistance] = [candidate, d];
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
+  return closestNames(word, candidates, 2)[0];
 }

@@ -70,6 +70,8 @@ export interface CommitRenderOptions {
    * `accept-rewind`: go on from a branch that no longer descends from the last known render.
    */
   readonly history?: "bootstrap" | "accept-rewind";
+  /** Who asked for this render (`oci secrets rotate`): the commit's author, instead of oci. */
+  readonly author?: { readonly name: string; readonly email: string };
 }
 
 /**
@@ -110,16 +112,25 @@ export async function commitRender(repo: GitRepository, source: string, options:
     }
 
     // The rendered commit takes the source commit's time: the same source and parent give the same commit id.
-    const when = { timestamp: sourceCommit.committer.timestamp, timezoneOffset: sourceCommit.committer.timezoneOffset };
+    // A rotation is an act of its own, not a render of the source: it says so, with who did it and when.
+    const rotated = [...(options.rotate ?? [])].sort();
+    const when = rotated.length > 0
+      ? { timestamp: Math.floor(Date.now() / 1000), timezoneOffset: 0 }
+      : { timestamp: sourceCommit.committer.timestamp, timezoneOffset: sourceCommit.committer.timezoneOffset };
     const identity = { name: "oci", email: "oci@localhost", ...when };
-    const subject = sourceCommit.message.split("\n")[0]!.slice(0, 72);
+    const author = options.author ? { ...options.author, ...when } : identity;
+    const subject = rotated.length > 0
+      ? `Rotate ${rotated.join(", ")}`.slice(0, 72)
+      : sourceCommit.message.split("\n")[0]!.slice(0, 72);
     const statement = { tree: treeOid, ...(parent ? { parent } : {}), source, ...(history ? { history } : {}) };
     const trailers = [`${SOURCE_TRAILER}: ${source}`, ...(history ? [`${HISTORY_TRAILER}: ${history}`] : []), ...(options.signer ? [options.signer.trailer(statement)] : [])];
     const commit = writeCommitObject(repo.gitdir, {
-      message: `Render ${source.slice(0, 12)}: ${subject}\n\n${trailers.join("\n")}\n`,
+      message: rotated.length > 0
+        ? `${subject}\n\nSecrets generated anew: ${rotated.join(", ")}; site as of ${source.slice(0, 12)}.\n\n${trailers.join("\n")}\n`
+        : `Render ${source.slice(0, 12)}: ${subject}\n\n${trailers.join("\n")}\n`,
       tree: treeOid,
       parents: parent ? [parent] : [],
-      author: identity,
+      author,
       committer: identity,
     });
     try {

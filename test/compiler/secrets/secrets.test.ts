@@ -10,6 +10,7 @@ import { eyamlDecryptFile } from "../../helpers/eyaml.js";
 import { fixtures, sampleSite } from "../../helpers/paths.js";
 import { runOci } from "../../helpers/run-cli.js";
 import { copySite, readTree, tempDir } from "../../helpers/temp-dirs.js";
+import { gitCli, repoFromSite } from "../../helpers/git-repo.js";
 
 interface SecretsState { eyamlFingerprint?: string; secrets: { name: string; file: string; key: string }[] }
 
@@ -68,6 +69,39 @@ describe("secrets", () => {
     const unknown = await runOci(["secrets", "rotate", "cl1/nova/no_such", sampleSite, "--out", out, "--json"]);
     assert.equal(unknown.code, 1);
     assert.deepEqual((JSON.parse(unknown.stdout) as { code: string }[]).map((d) => d.code), ["OCI1015"]);
+  });
+
+  it("a mistyped name suggests the closest names, not the first ones of the list", async () => {
+    const out = join(await tempDir(), "render");
+    const result = await runOci(["secrets", "rotate", "cl1/nova/db_pasword", sampleSite, "--out", out, "--json"]);
+    const [d] = JSON.parse(result.stdout) as { code: string; hint: string }[];
+    assert.equal(d?.code, "OCI1015");
+    assert.match(d?.hint ?? "", /^did you mean cl1\/nova\/db_password[ ?]/);
+    assert.doesNotMatch(d?.hint ?? "", /autosign/);
+  });
+
+  it("secrets that are a cluster's identity or the key to its data cannot be rotated: exit 1, nothing written", async () => {
+    const out = join(await tempDir(), "render");
+    for (const name of ["cl1/ceph/fsid", "cl1/ceph/mon_key", "cl1/swift/hash_path_suffix", "cl1/swift/hash_path_prefix", "cl1/barbican/kek", "cl1/heat/auth_encryption_key", "cl1/keystone/credential_key_primary"]) {
+      const result = await runOci(["secrets", "rotate", name, sampleSite, "--out", out, "--json"]);
+      assert.equal(result.code, 1, `${name}: ${result.stderr}`);
+      const [d] = JSON.parse(result.stdout) as { code: string; message: string }[];
+      assert.equal(d?.code, "OCI1019", name);
+      assert.match(d!.message, new RegExp(`^${name} cannot be rotated: `));
+    }
+    await assert.rejects(readFile(join(out, "manifest.json")), "nothing written");
+  });
+
+  it("a rotation committed on the rendered branch says what was rotated, by whom", async () => {
+    const repo = await repoFromSite(sampleSite);
+    await gitCli(repo, "config", "user.name", "Ada Operator");
+    await gitCli(repo, "config", "user.email", "ada@example.com");
+    assert.equal((await runOci(["compile", "--commit", "--repo", repo])).code, 0);
+    const rotated = await runOci(["secrets", "rotate", "cl1/nova/db_password", "--commit", "--repo", repo]);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const log = await gitCli(repo, "log", "-1", "--format=%an <%ae>%n%s%n%b", "oci/rendered");
+    assert.match(log, /^Ada Operator <ada@example\.com>\nRotate cl1\/nova\/db_password\n/);
+    assert.match(log, /^Source-Commit: [0-9a-f]{40}$/m);
   });
 
   it("a changed eyaml public key is an error, not a silent regeneration of every password", async () => {
