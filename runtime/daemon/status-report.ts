@@ -15,6 +15,8 @@ export interface MachineRow {
   readonly applied?: { readonly commit: string; readonly at: number };
   /** puppet-failure: the resources that failed. */
   readonly failedResources?: readonly string[];
+  /** What the machine said with its last report (install-failed: why). */
+  readonly detail?: string;
 }
 
 export interface StatusView {
@@ -41,6 +43,7 @@ export function statusView(daemon: DaemonState | undefined, order: SetupOrder | 
         puppet: gate.open ? "open" : "waiting", waitingFor: gate.waitingFor,
         ...(applied ? { applied } : {}),
         ...(record?.failedResources?.length ? { failedResources: record.failedResources } : {}),
+        ...(record?.detail ? { detail: record.detail } : {}),
       });
     }
   }
@@ -65,6 +68,7 @@ export function formatStatusView(view: StatusView): string {
     for (const row of [header, ...rows]) lines.push(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  "));
   }
   for (const m of view.machines) if (m.failedResources) lines.push(`${m.fqdn}: failed ${m.failedResources.join(", ")}`);
+  for (const m of view.machines) if (m.detail && m.status.endsWith("-failed")) lines.push(`${m.fqdn}: ${m.status}${m.step ? ` at ${m.step}` : ""}: ${m.detail}`);
   if (view.unassigned.length > 0) lines.push(`reported but not in the release: ${view.unassigned.join(", ")}`);
   return `${lines.join("\n")}\n`;
 }

@@ -269,7 +269,14 @@ async function report(request: IncomingMessage, response: ServerResponse, option
     return json(response, 503, { error: error.message });
   }
   options.metrics.count("oci_reports_accepted_total", "reports accepted and stored", { kind });
-  logEvent(`report.${kind}`, { serial, outcome });
+  // The report's own facts, so the log alone tells a machine's progress and why it failed.
+  const facts = document as { status?: string; step?: string; detail?: string };
+  const failed = facts.status === "install-failed";
+  logEvent(`report.${kind}`, {
+    serial, outcome,
+    ...(facts.status === undefined ? {} : { status: facts.status }), ...(facts.step === undefined ? {} : { step: facts.step }),
+    ...(facts.detail === undefined ? {} : { detail: facts.detail.slice(0, 500) }),
+  }, failed ? "error" : "info");
   return json(response, 200, { accepted: serial, outcome });
 }
 
@@ -304,7 +311,7 @@ async function puppetReport(request: IncomingMessage, response: ServerResponse, 
   if (!options.onPuppetReport) return json(response, 503, { error: "Puppet reports are not stored by this server" });
   const outcome = await options.onPuppetReport(run);
   options.metrics.count("oci_reports_accepted_total", "reports accepted and stored", { kind: "puppet" });
-  logEvent("report.puppet", { host: run.host, status: run.status, version: run.configurationVersion, outcome, failed: run.failedResources.slice(0, 5) });
+  logEvent("report.puppet", { host: run.host, status: run.status, version: run.configurationVersion, outcome, failed: run.failedResources.slice(0, 5) }, run.status === "failed" ? "error" : "info");
   return json(response, 200, { accepted: run.host, outcome });
 }
 

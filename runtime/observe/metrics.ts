@@ -68,7 +68,17 @@ export function setLogSink(write: (line: string) => void): void {
   sink = write;
 }
 
-/** One JSON object per line on stdout: what happened, when, and its facts. */
-export function logEvent(event: string, fields: Record<string, unknown> = {}): void {
-  sink(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
+export type LogLevel = "error" | "warn" | "info";
+
+// Events that need an operator's look without being failures of oci itself.
+const WARN_EVENTS = new Set(["commit.refused", "serve.warning", "inventory.disabled", "release.none", "http.live_unreadable", "git.stale_lock_removed"]);
+
+/** An event's level: `*error` events are errors, the WARN_EVENTS warnings, the rest information. */
+export function levelOf(event: string): LogLevel {
+  return /error$/.test(event) ? "error" : WARN_EVENTS.has(event) ? "warn" : "info";
+}
+
+/** One JSON object per line on stdout: when, how serious (`level`), what happened, and its facts. */
+export function logEvent(event: string, fields: Record<string, unknown> = {}, level: LogLevel = levelOf(event)): void {
+  sink(`${JSON.stringify({ time: new Date().toISOString(), level, event, ...fields })}\n`);
 }
