@@ -78,6 +78,7 @@ export async function compile(input: CompileInput): Promise<CompileResult> {
   const credentials = await materializeCredentials({
     ir, ...(input.previous ? { previous: input.previous } : {}), ...(input.ca ? { ca: input.ca } : {}), ...(eyaml ? { eyaml } : {}),
     ports: input.ports ?? systemPorts, rotate: new Set(input.rotate ?? []), diagnostics,
+    siteFile: async (path) => (paths.includes(path) ? input.tree.readFile(path) : undefined),
   });
   if (diagnostics.hasErrors) return { diagnostics: diagnostics.sorted() };
   return { diagnostics: diagnostics.sorted(), files: emitRender(ir, credentials), ir, credentials };

@@ -21,6 +21,8 @@ export const Code = {
   UnfollowedFile: "OCI1017",
   TooManyAliases: "OCI1018",
   SecretNotRotatable: "OCI1019",
+  PublicCertificateAwaited: "OCI1020",
+  PublicCertificateWrong: "OCI1021",
 
   UnknownKey: "OCI1101",
   WrongType: "OCI1102",

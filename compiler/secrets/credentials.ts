@@ -5,6 +5,7 @@ import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { CertificateAuthority } from "../pki/certificate-authority.js";
 import { certificateRequests, type CertificateRequest } from "../pki/certificate-requests.js";
 import { issueCertificate } from "../pki/issue-certificate.js";
+import { createPublicKeyRequest, judgeSignedCertificate, requestedNames } from "../pki/public-certificate.js";
 import { judgePreviousCertificate } from "../pki/reuse-certificate.js";
 import type { CompilePorts } from "../ports.js";
 import type { SiteIR } from "../resolve/site-ir.js";
@@ -32,6 +33,17 @@ export interface CertificateIR {
   readonly status: "issued" | "reused";
 }
 
+/** A cluster's bring-your-own public endpoint: oci's key (encrypted) and CSR, and the operator's signed chain once committed. */
+export interface PublicEndpointRequest {
+  readonly cluster: string;
+  readonly endpoint: string;
+  readonly csrPem: string;
+  readonly encryptedKey: string;
+  /** The chain from `clusters/<cluster>/public-certificate.pem`, when committed and right. */
+  readonly chainPem?: string;
+  readonly status: "created" | "reused";
+}
+
 export interface PendingCertificate {
   readonly request: CertificateRequest;
   readonly reason: string;
@@ -44,6 +56,7 @@ export interface Credentials {
   readonly pendingSecrets: readonly string[];
   readonly certificates: readonly CertificateIR[];
   readonly pendingCertificates: readonly PendingCertificate[];
+  readonly publicEndpoints: readonly PublicEndpointRequest[];
   readonly caPem?: string;
   readonly intermediatePem?: string;
   readonly eyamlFingerprint?: string;
@@ -59,6 +72,8 @@ export interface CredentialInputs {
   readonly ports: CompilePorts;
   /** Secret names to generate anew (`oci secrets rotate`). */
   readonly rotate: ReadonlySet<string>;
+  /** Reads a file of the site (a bring-your-own certificate chain); undefined when it is not there. */
+  readonly siteFile?: (path: string) => Promise<string | undefined>;
   readonly diagnostics: DiagnosticBag;
 }
 
@@ -141,13 +156,61 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
       certificates.push({ request, chainPem: issued.chainPem, encryptedKey: eyaml.encrypt(issued.keyPem), status: "issued" });
     }
   }
+  const publicEndpoints = await bringYourOwnEndpoints(input, previousHiera);
   const caPem = ca?.rootPem ?? (await previous?.readFile("pki/ca.pem"));
   return {
-    secrets, createdSecrets, pendingSecrets, certificates, pendingCertificates,
+    secrets, createdSecrets, pendingSecrets, certificates, pendingCertificates, publicEndpoints,
     ...(caPem ? { caPem } : {}),
     ...(issuerPem ? { intermediatePem: issuerPem } : {}),
     ...(eyaml ? { eyamlFingerprint: eyaml.fingerprint } : {}),
   };
+}
+
+export const PUBLIC_CERTIFICATE_FILE = (cluster: string) => `clusters/${cluster}/public-certificate.pem`;
+export const PUBLIC_CSR_FILE = (endpoint: string) => `pki/csr/${endpoint}.csr`;
+
+/**
+ * `tls.publicCertificate: byo`: oci makes the endpoint's key once (kept eyaml-encrypted in the
+ * cluster's hiera) and its CSR (pki/csr/<endpoint>.csr in the render); the operator has a public CA
+ * sign it and commits the chain as clusters/<cluster>/public-certificate.pem, which is checked
+ * against that key, the endpoint and the date before HAProxy gets it.
+ */
+async function bringYourOwnEndpoints(input: CredentialInputs, previousHiera: (file: string, key: string) => Promise<string | undefined>): Promise<PublicEndpointRequest[]> {
+  const { ir, previous, eyaml, ports, diagnostics } = input;
+  const out: PublicEndpointRequest[] = [];
+  for (const cluster of ir.clusters.filter((c) => c.publicCertificate === "byo")) {
+    const endpoint = cluster.publicEndpoint;
+    const chainFile = PUBLIC_CERTIFICATE_FILE(cluster.name);
+    const oldCsr = await previous?.readFile(PUBLIC_CSR_FILE(endpoint));
+    const oldKey = oldCsr ? await previousHiera(`hiera/clusters/${cluster.name}.yaml`, "oci::profile::haproxy::public_private_key") : undefined;
+    let request: Omit<PublicEndpointRequest, "chainPem">;
+    if (oldCsr && oldKey && requestedNames(oldCsr).includes(endpoint)) {
+      request = { cluster: cluster.name, endpoint, csrPem: oldCsr, encryptedKey: oldKey, status: "reused" };
+    } else if (eyaml) {
+      const made = await createPublicKeyRequest(endpoint);
+      request = { cluster: cluster.name, endpoint, csrPem: made.csrPem, encryptedKey: eyaml.encrypt(made.keyPem), status: "created" };
+    } else {
+      diagnostics.warning(Code.PublicCertificateAwaited, { file: chainFile, line: 1, col: 1 }, `cluster ${cluster.name}'s public endpoint ${endpoint} has no key yet: the site names no eyaml public key to keep it`,
+        "set secrets.eyamlPublicKey in site.yaml; the next compile makes the key and its CSR");
+      continue;
+    }
+    const chain = await input.siteFile?.(chainFile);
+    if (chain === undefined) {
+      diagnostics.warning(Code.PublicCertificateAwaited, { file: chainFile, line: 1, col: 1 }, `cluster ${cluster.name} brings its own certificate for ${endpoint}, and none is committed yet: HAProxy serves no public TLS until then`,
+        `have your CA sign ${PUBLIC_CSR_FILE(endpoint)} (git show <rendered branch>:${PUBLIC_CSR_FILE(endpoint)}) and commit the chain, leaf first, as ${chainFile}`);
+      out.push(request);
+      continue;
+    }
+    const verdict = judgeSignedCertificate(chain, request.csrPem, endpoint, ports.now(), ir.site.renewBeforeDays);
+    if (verdict.problem) {
+      diagnostics.error(Code.PublicCertificateWrong, { file: chainFile, line: 1, col: 1 }, `the certificate for ${endpoint} cannot be used: ${verdict.problem}`,
+        `it must be issued from ${PUBLIC_CSR_FILE(endpoint)} of the rendered branch, for ${endpoint}, and valid now`);
+      continue;
+    }
+    if (verdict.warning) diagnostics.warning(Code.PublicCertificateAwaited, { file: chainFile, line: 1, col: 1 }, `the certificate for ${endpoint}: ${verdict.warning}`, `have ${PUBLIC_CSR_FILE(endpoint)} signed again and commit the new chain`);
+    out.push({ ...request, chainPem: chain.endsWith("\n") ? chain : `${chain}\n` });
+  }
+  return out;
 }
 
 /** A node's key goes to its own hiera; a VIP certificate's to the cluster's, for every controller's HAProxy. */

@@ -32,6 +32,11 @@ function credentialData(credentials: Credentials): Map<string, Record<string, st
     put(file, keyKey, cert.encryptedKey);
     put(file, cert.request.fqdn ? "oci::profile::tls::certificate" : "oci::profile::haproxy::public_certificate", cert.chainPem);
   }
+  for (const byo of credentials.publicEndpoints) {
+    const file = `hiera/clusters/${byo.cluster}.yaml`;
+    put(file, "oci::profile::haproxy::public_private_key", byo.encryptedKey);
+    if (byo.chainPem) put(file, "oci::profile::haproxy::public_certificate", byo.chainPem);
+  }
   if (credentials.caPem) put("hiera/common.yaml", "oci::profile::tls::ca_certificate", credentials.caPem);
   return out;
 }

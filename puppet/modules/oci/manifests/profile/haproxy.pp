@@ -1,9 +1,9 @@
 # @summary HAProxy on the controllers: every API of the cluster on the VIP, TLS to clients (the
 #   VIP certificate) and to the backends (verified against the site CA); Galera on the VIP; a stats page.
 # @param stats_password Password of the stats page's admin user (eyaml-encrypted hiera).
-# @param public_certificate The VIP certificate chain; absent with publicCertificate: byo, whose
-#   operator puts certificate and key in /etc/haproxy/oci-public.pem.
-# @param public_private_key Its key (eyaml-encrypted hiera); absent with publicCertificate: byo.
+# @param public_certificate The VIP certificate chain: the site CA's, or with publicCertificate: byo
+#   the chain the operator committed (clusters/<name>/public-certificate.pem); absent until then.
+# @param public_private_key Its key (eyaml-encrypted hiera), made by oci in both cases.
 class oci::profile::haproxy (
   String[1] $stats_password,
   Optional[String[1]] $public_certificate = undef,
