@@ -57,6 +57,7 @@ export interface ClusterDoc {
   };
   publicEndpoint?: string;
   services: Service[];
+  networks?: { network: string; roles?: Role[] }[];
   backends?: { cinder?: "auto" | "lvm" | "ceph"; nova?: "auto" | "local" | "ceph"; glance?: "auto" | "ceph" | "swift" | "file" };
   nova?: { virtType?: "kvm" | "qemu" };
   neutron?: { ovsDatapath?: "system" | "netdev" };

@@ -51,8 +51,26 @@ export function validateSite(files: readonly LoadedFile[], diagnostics: Diagnost
       case "DiscoveredHardware": discovered.push({ doc: value as DiscoveredHardwareDoc, source }); break;
     }
   }
+  attachClusterNetworks(clusters, machines, new Set(networks.map((n) => n.doc.name)));
   const model: SiteModel = { ...(site ? { site } : {}), networks, clusters, machines, profiles, discovered, clusterFilesPresent, brokenNetworkNames, clustersWithBrokenMachines };
   const index = new SiteIndex(model);
   for (const rule of RULES) rule(index, diagnostics);
   return index;
+}
+
+/**
+ * OCI attaches networks to clusters and roles: a machine of a listed role that does not name the
+ * network itself gets an interface there, `ip: auto`, placed as its own interfaces without a device
+ * are. Its own entry wins. Diagnostics about it point at the machine's interfaces.
+ */
+function attachClusterNetworks(clusters: readonly Located<ClusterDoc>[], machines: readonly LocatedMachine[], networks: ReadonlySet<string>): void {
+  const byName = new Map(clusters.map((c) => [c.doc.name, c.doc]));
+  for (const machine of machines) {
+    for (const attachment of byName.get(machine.cluster)?.networks ?? []) {
+      // An unknown network is reported once, at the cluster's entry (references), not per machine.
+      if (!networks.has(attachment.network) || (attachment.roles && !attachment.roles.includes(machine.doc.role))) continue;
+      if (machine.doc.interfaces.some((i) => i.network === attachment.network)) continue;
+      machine.doc.interfaces.push({ network: attachment.network });
+    }
+  }
 }

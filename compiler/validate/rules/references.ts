@@ -25,6 +25,11 @@ export const checkReferences: Rule = (index, diagnostics) => {
     if (folder !== doc.name) {
       diagnostics.error(Code.ClusterNameMismatch, source.valueAt(["name"]), `cluster ${doc.name} is in folder clusters/${folder}/`, `rename the folder to clusters/${doc.name}/ or set name: ${folder}`);
     }
+    (doc.networks ?? []).forEach((attachment, i) => {
+      if (!index.networks.has(attachment.network) && !index.model.brokenNetworkNames.has(attachment.network)) {
+        diagnostics.error(Code.UnknownNetwork, source.valueAt(["networks", i, "network"]), `unknown network ${attachment.network}`, `networks of the site: ${networkNames}`);
+      }
+    });
     const choice = vipNetworkOf(doc, index);
     if ("problem" in choice && index.model.brokenNetworkNames.size > 0) {
       // The management network may be among the files that failed their schema: say nothing more.
