@@ -1,9 +1,9 @@
 // Where each kind of file lives in a site repository. One file per object, so a pull request
 // that changes a machine touches one file.
 
-export type Kind = "Site" | "Network" | "Cluster" | "Machine" | "HardwareProfile" | "DiscoveredHardware";
+export type Kind = "Site" | "Network" | "Location" | "Cluster" | "Machine" | "HardwareProfile" | "DiscoveredHardware";
 
-export const KINDS: readonly Kind[] = ["Site", "Network", "Cluster", "Machine", "HardwareProfile", "DiscoveredHardware"];
+export const KINDS: readonly Kind[] = ["Site", "Network", "Location", "Cluster", "Machine", "HardwareProfile", "DiscoveredHardware"];
 
 export interface FilePlace {
   readonly kind: Kind;
@@ -25,6 +25,7 @@ export function placeOf(path: string): FilePlace | undefined {
   const stem = (parts[parts.length - 1] ?? "").replace(YAML_FILE, "");
   if (parts.length === 1 && stem === "site") return { kind: "Site", stem };
   if (parts.length === 2 && parts[0] === "networks") return { kind: "Network", stem };
+  if (parts.length === 2 && parts[0] === "locations") return { kind: "Location", stem };
   if (parts.length === 2 && parts[0] === "hardware-profiles") return { kind: "HardwareProfile", stem };
   if (parts.length === 3 && parts[0] === "inventory" && parts[1] === "discovered") return { kind: "DiscoveredHardware", stem };
   if (parts[0] === "clusters" && parts.length === 3 && stem === "cluster") return { kind: "Cluster", cluster: parts[1]!, stem: parts[1]! };
@@ -33,4 +34,4 @@ export function placeOf(path: string): FilePlace | undefined {
 }
 
 export const LAYOUT_HELP =
-  "site.yaml, networks/*.yaml, clusters/<name>/cluster.yaml, clusters/<name>/machines/*.yaml, hardware-profiles/*.yaml, inventory/discovered/*.yaml";
+  "site.yaml, networks/*.yaml, locations/*.yaml, clusters/<name>/cluster.yaml, clusters/<name>/machines/*.yaml, hardware-profiles/*.yaml, inventory/discovered/*.yaml";

@@ -11,6 +11,7 @@ export const SCHEMA_FILES: Readonly<Record<Kind, string>> = {
   Cluster: "cluster.schema.json",
   Machine: "machine.schema.json",
   HardwareProfile: "hardware-profile.schema.json",
+  Location: "location.schema.json",
   DiscoveredHardware: "discovered-hardware.schema.json",
 };
 

@@ -30,6 +30,14 @@ export interface SiteDoc {
   pki?: { renewBeforeDays?: number; validityDays?: number };
 }
 
+export interface LocationDoc {
+  apiVersion: "oci/v1";
+  kind: "Location";
+  name: string;
+  networks?: string[];
+  racks?: { name: string; networks: string[] }[];
+}
+
 export interface NetworkDoc {
   apiVersion: "oci/v1";
   kind: "Network";
@@ -130,6 +138,7 @@ export interface LocatedMachine extends Located<MachineDoc> {
 export interface SiteModel {
   readonly site?: Located<SiteDoc>;
   readonly networks: Located<NetworkDoc>[];
+  readonly locations: Located<LocationDoc>[];
   readonly clusters: Located<ClusterDoc>[];
   readonly machines: LocatedMachine[];
   readonly profiles: Located<HardwareProfileDoc>[];

@@ -12,7 +12,7 @@ import { checkUniqueness } from "./rules/uniqueness.js";
 import { checkFileSchema } from "./schema-check.js";
 import { SiteIndex } from "./site-index.js";
 import type {
-  ClusterDoc, DiscoveredHardwareDoc, HardwareProfileDoc, Located, LocatedMachine, MachineDoc, NetworkDoc, SiteDoc, SiteModel,
+  ClusterDoc, DiscoveredHardwareDoc, HardwareProfileDoc, Located, LocatedMachine, LocationDoc, MachineDoc, NetworkDoc, SiteDoc, SiteModel,
 } from "./site-model.js";
 
 const RULES: readonly Rule[] = [checkSiteSettings, checkUniqueness, checkReferences, checkAddressing, checkTopology, checkHostNetwork];
@@ -21,6 +21,7 @@ const RULES: readonly Rule[] = [checkSiteSettings, checkUniqueness, checkReferen
 export function validateSite(files: readonly LoadedFile[], diagnostics: DiagnosticBag): SiteIndex {
   let site: Located<SiteDoc> | undefined;
   const networks: Located<NetworkDoc>[] = [];
+  const locations: Located<LocationDoc>[] = [];
   const clusters: Located<ClusterDoc>[] = [];
   const machines: LocatedMachine[] = [];
   const profiles: Located<HardwareProfileDoc>[] = [];
@@ -45,14 +46,17 @@ export function validateSite(files: readonly LoadedFile[], diagnostics: Diagnost
         else site = { doc: value as SiteDoc, source };
         break;
       case "Network": networks.push({ doc: value as NetworkDoc, source }); break;
+      case "Location": locations.push({ doc: value as LocationDoc, source }); break;
       case "Cluster": clusters.push({ doc: value as ClusterDoc, source }); break;
       case "Machine": machines.push({ doc: value as MachineDoc, source, cluster: place.cluster! }); break;
       case "HardwareProfile": profiles.push({ doc: value as HardwareProfileDoc, source }); break;
       case "DiscoveredHardware": discovered.push({ doc: value as DiscoveredHardwareDoc, source }); break;
     }
   }
-  attachClusterNetworks(clusters, machines, new Set(networks.map((n) => n.doc.name)));
-  const model: SiteModel = { ...(site ? { site } : {}), networks, clusters, machines, profiles, discovered, clusterFilesPresent, brokenNetworkNames, clustersWithBrokenMachines };
+  const networkNames = new Set(networks.map((n) => n.doc.name));
+  attachClusterNetworks(clusters, machines, networkNames);
+  attachLocationNetworks(locations, machines, networkNames);
+  const model: SiteModel = { ...(site ? { site } : {}), networks, locations, clusters, machines, profiles, discovered, clusterFilesPresent, brokenNetworkNames, clustersWithBrokenMachines };
   const index = new SiteIndex(model);
   for (const rule of RULES) rule(index, diagnostics);
   return index;
@@ -71,6 +75,21 @@ function attachClusterNetworks(clusters: readonly Located<ClusterDoc>[], machine
       if (!networks.has(attachment.network) || (attachment.roles && !attachment.roles.includes(machine.doc.role))) continue;
       if (machine.doc.interfaces.some((i) => i.network === attachment.network)) continue;
       machine.doc.interfaces.push({ network: attachment.network });
+    }
+  }
+}
+
+/** A machine standing in a Location (`location.dc`) is on its networks and its rack's, unless its file lists them. */
+function attachLocationNetworks(locations: readonly Located<LocationDoc>[], machines: readonly LocatedMachine[], networks: ReadonlySet<string>): void {
+  const byName = new Map(locations.map((l) => [l.doc.name, l.doc]));
+  for (const machine of machines) {
+    const where = machine.doc.location;
+    const location = where?.dc === undefined ? undefined : byName.get(where.dc);
+    if (!location) continue;
+    const rack = location.racks?.find((r) => r.name === where!.rack);
+    for (const network of [...(location.networks ?? []), ...(rack?.networks ?? [])]) {
+      if (!networks.has(network) || machine.doc.interfaces.some((i) => i.network === network)) continue;
+      machine.doc.interfaces.push({ network });
     }
   }
 }

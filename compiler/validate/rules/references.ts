@@ -20,6 +20,19 @@ export const checkReferences: Rule = (index, diagnostics) => {
     }
   }
 
+  for (const { doc, source } of index.model.locations) {
+    if (stemOf(source.path) !== doc.name) {
+      diagnostics.warning(Code.FileNameMismatch, source.valueAt(["name"]), `location ${doc.name} is in ${source.path}`, `name the file locations/${doc.name}.yaml`);
+    }
+    const check = (network: string, at: (string | number)[]) => {
+      if (!index.networks.has(network) && !index.model.brokenNetworkNames.has(network)) {
+        diagnostics.error(Code.UnknownNetwork, source.valueAt(at), `unknown network ${network}`, `networks of the site: ${networkNames}`);
+      }
+    };
+    (doc.networks ?? []).forEach((network, i) => check(network, ["networks", i]));
+    (doc.racks ?? []).forEach((rack, r) => rack.networks.forEach((network, i) => check(network, ["racks", r, "networks", i])));
+  }
+
   for (const { doc, source } of index.model.clusters) {
     const folder = source.path.split("/")[1];
     if (folder !== doc.name) {

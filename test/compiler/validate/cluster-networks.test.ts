@@ -47,3 +47,26 @@ describe("networks attached to a cluster and its roles, as OCI attaches them", (
     assert.deepEqual(result.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.file}:${d.line}:${d.col} ${d.code}`), ["clusters/c1/cluster.yaml:8:14 OCI1401"]);
   });
 });
+
+describe("locations: a datacenter and its racks' networks", () => {
+  const STORAGE = "apiVersion: oci/v1\nkind: Network\nname: storage\ncidr: 10.41.0.0/24\nvlan: 60\npurpose: storage\n";
+  const DC1 = "apiVersion: oci/v1\nkind: Location\nname: dc1\nnetworks: [vm]\nracks:\n  - name: r2\n    networks: [storage]\n";
+
+  it("a machine in the datacenter gets its networks, one in the rack its rack's too; a machine elsewhere neither", async () => {
+    const place = (rack: string) => (t: string) => `${t}location: { dc: dc1, rack: ${rack} }\n`;
+    const result = await baseSiteWith(
+      { "clusters/c1/machines/c1-cmp-1.yaml": place("r2"), "clusters/c1/machines/c1-ctl-1.yaml": place("r1") },
+      { "networks/vm.yaml": VM, "networks/storage.yaml": STORAGE, "locations/dc1.yaml": DC1 },
+    );
+    assert.ok(result.ir, JSON.stringify(result.diagnostics));
+    const networksOf = (hostname: string) => result.ir!.machines.find((m) => m.hostname === hostname)!.interfaces.map((i) => i.network).filter((n) => n === "vm" || n === "storage");
+    assert.deepEqual(networksOf("c1-cmp-1"), ["vm", "storage"]);
+    assert.deepEqual(networksOf("c1-ctl-1"), ["vm"]);
+    assert.deepEqual(networksOf("c1-ctl-2"), []);
+  });
+
+  it("a location naming an unknown network is an error at that name", async () => {
+    const result = await baseSiteWith({}, { "locations/dc1.yaml": DC1, "networks/vm.yaml": VM });
+    assert.deepEqual(result.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.file}:${d.line}:${d.col} ${d.code}`), ["locations/dc1.yaml:7:16 OCI1401"]);
+  });
+});
