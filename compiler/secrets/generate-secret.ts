@@ -22,6 +22,9 @@ export function generateSecret(kind: SecretKind, ports: CompilePorts): string {
     case "fernet":
       // A Fernet key (keystone's token and credential keys, barbican's KEK): 32 bytes, URL-safe base64 with padding.
       return Buffer.from(ports.randomBytes(32)).toString("base64url") + "=";
+    case "ipmi-password":
+      // IPMI 1.5 BMCs take at most 16 characters (2.0: 20); letters and digits pass every vendor's check.
+      return alphanumeric(16, ports);
     case "corosync-key":
       // corosync reads at least 1024 bits of key material from its authkey file: 128 random bytes, written as hex.
       return Buffer.from(ports.randomBytes(128)).toString("hex");

@@ -1,7 +1,7 @@
 import type { ClusterIR, SiteIR } from "../resolve/site-ir.js";
 import type { Service } from "../validate/site-model.js";
 
-export type SecretKind = "password" | "hex" | "uuid" | "cephx" | "fernet" | "corosync-key";
+export type SecretKind = "password" | "hex" | "uuid" | "cephx" | "fernet" | "corosync-key" | "ipmi-password";
 
 /** A secret the Puppet roles need, where it lives in hiera, and what it looks like. */
 export interface SecretSpec {
@@ -18,12 +18,14 @@ export interface SecretSpec {
 const WITH_DATABASE: readonly Service[] = ["keystone", "glance", "nova", "neutron", "cinder", "heat", "aodh", "barbican", "panko"];
 const WITH_RABBIT: readonly Service[] = ["glance", "nova", "neutron", "cinder", "heat", "aodh", "barbican", "ceilometer"];
 
-/** Every secret of the site, sorted by name: what each cluster's services and roles need, plus one autosign token per node. */
+/** Every secret of the site, sorted by name: what each cluster's services and roles need, plus per node an autosign token and its BMC password. */
 export function secretCatalog(ir: SiteIR): SecretSpec[] {
   const specs: SecretSpec[] = [];
   for (const cluster of ir.clusters) specs.push(...clusterSecrets(cluster));
   for (const m of ir.machines) {
     specs.push({ name: `autosign/${m.fqdn}`, kind: "hex", hieraFile: `hiera/nodes/${m.fqdn}.yaml`, hieraKey: "oci::node::autosign_token" });
+    // The BMC's admin password, set in-band by Puppet (oci::bmc); what oci's power commands use.
+    if (m.ipmi) specs.push({ name: `ipmi/${m.fqdn}`, kind: "ipmi-password", hieraFile: `hiera/nodes/${m.fqdn}.yaml`, hieraKey: "oci::bmc::password" });
   }
   return specs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

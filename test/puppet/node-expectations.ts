@@ -32,6 +32,16 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
   const key = c.find("File", "/etc/ssl/oci/node.key");
   assert.match(String(key?.parameters?.["content"] ?? ""), new RegExp(`^-----BEGIN ${"PRIVATE"} KEY-----`), `${at}: the eyaml-encrypted key arrives decrypted`);
 
+  // The BMC: its LAN address and its admin password where the site gives the machine one; the password never in the command.
+  const ipmi = node["oci::node::ipmi"] as { address: string } | undefined;
+  assert.equal(c.has("Exec", "oci bmc lan address"), ipmi !== undefined, `${at}: BMC address`);
+  const password = c.find("Exec", "oci bmc password");
+  assert.equal(password !== undefined, ipmi !== undefined, `${at}: BMC password`);
+  if (password) {
+    assert.doesNotMatch(String(password.parameters?.["command"]), /OCI_BMC_PASSWORD=/, `${at}: password kept out of the command`);
+    assert.match(String([password.parameters?.["environment"]].flat()[0]), /^OCI_BMC_PASSWORD=[A-Za-z0-9]{16}$/, `${at}: the decrypted password, in the environment`);
+  }
+
   // Ceph: monitors on ceph_mons, OSDs on the node's ceph disks, pools by the first monitor, client.openstack where services use rbd.
   const withCeph = get<Member[]>("ceph_osds").length > 0;
   const isMon = withCeph && hostnames("ceph_mons").includes(hostname);

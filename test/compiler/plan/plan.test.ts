@@ -28,6 +28,7 @@ describe("oci plan", () => {
       "~ setup wave 4. other of cluster cl1: +cl1-compute-3",
       "+ certificate cl1-compute-3.cl1.example.com to be issued by provisioning host",
       "+ secret autosign/cl1-compute-3.cl1.example.com created (encrypted; value never shown)",
+      "+ secret ipmi/cl1-compute-3.cl1.example.com created (encrypted; value never shown)",
     ]);
     assert.match(result.stdout, /^\+\+\+ b\/hiera\/nodes\/cl1-compute-3\.cl1\.example\.com\.yaml$/m);
     assert.match(result.stdout, /^\+  - address: "10\.10\.0\.30"$/m, "the cluster hiera lists the new compute");

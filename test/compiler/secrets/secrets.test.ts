@@ -21,6 +21,7 @@ const FORMATS: Record<string, RegExp> = {
   password: /^[A-Za-z0-9]{32}$/,
   fernet: /^[A-Za-z0-9_-]{43}=$/,
   corosync: /^[0-9a-f]{256}$/,
+  ipmi: /^[A-Za-z0-9]{16}$/,
 };
 
 function formatOf(name: string): RegExp {
@@ -29,6 +30,7 @@ function formatOf(name: string): RegExp {
   if (/autosign\/|hash_path|auth_encryption_key/.test(name)) return FORMATS["hex"]!;
   if (/fernet_key|credential_key|barbican\/kek/.test(name)) return FORMATS["fernet"]!;
   if (name.endsWith("/vip/authkey")) return FORMATS["corosync"]!;
+  if (name.startsWith("ipmi/")) return FORMATS["ipmi"]!;
   return FORMATS["password"]!;
 }
 

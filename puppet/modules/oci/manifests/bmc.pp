@@ -1,7 +1,11 @@
 # @summary The machine's BMC on the address the site gave it (oci::node::ipmi), set in-band with
 #   ipmitool on LAN channel 1, as OCI does. Only where a BMC answers (/dev/ipmi0); nothing is
-#   changed when its address, netmask and gateway already are the site's.
-class oci::bmc {
+#   changed when its address, netmask and gateway already are the site's. The admin user (id 2)
+#   gets the site's BMC password; a marker keeps its digest, so it is set again only when it changes.
+# @param password The BMC admin password (eyaml-encrypted hiera, secret ipmi/<fqdn>).
+class oci::bmc (
+  Optional[String[1]] $password = undef,
+) {
   $ipmi = $oci::node::ipmi
   if $ipmi {
     package { 'ipmitool':
@@ -28,6 +32,20 @@ class oci::bmc {
       path     => ['/usr/bin', '/usr/sbin', '/bin', '/sbin'],
       provider => shell,
       require  => Package['ipmitool'],
+    }
+    if $password {
+      $digest = sha256($password)
+      $marker = '/var/lib/oci/bmc-password.sha256'
+      exec { 'oci bmc password':
+        # The password goes through the environment: it stays out of Puppet's logs and reports.
+        command     => "ipmitool user set password 2 \"\$OCI_BMC_PASSWORD\" 20 && mkdir -p /var/lib/oci && echo ${digest} > ${marker}",
+        environment => ["OCI_BMC_PASSWORD=${password}"],
+        unless      => "grep -qx ${digest} ${marker}",
+        onlyif      => 'test -e /dev/ipmi0 || test -e /dev/ipmi/0 || test -e /dev/ipmidev/0',
+        path        => ['/usr/bin', '/usr/sbin', '/bin', '/sbin'],
+        provider    => shell,
+        require     => Package['ipmitool'],
+      }
     }
   }
 }
