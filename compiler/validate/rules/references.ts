@@ -9,7 +9,8 @@ export const checkReferences: Rule = (index, diagnostics) => {
   const site = index.model.site;
   const shipped = site ? SHIPPED_OPENSTACK[site.doc.debian?.release ?? "bookworm"] : undefined;
   if (site?.doc.openstack?.release !== undefined && shipped !== undefined && site.doc.openstack.release !== shipped) {
-    diagnostics.warning(Code.OpenstackReleaseNotShipped, site.source.valueAt(["openstack", "release"]),
+    // Refused, not warned: a value oci would accept and ignore is a promise nobody keeps.
+    diagnostics.error(Code.OpenstackReleaseNotShipped, site.source.valueAt(["openstack", "release"]),
       `openstack.release ${site.doc.openstack.release} is not what is installed: machines get the OpenStack their Debian release ships (${site.doc.debian?.release ?? "bookworm"}: ${shipped}) from the site's mirror`,
       `set release: ${shipped}, or leave it out`);
   }
