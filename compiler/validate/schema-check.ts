@@ -13,7 +13,7 @@ import { closestNames } from "../diagnostics/closest-names.js";
  * Checks one file against the schema of the kind its place in the tree calls for.
  * Returns the plain value when it conforms; every problem found is reported.
  */
-export function checkFileSchema(file: LoadedFile, diagnostics: DiagnosticBag): unknown | undefined {
+export function checkFileSchema(file: LoadedFile, diagnostics: DiagnosticBag, onRejected?: (value: unknown, badPaths: readonly string[]) => void): unknown | undefined {
   const { source, place } = file;
   if (!isMap(source.document.contents)) {
     diagnostics.error(Code.NotAMapping, source.start(), `a ${place.kind} file must hold a mapping (key: value lines)`, `start with \`apiVersion: oci/v1\` and \`kind: ${place.kind}\``);
@@ -39,6 +39,7 @@ export function checkFileSchema(file: LoadedFile, diagnostics: DiagnosticBag): u
       reportSchemaError(source, place.kind, error, diagnostics);
     }
   }
+  if (!ok) onRejected?.(value, (validate.errors ?? []).map((e) => e.instancePath));
   return ok ? value : undefined;
 }
 

@@ -147,6 +147,18 @@ export interface SiteModel {
   readonly clusterFilesPresent: ReadonlySet<string>;
   /** Names of networks whose file failed its schema: references to them are not reported again as unknown. */
   readonly brokenNetworkNames: ReadonlySet<string>;
+  /** What can still be told of machine files that failed their schema, so a mistake elsewhere in one does not hide a duplicate. */
+  readonly machineIdentities: readonly MachineIdentity[];
   /** Clusters with a machine file that failed its schema: their role counts are incomplete, so count-based findings wait. */
   readonly clustersWithBrokenMachines: ReadonlySet<string>;
+}
+
+/** The identity fields of a machine file that failed its schema, each kept only where it is valid itself. */
+export interface MachineIdentity {
+  readonly source: SourceFile;
+  readonly cluster: string;
+  readonly hostname?: string;
+  readonly serial?: string;
+  /** Valid boot MACs with their index in the file. */
+  readonly bootMacs: readonly { readonly mac: string; readonly index: number }[];
 }

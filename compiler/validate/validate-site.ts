@@ -9,10 +9,11 @@ import { checkSiteSettings } from "./rules/site-settings.js";
 import type { Rule } from "./rules/rule.js";
 import { checkTopology } from "./rules/topology.js";
 import { checkUniqueness } from "./rules/uniqueness.js";
+import type { SourceFile } from "../load/source-file.js";
 import { checkFileSchema } from "./schema-check.js";
 import { SiteIndex } from "./site-index.js";
 import type {
-  ClusterDoc, DiscoveredHardwareDoc, HardwareProfileDoc, Located, LocatedMachine, LocationDoc, MachineDoc, NetworkDoc, SiteDoc, SiteModel,
+  ClusterDoc, DiscoveredHardwareDoc, HardwareProfileDoc, Located, LocatedMachine, LocationDoc, MachineDoc, MachineIdentity, NetworkDoc, SiteDoc, SiteModel,
 } from "./site-model.js";
 
 const RULES: readonly Rule[] = [checkSiteSettings, checkUniqueness, checkReferences, checkAddressing, checkTopology, checkHostNetwork];
@@ -29,11 +30,15 @@ export function validateSite(files: readonly LoadedFile[], diagnostics: Diagnost
   const clusterFilesPresent = new Set<string>();
   const brokenNetworkNames = new Set<string>();
   const clustersWithBrokenMachines = new Set<string>();
+  const machineIdentities: MachineIdentity[] = [];
 
   for (const file of files) {
     const { source, place } = file;
     if (place.kind === "Cluster") clusterFilesPresent.add(place.cluster!);
-    const value = checkFileSchema(file, diagnostics);
+    const value = checkFileSchema(file, diagnostics, place.kind === "Machine" ? (raw, bad) => {
+      const identity = machineIdentity(raw, bad, source, place.cluster!);
+      if (identity) machineIdentities.push(identity);
+    } : undefined);
     if (value === undefined) {
       const name = place.kind === "Network" ? source.document.get("name") : undefined;
       if (typeof name === "string") brokenNetworkNames.add(name);
@@ -56,7 +61,7 @@ export function validateSite(files: readonly LoadedFile[], diagnostics: Diagnost
   const networkNames = new Set(networks.map((n) => n.doc.name));
   attachClusterNetworks(clusters, machines, networkNames);
   attachLocationNetworks(locations, machines, networkNames);
-  const model: SiteModel = { ...(site ? { site } : {}), networks, locations, clusters, machines, profiles, discovered, clusterFilesPresent, brokenNetworkNames, clustersWithBrokenMachines };
+  const model: SiteModel = { ...(site ? { site } : {}), networks, locations, clusters, machines, profiles, discovered, clusterFilesPresent, brokenNetworkNames, clustersWithBrokenMachines, machineIdentities };
   const index = new SiteIndex(model);
   for (const rule of RULES) rule(index, diagnostics);
   return index;
@@ -92,4 +97,21 @@ function attachLocationNetworks(locations: readonly Located<LocationDoc>[], mach
       machine.doc.interfaces.push({ network });
     }
   }
+}
+
+const MAC = /^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$|^([0-9A-Fa-f]{4}\.){2}[0-9A-Fa-f]{4}$|^[0-9A-Fa-f]{12}$/;
+
+/** The hostname, serial and boot MACs of a rejected machine file that are valid where they stand (no schema error at or under them). */
+function machineIdentity(raw: unknown, badPaths: readonly string[], source: SourceFile, cluster: string): MachineIdentity | undefined {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return undefined;
+  const doc = raw as Record<string, unknown>;
+  const clean = (path: string) => !badPaths.some((bad) => bad === path || bad.startsWith(`${path}/`) || (bad !== "" && path.startsWith(`${bad}/`)));
+  const text = (key: string) => (typeof doc[key] === "string" && clean(`/${key}`) ? (doc[key] as string) : undefined);
+  const hostname = text("hostname");
+  const serial = text("serial");
+  const bootMacs = (Array.isArray(doc["bootMacs"]) ? (doc["bootMacs"] as unknown[]) : [])
+    .map((mac, index) => ({ mac, index }))
+    .filter((m): m is { mac: string; index: number } => typeof m.mac === "string" && MAC.test(m.mac) && clean(`/bootMacs/${m.index}`));
+  if (hostname === undefined && serial === undefined && bootMacs.length === 0) return undefined;
+  return { source, cluster, ...(hostname === undefined ? {} : { hostname }), ...(serial === undefined ? {} : { serial }), bootMacs };
 }

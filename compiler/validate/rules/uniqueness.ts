@@ -70,6 +70,26 @@ export const checkUniqueness: Rule = (index, diagnostics) => {
     }
   }
 
+  // Files rejected by their schema still claim what is valid in them: a wrong role must not hide a duplicate MAC.
+  for (const { hostname, serial, bootMacs, source } of index.model.machineIdentities) {
+    const name = hostname ?? source.path;
+    if (hostname !== undefined) {
+      const at = source.valueAt(["hostname"]);
+      const earlier = hostnames.claim(hostname, at, hostname);
+      if (earlier) diagnostics.error(Code.DuplicateHostname, at, `hostname ${hostname} is already used at ${where(earlier.at)}`, "hostnames are unique across the site");
+    }
+    if (serial !== undefined) {
+      const at = source.valueAt(["serial"]);
+      const earlier = serials.claim(serial.toLowerCase(), at, name);
+      if (earlier) diagnostics.error(Code.DuplicateSerial, at, `serial ${serial} is already the serial of ${earlier.owner} (${where(earlier.at)})`, "one serial is one physical machine");
+    }
+    for (const { mac, index: i } of bootMacs) {
+      const at = source.itemAt(["bootMacs"], i);
+      const earlier = macs.claim(normalizeMac(mac), at, name);
+      if (earlier) diagnostics.error(Code.DuplicateMac, at, `MAC ${normalizeMac(mac)} is already used by ${earlier.owner} (${where(earlier.at)})`, "MACs are compared after normalisation (case and separators do not matter)");
+    }
+  }
+
   const networkNames = new FirstSeen<string>();
   const seenNetworks: { name: string; at: ReturnType<typeof where> }[] = [];
   for (const { doc, source } of index.model.networks) {
