@@ -120,7 +120,9 @@ export interface CatalogResult {
 export async function compileCatalog(space: PuppetWorkspace, fqdn: string, codedir = join(space.work, "code")): Promise<CatalogResult> {
   const result = await runTool("puppet", ["catalog", "compile", fqdn, "--confdir", join(space.work, "conf"), "--vardir", join(space.work, "var"), "--codedir", codedir,
     "--modulepath", `${join(codedir, "environments/production/modules")}:/usr/share/puppet/modules`,
-    "--environment", "production", "--node_terminus", "exec", "--external_nodes", join(space.work, "enc"), "--facts_terminus", "yaml", "--render-as", "json"]);
+    "--environment", "production", "--node_terminus", "exec", "--external_nodes", join(space.work, "enc"), "--facts_terminus", "yaml", "--render-as", "json"],
+    // A bound, not a speed target: a controller's catalog takes ~15 s alone, and over 60 s on a loaded machine.
+    { timeout: 600_000 });
   // The catalog is one line of JSON among puppet's notices and the wrapped modules' warnings.
   const json = result.output.split("\n").find((line) => line.startsWith("{"));
   if (result.code !== 0 || !json) return { code: result.code || 1, catalog: new Catalog([]), output: result.output };

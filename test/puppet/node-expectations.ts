@@ -65,6 +65,11 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
     assert.equal(c.has("Class", "Nova::Compute::Rbd"), withCeph, `${at}: the libvirt secret for rbd volumes`);
   }
   if (services.includes("nova") && role === "controller") {
+    const answers = c.find("Exec", "oci: keystone answers");
+    assert.ok(answers, `${at}: waits for keystone`);
+    for (const service of ["nova-conductor", "nova-scheduler"]) {
+      assert.ok([answers.parameters?.["before"]].flat().includes(`Service[${service}]`), `${at}: ${service} starts once keystone answers (${JSON.stringify(answers.parameters?.["before"])})`);
+    }
     assert.ok(c.has("Class", "Nova::Api") && c.has("Class", "Placement::Api"), `${at}: nova and placement APIs`);
     assert.equal(c.has("Class", "Nova::Cell_v2::Simple_setup"), isFirst("controllers"), `${at}: cells set up once`);
   }
