@@ -9,14 +9,20 @@ import { runTool } from "../../helpers/run-tool.js";
 
 const MACHINE = "clusters/cl1/machines/cl1-compute-1.yaml";
 
-async function compileWith(path: string, edit: (text: string) => string) {
+/** sample-site with one file edited, compiled in memory. */
+async function compileEdited(path: string, edit: (text: string) => string) {
   const tree = new DirectoryTree(sampleSite);
   const files = new Map<string, string>();
   for (const p of await tree.listFiles()) files.set(p, await tree.readFile(p));
   const text = edit(files.get(path)!);
   assert.notEqual(text, files.get(path), "the edit applies");
   files.set(path, text);
-  return (await compile({ tree: new MemoryTree(files) })).diagnostics.filter((d) => d.file === path);
+  return compile({ tree: new MemoryTree(files) });
+}
+
+/** The diagnostics of the edited file. */
+async function compileWith(path: string, edit: (text: string) => string) {
+  return (await compileEdited(path, edit)).diagnostics.filter((d) => d.file === path);
 }
 
 describe("schema diagnostics: hints that bind what the operator meant, limits that say the limit", () => {
@@ -52,12 +58,8 @@ describe("branch names: what git check-ref-format --branch refuses, the compile 
 
 describe("one mistake, one diagnostic", () => {
   it("a schema error in a controller's file does not also claim the cluster is short of controllers", async () => {
-    const tree = new DirectoryTree(sampleSite);
-    const files = new Map<string, string>();
-    for (const p of await tree.listFiles()) files.set(p, await tree.readFile(p));
     const path = "clusters/cl1/machines/cl1-controller-3.yaml";
-    files.set(path, files.get(path)!.replace("role: controller", "role: controler"));
-    const diagnostics = (await compile({ tree: new MemoryTree(files) })).diagnostics;
+    const { diagnostics } = await compileEdited(path, (t) => t.replace("role: controller", "role: controler"));
     assert.deepEqual(diagnostics.map((d) => `${d.file} ${d.code}`), [`${path} OCI1104`]);
   });
 });
@@ -77,12 +79,7 @@ describe("unknown keys", () => {
 
 describe("the VIP where OCI puts it", () => {
   it("on the public network the controllers share: compiles, and hiera names that network", async () => {
-    const tree = new DirectoryTree(sampleSite);
-    const files = new Map<string, string>();
-    for (const p of await tree.listFiles()) files.set(p, await tree.readFile(p));
-    const path = "clusters/cl1/cluster.yaml";
-    files.set(path, files.get(path)!.replace("  network: management", "  network: public"));
-    const result = await compile({ tree: new MemoryTree(files) });
+    const result = await compileEdited("clusters/cl1/cluster.yaml", (t) => t.replace("  network: management", "  network: public"));
     assert.deepEqual(result.diagnostics, []);
     const hiera = result.files!.find((f) => f.path === "hiera/clusters/cl1.yaml")!.content;
     assert.match(hiera, /^oci::cluster::vip_network: public$/m);
