@@ -59,6 +59,10 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
 
   // Nova: the control plane on controllers (cells set up by the first), nova-compute on computes with the instance storage the compiler chose.
   assert.equal(c.has("Class", "Nova"), services.includes("nova") && (role === "controller" || role === "compute"), `${at}: nova`);
+  if (services.includes("nova") && (role === "controller" || role === "compute")) {
+    // The password nova is given for placement and neutron is its own user's.
+    assert.deepEqual([c.config("Nova_config", "placement/username"), c.config("Nova_config", "neutron/username")], ["nova", "nova"], `${at}: nova's service user`);
+  }
   if (services.includes("nova") && role === "compute") {
     assert.equal(c.config("Nova_config", "libvirt/virt_type"), get<string>("virt_type"), `${at}: the cluster's hypervisor`);
     assert.equal(c.config("Nova_config", "libvirt/images_type"), node["oci::node::instance_storage"] === "ceph" ? "rbd" : "qcow2", `${at}: instance storage`);

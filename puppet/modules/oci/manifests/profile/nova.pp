@@ -27,9 +27,12 @@ class oci::profile::nova (
     my_ip                 => $oci::node::management_address,
     *                     => $novnc_tls,
   }
-  # Nova calls placement and neutron as its own service user.
+  # Nova calls placement and neutron as its own service user: the wrapped module's default user
+  # for placement is `placement`, whose password this is not (npm run test:cloud: nova-conductor
+  # got 401 and exited).
   class { 'nova::placement':
     password => $keystone_password,
+    username => 'nova',
     auth_url => "https://${vip}:5000/v3",
   }
   class { 'nova::network::neutron':
