@@ -55,7 +55,9 @@ export function judgeSignedCertificate(chainPem: string, csrPem: string, endpoin
   }
   const san = leaf.getExtension(x509.SubjectAlternativeNameExtension);
   const names = san ? san.names.items.filter((n) => n.type === "dns").map((n) => n.value.toLowerCase()) : [];
-  const covers = names.some((n) => n === endpoint.toLowerCase() || (n.startsWith("*.") && endpoint.toLowerCase().endsWith(n.slice(1)) && !endpoint.slice(0, -(n.length - 1)).includes(".")));
+  // A wildcard covers one label: *.example.com names api.example.com, not a.b.example.com.
+  const host = endpoint.toLowerCase();
+  const covers = names.some((n) => n === host || (n.startsWith("*.") && host.slice(host.indexOf(".") + 1) === n.slice(2)));
   if (!covers) return { problem: `it does not name ${endpoint} (its DNS names: ${names.join(", ") || "none"})` };
   if (leaf.notAfter.getTime() <= now.getTime()) return { problem: `it expired on ${leaf.notAfter.toISOString()}` };
   if (leaf.notBefore.getTime() > now.getTime()) return { problem: `it is not valid before ${leaf.notBefore.toISOString()}` };

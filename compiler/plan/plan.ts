@@ -84,7 +84,7 @@ export function planChanges(base: PlanSide, head: PlanSide): Plan {
     reservations: compareReservations(before, after),
     withoutBootMac: (after?.machines ?? []).filter((m) => m.bootMacs.length === 0).map((m) => m.hostname),
     waves: compareWaves(before, after),
-    clusters: compareObjects(before?.clusters ?? [], after?.clusters ?? [], clusterFacts),
+    clusters: compareObjects(before?.clusters ?? [], after?.clusters ?? [], clusterFacts, serviceChanges),
     networks: compareObjects(before?.networks ?? [], after?.networks ?? [], networkFacts),
     certificates: newCertificates(base.result, head.result),
     secrets: {
@@ -235,8 +235,19 @@ function networkFacts(n: NetworkIR): Record<string, unknown> {
   };
 }
 
-/** Clusters or networks by name: added, removed, or what changed; services of a cluster as + and -. */
-function compareObjects<T extends { readonly name: string }>(before: readonly T[], after: readonly T[], facts: (x: T) => Record<string, unknown>): ObjectChange[] {
+/** A cluster's services added and removed, each with what it means for the running cluster. */
+function serviceChanges(o: ClusterIR, n: ClusterIR): string[] {
+  const [before, after] = [new Set(o.services), new Set(n.services)];
+  return [
+    ...n.services.filter((x) => !before.has(x)).map((x) => `service ${x} added`),
+    ...o.services.filter((x) => !after.has(x)).map((x) => `service ${x} removed: Puppet stops managing it (what runs, its database and its data stay until removed by hand); its secrets leave hiera`),
+  ];
+}
+
+/** Clusters or networks by name: added, removed, or one sentence per changed fact (and whatever `more` says). */
+function compareObjects<T extends { readonly name: string }>(
+  before: readonly T[], after: readonly T[], facts: (x: T) => Record<string, unknown>, more: (o: T, n: T) => string[] = () => [],
+): ObjectChange[] {
   const old = new Map(before.map((x) => [x.name, x]));
   const now = new Map(after.map((x) => [x.name, x]));
   const out: ObjectChange[] = [];
@@ -245,11 +256,7 @@ function compareObjects<T extends { readonly name: string }>(before: readonly T[
     if (!o) out.push({ name, status: "added", changes: [] });
     else if (!n) out.push({ name, status: "removed", changes: [] });
     else {
-      const changes = settingChanges("", facts(o), facts(n));
-      const services = (x: T) => ("services" in x ? (x as unknown as ClusterIR).services : []);
-      const [so, sn] = [new Set(services(o)), new Set(services(n))];
-      for (const s of [...sn].filter((x) => !so.has(x))) changes.push(`service ${s} added`);
-      for (const s of [...so].filter((x) => !sn.has(x))) changes.push(`service ${s} removed: Puppet stops managing it (what runs, its database and its data stay until removed by hand); its secrets leave hiera`);
+      const changes = [...settingChanges("", facts(o), facts(n)), ...more(o, n)];
       if (changes.length > 0) out.push({ name, status: "changed", changes });
     }
   }

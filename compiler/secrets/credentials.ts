@@ -41,7 +41,6 @@ export interface PublicEndpointRequest {
   readonly encryptedKey: string;
   /** The chain from `clusters/<cluster>/public-certificate.pem`, when committed and right. */
   readonly chainPem?: string;
-  readonly status: "created" | "reused";
 }
 
 export interface PendingCertificate {
@@ -106,12 +105,11 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
   }
 
   const catalog = secretCatalog(ir);
-  const known = new Set(catalog.map((s) => s.name));
   const byName = new Map(catalog.map((s) => [s.name, s]));
   for (const name of rotate) {
     const spec = byName.get(name);
     if (!spec) {
-      const near = closestNames(name, [...known], Math.max(3, Math.floor(name.length / 3)), 3);
+      const near = closestNames(name, [...byName.keys()], Math.max(3, Math.floor(name.length / 3)), 3);
       diagnostics.error(Code.UnknownSecret, { file: "oci secrets rotate", line: 1, col: 1 }, `no secret named ${name}`,
         near.length > 0 ? `did you mean ${near.join(" or ")}? (every name: state/secrets.json)` : "the names are in state/secrets.json");
     } else if (spec.fixed) {
@@ -185,10 +183,10 @@ async function bringYourOwnEndpoints(input: CredentialInputs, previousHiera: (fi
     const oldKey = oldCsr ? await previousHiera(`hiera/clusters/${cluster.name}.yaml`, "oci::profile::haproxy::public_private_key") : undefined;
     let request: Omit<PublicEndpointRequest, "chainPem">;
     if (oldCsr && oldKey && requestedNames(oldCsr).includes(endpoint)) {
-      request = { cluster: cluster.name, endpoint, csrPem: oldCsr, encryptedKey: oldKey, status: "reused" };
+      request = { cluster: cluster.name, endpoint, csrPem: oldCsr, encryptedKey: oldKey };
     } else if (eyaml) {
       const made = await createPublicKeyRequest(endpoint);
-      request = { cluster: cluster.name, endpoint, csrPem: made.csrPem, encryptedKey: eyaml.encrypt(made.keyPem), status: "created" };
+      request = { cluster: cluster.name, endpoint, csrPem: made.csrPem, encryptedKey: eyaml.encrypt(made.keyPem) };
     } else {
       diagnostics.warning(Code.PublicCertificateAwaited, { file: chainFile, line: 1, col: 1 }, `cluster ${cluster.name}'s public endpoint ${endpoint} has no key yet: the site names no eyaml public key to keep it`,
         "set secrets.eyamlPublicKey in site.yaml; the next compile makes the key and its CSR");

@@ -99,8 +99,6 @@ function attachLocationNetworks(locations: readonly Located<LocationDoc>[], mach
   }
 }
 
-const MAC = /^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$|^([0-9A-Fa-f]{4}\.){2}[0-9A-Fa-f]{4}$|^[0-9A-Fa-f]{12}$/;
-
 /** The hostname, serial and boot MACs of a rejected machine file that are valid where they stand (no schema error at or under them). */
 function machineIdentity(raw: unknown, badPaths: readonly string[], source: SourceFile, cluster: string): MachineIdentity | undefined {
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) return undefined;
@@ -111,7 +109,7 @@ function machineIdentity(raw: unknown, badPaths: readonly string[], source: Sour
   const serial = text("serial");
   const bootMacs = (Array.isArray(doc["bootMacs"]) ? (doc["bootMacs"] as unknown[]) : [])
     .map((mac, index) => ({ mac, index }))
-    .filter((m): m is { mac: string; index: number } => typeof m.mac === "string" && MAC.test(m.mac) && clean(`/bootMacs/${m.index}`));
+    .filter((m): m is { mac: string; index: number } => typeof m.mac === "string" && clean(`/bootMacs/${m.index}`));
   if (hostname === undefined && serial === undefined && bootMacs.length === 0) return undefined;
   return { source, cluster, ...(hostname === undefined ? {} : { hostname }), ...(serial === undefined ? {} : { serial }), bootMacs };
 }

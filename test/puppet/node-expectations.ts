@@ -71,6 +71,7 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
   if (services.includes("nova") && role === "controller") {
     const answers = c.find("Exec", "oci: keystone answers");
     assert.ok(answers, `${at}: waits for keystone`);
+    assert.ok([c.find("Oci::Wait_until", "keystone answers")?.parameters?.["require"]].flat().includes("Service[httpd]"), `${at}: keystone is waited for once Apache runs`);
     for (const service of ["nova-conductor", "nova-scheduler"]) {
       assert.ok([answers.parameters?.["before"]].flat().includes(`Service[${service}]`), `${at}: ${service} starts once keystone answers (${JSON.stringify(answers.parameters?.["before"])})`);
     }
@@ -162,6 +163,7 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
   const waits = c.find("Exec", "oci: the VIP answers")?.parameters?.["before"];
   const syncs = c.resources.filter((r) => r.type === "Exec" && (r.tags ?? []).includes("openstack-db")).map((r) => `Exec[${r.title}]`);
   if (syncs.length) for (const sync of syncs) assert.ok([waits].flat().includes(sync), `${at}: ${sync} after the VIP answers (${JSON.stringify(waits)})`);
+  assert.ok([c.find("Oci::Wait_until", "the VIP answers")?.parameters?.["require"]].flat().includes("Service[haproxy]"), `${at}: the VIP is waited for once HAProxy runs`);
   assert.deepEqual(c.titles("Haproxy::Listen"), [...frontends, "galera", "stats"].sort(), `${at}: HAProxy frontends`);
   const vip = get<string>("vip");
   for (const listen of c.resources.filter((r) => r.type === "Haproxy::Listen" && r.title !== "stats")) {

@@ -1,4 +1,5 @@
 import { Code } from "../../diagnostics/codes.js";
+import type { SourcePosition } from "../../diagnostics/diagnostic.js";
 import { impossibleMac, normalizeMac } from "../../net/mac.js";
 import { overlaps } from "../../net/ipv4.js";
 import { clusterDomain } from "../site-index.js";
@@ -23,35 +24,42 @@ export const checkUniqueness: Rule = (index, diagnostics) => {
     if (earlier) diagnostics.error(Code.DuplicateIp, at, `address ${vip.address} is already ${earlier.owner} (${where(earlier.at)})`);
     vips.add(vip.address);
   }
-  for (const { doc, source, cluster } of index.model.machines) {
-    const name = doc.hostname;
-    const hostAt = source.valueAt(["hostname"]);
-    const earlierHost = hostnames.claim(name, hostAt, name);
+  const claimHostname = (name: string, at: SourcePosition, cluster: string) => {
+    const earlierHost = hostnames.claim(name, at, name);
     if (earlierHost) {
-      diagnostics.error(Code.DuplicateHostname, hostAt, `hostname ${name} is already used at ${where(earlierHost.at)}`, "hostnames are unique across the site");
-    } else {
-      const fqdn = `${name}.${clusterDomain(index.clusters.get(cluster)?.doc, cluster, siteDomain)}`;
-      const earlierFqdn = fqdns.claim(fqdn, hostAt, name);
-      if (earlierFqdn) diagnostics.error(Code.DuplicateFqdn, hostAt, `FQDN ${fqdn} is already used by ${earlierFqdn.owner} (${where(earlierFqdn.at)})`);
+      diagnostics.error(Code.DuplicateHostname, at, `hostname ${name} is already used at ${where(earlierHost.at)}`, "hostnames are unique across the site");
+      return;
     }
-    if (doc.serial !== undefined) {
-      const at = source.valueAt(["serial"]);
-      const earlier = serials.claim(doc.serial.toLowerCase(), at, name);
-      if (earlier) diagnostics.error(Code.DuplicateSerial, at, `serial ${doc.serial} is already the serial of ${earlier.owner} (${where(earlier.at)})`, "one serial is one physical machine");
-    }
-    const ownMacs = new Set<string>();
-    const claimMac = (mac: string, at: ReturnType<typeof source.valueAt>) => {
+    const fqdn = `${name}.${clusterDomain(index.clusters.get(cluster)?.doc, cluster, siteDomain)}`;
+    const earlierFqdn = fqdns.claim(fqdn, at, name);
+    if (earlierFqdn) diagnostics.error(Code.DuplicateFqdn, at, `FQDN ${fqdn} is already used by ${earlierFqdn.owner} (${where(earlierFqdn.at)})`);
+  };
+  const claimSerial = (serial: string, at: SourcePosition, owner: string) => {
+    const earlier = serials.claim(serial.toLowerCase(), at, owner);
+    if (earlier) diagnostics.error(Code.DuplicateSerial, at, `serial ${serial} is already the serial of ${earlier.owner} (${where(earlier.at)})`, "one serial is one physical machine");
+  };
+  /** A machine's MAC claimer: each MAC once per machine, an impossible one reported, a duplicate across machines an error. */
+  const macClaimer = (owner: string) => {
+    const own = new Set<string>();
+    return (mac: string, at: SourcePosition) => {
       const canonical = normalizeMac(mac);
       const impossible = impossibleMac(canonical);
       if (impossible) {
         diagnostics.error(Code.ImpossibleMac, at, `MAC ${canonical} is ${impossible}: no network card has it`, "copy the MAC from the machine's discovery report or its label");
         return;
       }
-      if (ownMacs.has(canonical)) return;
-      ownMacs.add(canonical);
-      const earlier = macs.claim(canonical, at, name);
+      if (own.has(canonical)) return;
+      own.add(canonical);
+      const earlier = macs.claim(canonical, at, owner);
       if (earlier) diagnostics.error(Code.DuplicateMac, at, `MAC ${canonical} is already used by ${earlier.owner} (${where(earlier.at)})`, "MACs are compared after normalisation (case and separators do not matter)");
     };
+  };
+
+  for (const { doc, source, cluster } of index.model.machines) {
+    const name = doc.hostname;
+    claimHostname(name, source.valueAt(["hostname"]), cluster);
+    if (doc.serial !== undefined) claimSerial(doc.serial, source.valueAt(["serial"]), name);
+    const claimMac = macClaimer(name);
     (doc.bootMacs ?? []).forEach((mac, i) => claimMac(mac, source.itemAt(["bootMacs"], i)));
     (doc.bonds ?? []).forEach((bond, b) => bond.members.forEach((mac, i) => claimMac(mac, source.itemAt(["bonds", b, "members"], i))));
     doc.interfaces.forEach((iface, i) => {
@@ -71,23 +79,12 @@ export const checkUniqueness: Rule = (index, diagnostics) => {
   }
 
   // Files rejected by their schema still claim what is valid in them: a wrong role must not hide a duplicate MAC.
-  for (const { hostname, serial, bootMacs, source } of index.model.machineIdentities) {
+  for (const { hostname, serial, bootMacs, source, cluster } of index.model.machineIdentities) {
     const name = hostname ?? source.path;
-    if (hostname !== undefined) {
-      const at = source.valueAt(["hostname"]);
-      const earlier = hostnames.claim(hostname, at, hostname);
-      if (earlier) diagnostics.error(Code.DuplicateHostname, at, `hostname ${hostname} is already used at ${where(earlier.at)}`, "hostnames are unique across the site");
-    }
-    if (serial !== undefined) {
-      const at = source.valueAt(["serial"]);
-      const earlier = serials.claim(serial.toLowerCase(), at, name);
-      if (earlier) diagnostics.error(Code.DuplicateSerial, at, `serial ${serial} is already the serial of ${earlier.owner} (${where(earlier.at)})`, "one serial is one physical machine");
-    }
-    for (const { mac, index: i } of bootMacs) {
-      const at = source.itemAt(["bootMacs"], i);
-      const earlier = macs.claim(normalizeMac(mac), at, name);
-      if (earlier) diagnostics.error(Code.DuplicateMac, at, `MAC ${normalizeMac(mac)} is already used by ${earlier.owner} (${where(earlier.at)})`, "MACs are compared after normalisation (case and separators do not matter)");
-    }
+    if (hostname !== undefined) claimHostname(hostname, source.valueAt(["hostname"]), cluster);
+    if (serial !== undefined) claimSerial(serial, source.valueAt(["serial"]), name);
+    const claimMac = macClaimer(name);
+    for (const { mac, index: i } of bootMacs) claimMac(mac, source.itemAt(["bootMacs"], i));
   }
 
   const networkNames = new FirstSeen<string>();

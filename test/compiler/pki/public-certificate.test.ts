@@ -90,7 +90,7 @@ describe("bring-your-own public certificate: oci's key and CSR, the operator's s
     assert.equal(clusterHiera(signed)["oci::profile::haproxy::public_private_key"], clusterHiera(first)["oci::profile::haproxy::public_private_key"]);
   });
 
-  it("a chain for another key, for other names, or expired is refused with the reason (OCI1021); one near its end is a warning", async () => {
+  it("a chain for another key, for other names, or expired is refused with the reason (OCI1021); a wildcard covers one label; one near its end is a warning", async () => {
     const other = await tempDir();
     await must("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(other, "k.pem"), "-out", join(other, "r.csr"), "-subj", `/CN=${ENDPOINT}`);
     const cases: [string, string, RegExp][] = [
@@ -105,6 +105,12 @@ describe("bring-your-own public certificate: oci's key and CSR, the operator's s
       assert.match(d?.message ?? "", reason, what);
       assert.equal(d?.file, CHAIN);
     }
+    // A wildcard covers the endpoint's one label.
+    await writeFile(join(site, CHAIN), await sign(fileOf(first, CSR)!, "DNS:*.cl1.example.com", 90));
+    assert.ok((await compile({ tree: new DirectoryTree(site), previous: previousOf(first) })).files, "*.cl1.example.com names api.cl1.example.com");
+    await writeFile(join(site, CHAIN), await sign(fileOf(first, CSR)!, "DNS:*.example.com", 90));
+    assert.match((await compile({ tree: new DirectoryTree(site), previous: previousOf(first) })).diagnostics.find((x) => x.code === "OCI1021")?.message ?? "",
+      /does not name api\.cl1\.example\.com/, "*.example.com covers one label only");
     await writeFile(join(site, CHAIN), await sign(fileOf(first, CSR)!, `DNS:${ENDPOINT}`, 10));
     const later = (days: number) => ({ ...systemPorts, now: () => new Date(Date.now() + days * 24 * 3600 * 1000) });
     const expired = await compile({ tree: new DirectoryTree(site), previous: previousOf(first), ports: later(20) });

@@ -82,13 +82,9 @@ class oci::profile::haproxy (
   # The services' schema syncs and keystone's bootstrap reach Galera through this frontend: they
   # wait until the VIP answers (found by npm run test:cloud: pacemaker brings the address up after
   # its resource exists, and a sync that ran first failed the whole run).
-  $vip_answers = "/usr/bin/timeout 5 /bin/bash -c 'exec 3<>/dev/tcp/${oci::cluster::vip}/3306'"
-  exec { 'oci: the VIP answers':
-    command   => $vip_answers,
-    unless    => $vip_answers,
-    tries     => 60,
-    try_sleep => 5,
-    require   => Service['haproxy'],
+  oci::wait_until { 'the VIP answers':
+    check   => "/usr/bin/timeout 5 /bin/bash -c 'exec 3<>/dev/tcp/${oci::cluster::vip}/3306'",
+    require => Service['haproxy'],
   }
   Exec['oci: the VIP answers'] -> Exec <| tag == 'openstack-db' or tag == 'keystone-bootstrap' |>
   $oci::cluster::sql_hosts.each |Integer $index, Hash $member| {

@@ -47,13 +47,9 @@ class oci::profile::keystone (
   # nova-conductor and nova-scheduler ask keystone for placement's endpoint as they start and exit
   # when it does not answer: they wait until keystone answers through the VIP (found by npm run
   # test:cloud: started while Apache was still stopped, they failed the first run).
-  $keystone_answers = "/usr/bin/curl -sf -o /dev/null --cacert /etc/ssl/oci/ca.pem https://${oci::cluster::vip}:5000/v3"
-  exec { 'oci: keystone answers':
-    command   => $keystone_answers,
-    unless    => $keystone_answers,
-    tries     => 60,
-    try_sleep => 5,
-    require   => Service['httpd'],
+  oci::wait_until { 'keystone answers':
+    check   => "/usr/bin/curl -sf -o /dev/null --cacert /etc/ssl/oci/ca.pem https://${oci::cluster::vip}:5000/v3",
+    require => Service['httpd'],
   }
   Exec['oci: keystone answers'] -> Service <| title == 'nova-conductor' or title == 'nova-scheduler' |>
 }
