@@ -164,9 +164,20 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
   const syncs = c.resources.filter((r) => r.type === "Exec" && (r.tags ?? []).includes("openstack-db")).map((r) => `Exec[${r.title}]`);
   if (syncs.length) for (const sync of syncs) assert.ok([waits].flat().includes(sync), `${at}: ${sync} after the VIP answers (${JSON.stringify(waits)})`);
   assert.ok([c.find("Oci::Wait_until", "the VIP answers")?.parameters?.["require"]].flat().includes("Service[haproxy]"), `${at}: the VIP is waited for once HAProxy runs`);
-  assert.deepEqual(c.titles("Haproxy::Listen"), [...frontends, "galera", "stats"].sort(), `${at}: HAProxy frontends`);
+  const glanceTls = services.includes("glance") ? ["glance_tls"] : [];
+  assert.deepEqual(c.titles("Haproxy::Listen"), [...frontends, ...glanceTls, "galera", "stats"].sort(), `${at}: HAProxy frontends`);
   const vip = get<string>("vip");
-  for (const listen of c.resources.filter((r) => r.type === "Haproxy::Listen" && r.title !== "stats")) {
+  // Placement answers OPTIONS / with 405: its check is GET / (found by npm run test:cloud).
+  if (services.includes("nova")) assert.deepEqual((c.find("Haproxy::Listen", "placement")?.parameters?.["options"] as { option: string[] }).option, ["forwardfor", "httpchk GET /"], `${at}: placement checked by GET /`);
+  // glance-api has no TLS: it listens on localhost and the node's HAProxy terminates TLS on the management address (found by npm run test:cloud).
+  if (services.includes("glance")) {
+    assert.equal(c.config("Glance_api_config", "DEFAULT/bind_host"), "127.0.0.1", `${at}: glance-api on localhost`);
+    const local = c.find("Haproxy::Listen", "glance_tls")?.parameters;
+    assert.deepEqual(local?.["bind"], { [`${address}:9292`]: ["ssl", "crt", "/etc/haproxy/oci-node.pem"] }, `${at}: glance's TLS on the management address`);
+    assert.deepEqual((local?.["options"] as { server: string[] }).server, ["glance-api 127.0.0.1:9292 check"], `${at}: to glance-api on localhost`);
+    assert.match(String(c.find("File", "/etc/haproxy/oci-node.pem")?.parameters?.["content"]), new RegExp(`^-----BEGIN CERTIFICATE-----[\\s\\S]*-----BEGIN ${"PRIVATE"} KEY-----`), `${at}: the node's certificate and key for HAProxy`);
+  }
+  for (const listen of c.resources.filter((r) => r.type === "Haproxy::Listen" && !["stats", "glance_tls"].includes(r.title))) {
     assert.match(Object.keys(listen.parameters?.["bind"] as object)[0]!, new RegExp(`^${vip.replace(/\./g, "\\.")}:\\d+$`), `${at}: ${listen.title} on the VIP`);
   }
   const members = (service: string) => c.resources.filter((r) => r.type === "Haproxy::Balancermember" && r.parameters?.["listening_service"] === service);

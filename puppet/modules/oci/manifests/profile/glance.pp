@@ -1,6 +1,6 @@
-# @summary Glance on a controller: its database on the VIP, keystone authentication, TLS with the
-#   node's certificate, and the image store the compiler chose for the cluster (ceph > swift > file,
-#   as OCI does). The first controller creates the schema and registers glance in keystone.
+# @summary Glance on a controller: its database on the VIP, keystone authentication, TLS by the
+#   node's HAProxy (glance-api has none), and the image store the compiler chose for the cluster
+#   (ceph > swift > file, as OCI does). The first controller creates the schema and registers glance in keystone.
 # @param db_password The glance database password (eyaml-encrypted hiera).
 # @param keystone_password The glance service user's password (eyaml-encrypted hiera).
 # @param rabbit_password The glance RabbitMQ user's password, for notifications (eyaml-encrypted hiera).
@@ -22,17 +22,12 @@ class oci::profile::glance (
     * => oci::authtoken($keystone_password),
   }
   class { 'glance::api':
-    bind_host        => $oci::node::management_address,
+    # Plain HTTP on localhost, behind the node's HAProxy that terminates TLS (oci::profile::haproxy).
+    bind_host        => '127.0.0.1',
     public_endpoint  => "https://${oci::cluster::public_endpoint}:9292",
-    cert_file        => '/etc/ssl/oci/node.pem',
-    key_file         => '/etc/ssl/oci/node.key',
     enabled_backends => ["${backend}:${store}"],
     default_backend  => $backend,
     sync_db          => $first,
-  }
-  oci::tls::reader { 'glance':
-    require => Anchor['glance::install::end'],
-    before  => Anchor['glance::service::begin'],
   }
   class { 'glance::notify::rabbitmq':
     default_transport_url => oci::transport_url('glance', $rabbit_password),

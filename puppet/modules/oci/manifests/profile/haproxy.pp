@@ -40,12 +40,14 @@ class oci::profile::haproxy (
   $frontends.each |String $name, Tuple[String, Integer] $frontend| {
     $service = $frontend[0]
     $port = $frontend[1]
-    # Health checks: OPTIONS / on each API; swift's healthcheck middleware; noVNC (a websocket
-    # proxy with no API root) by its TLS handshake, its sessions kept open for an hour.
+    # Health checks: OPTIONS / on each API; GET / on placement, which answers OPTIONS with 405
+    # (found by npm run test:cloud: HAProxy took placement down); swift's healthcheck middleware;
+    # noVNC (a websocket proxy with no API root) by its TLS handshake, its sessions kept open for an hour.
     $options = $name ? {
-      'novnc' => { 'option' => ['forwardfor'], 'balance' => 'source', 'timeout' => ['tunnel 1h'] },
-      'swift' => { 'option' => ['forwardfor', 'httpchk GET /healthcheck'], 'balance' => 'roundrobin' },
-      default => { 'option' => ['forwardfor', 'httpchk'], 'balance' => 'roundrobin' },
+      'novnc'     => { 'option' => ['forwardfor'], 'balance' => 'source', 'timeout' => ['tunnel 1h'] },
+      'swift'     => { 'option' => ['forwardfor', 'httpchk GET /healthcheck'], 'balance' => 'roundrobin' },
+      'placement' => { 'option' => ['forwardfor', 'httpchk GET /'], 'balance' => 'roundrobin' },
+      default     => { 'option' => ['forwardfor', 'httpchk'], 'balance' => 'roundrobin' },
     }
     haproxy::listen { $name:
       bind             => { "${oci::cluster::vip}:${port}" => ['ssl', 'crt', $pem] },
@@ -70,6 +72,27 @@ class oci::profile::haproxy (
         ports             => String($port),
         options           => 'check ssl verify required ca-file /etc/ssl/oci/ca.pem',
       }
+    }
+  }
+  # glance-api serves plain HTTP only (its own TLS options were dropped upstream, and it is not
+  # supported under mod_wsgi): it listens on localhost, and this HAProxy terminates TLS for it on
+  # the management address with the node's certificate, so the VIP's backend check stays TLS,
+  # verified (found by npm run test:cloud: the VIP answered 503 for glance).
+  if 'glance' in $oci::cluster::services {
+    $node_pem = '/etc/haproxy/oci-node.pem'
+    file { $node_pem:
+      ensure    => file,
+      mode      => '0600',
+      content   => Sensitive("${oci::profile::tls::certificate}${oci::profile::tls::private_key}"),
+      show_diff => false,
+      require   => Package['haproxy'],
+      notify    => Service['haproxy'],
+    }
+    haproxy::listen { 'glance_tls':
+      bind             => { "${oci::node::management_address}:9292" => ['ssl', 'crt', $node_pem] },
+      mode             => 'http',
+      collect_exported => false,
+      options          => { 'option' => ['forwardfor'], 'server' => ['glance-api 127.0.0.1:9292 check'] },
     }
   }
   # Galera takes writes on one node at a time (OCI's choice too): the first SQL host, the others as backups.
