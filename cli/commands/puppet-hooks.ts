@@ -3,11 +3,12 @@ import { join } from "node:path";
 import { Command } from "commander";
 import { readDaemonState } from "../../runtime/daemon/daemon-state.js";
 import { formatStatusView, statusView } from "../../runtime/daemon/status-report.js";
+import { formatInventory, machineInventory } from "../../runtime/inventory/machine-inventory.js";
 import { decideAutosign } from "../../runtime/puppet/autosign.js";
 import { classifyNode } from "../../runtime/puppet/classify-node.js";
 import { EyamlDecryptor } from "../../runtime/puppet/eyaml-decrypt.js";
 import { PublishedEnvironment, UnknownNodeError } from "../../runtime/puppet/published-environment.js";
-import { STATUS_BASENAME, StatusStore } from "../../runtime/state/status-store.js";
+import { MACHINE_STATUSES, STATUS_BASENAME, StatusStore } from "../../runtime/state/status-store.js";
 import { Exit } from "../exit-codes.js";
 import { puppetOptions, type PuppetFlags } from "../puppet-options.js";
 
@@ -16,7 +17,16 @@ function environmentOf(flags: PuppetFlags, command: Command): PublishedEnvironme
   return new PublishedEnvironment(flags.puppetEnvDir!);
 }
 
-/** `oci enc`, `oci autosign` and `oci status`: read-only views of what `oci serve` published and recorded. */
+/** The published release's setup order, or none when nothing is published yet. */
+function publishedOrder(flags: PuppetFlags) {
+  try {
+    return flags.puppetEnvDir ? new PublishedEnvironment(flags.puppetEnvDir).setupOrder() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `oci enc`, `oci autosign`, `oci status` and `oci machines`: read-only views of what `oci serve` published and recorded. */
 export function registerPuppetHooks(program: Command): void {
   puppetOptions(program.command("enc").description("print a node's classification for puppetserver (node_terminus = exec); exit 1 for an unknown node").argument("<certname>"), { publish: false })
     .action((certname: string, flags: PuppetFlags, command: Command) => {
@@ -46,14 +56,24 @@ export function registerPuppetHooks(program: Command): void {
 
   puppetOptions(program.command("status").description("the daemon's applied release, refused commits, and each machine's status and setup gate").option("--json", "print JSON"), { publish: false })
     .action((flags: PuppetFlags & { json?: boolean }) => {
-      const environment = flags.puppetEnvDir ? new PublishedEnvironment(flags.puppetEnvDir) : undefined;
-      let order;
-      try {
-        order = environment?.setupOrder();
-      } catch {
-        order = undefined; // nothing published yet
-      }
-      const view = statusView(readDaemonState(flags.stateDir), order, StatusStore.read(join(flags.stateDir, STATUS_BASENAME)));
+      const view = statusView(readDaemonState(flags.stateDir), publishedOrder(flags), StatusStore.read(join(flags.stateDir, STATUS_BASENAME)));
       process.stdout.write(flags.json ? `${JSON.stringify(view, null, 2)}\n` : formatStatusView(view));
+    });
+
+  puppetOptions(program.command("machines").description("every machine this host knows: the release's and the discovered ones without a role, with serial, MACs, address, status, last report and commits")
+    .option("--json", "print JSON (the same rows as GET /api/v1/machines)")
+    .option("--cluster <name>", "only this cluster's machines").option("--role <role>", "only machines of this role")
+    .option("--status <status>", "only machines whose latest report is this status (- for none yet)")
+    .option("--unassigned", "only discovered machines the site has no file for"), { publish: false })
+    .action((flags: PuppetFlags & { json?: boolean; cluster?: string; role?: string; status?: string; unassigned?: boolean }, command: Command) => {
+      if (flags.status !== undefined && flags.status !== "-" && !(MACHINE_STATUSES as readonly string[]).includes(flags.status)) {
+        command.error(`error: --status ${flags.status} is no machine status: use one of ${MACHINE_STATUSES.join(", ")} or - (never reported)`, { exitCode: Exit.usage });
+      }
+      const rows = machineInventory(publishedOrder(flags), StatusStore.read(join(flags.stateDir, STATUS_BASENAME)), {
+        ...(flags.cluster ? { cluster: flags.cluster } : {}), ...(flags.role ? { role: flags.role } : {}),
+        ...(flags.status ? { status: flags.status } : {}), ...(flags.unassigned ? { unassigned: true } : {}),
+      });
+      const release = readDaemonState(flags.stateDir)?.release?.id ?? "(none)";
+      process.stdout.write(flags.json ? `${JSON.stringify({ release, machines: rows }, null, 2)}\n` : formatInventory(rows));
     });
 }

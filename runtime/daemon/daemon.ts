@@ -77,6 +77,11 @@ export class Daemon {
     return this.#release;
   }
 
+  /** What the daemon applied last: release id, rendered commit, source, when (kept across restarts). */
+  get state(): DaemonState {
+    return this.#state;
+  }
+
   /** Refusals of the newest commits: cleared once a later commit of the same branch applies. */
   get refusals(): readonly Refusal[] {
     return this.#refusals;

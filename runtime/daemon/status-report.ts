@@ -1,4 +1,5 @@
 import type { SetupOrder } from "../../compiler/emit/setup/render-setup-order.js";
+import { recordLookup } from "../inventory/machine-inventory.js";
 import { setupGates } from "../setup/setup-gates.js";
 import type { StatusSnapshot } from "../state/status-store.js";
 import type { DaemonState } from "./daemon-state.js";
@@ -32,9 +33,9 @@ export function statusView(daemon: DaemonState | undefined, order: SetupOrder | 
   const known = new Set<string>();
   if (order) {
     const gates = setupGates(order, status);
-    const byHostname = new Map(Object.values(status.machines).filter((r) => r.hostname).map((r) => [r.hostname!, r]));
+    const lookup = recordLookup(status);
     for (const m of order.machines) {
-      const record = (m.serial ? status.machines[m.serial] : undefined) ?? byHostname.get(m.fqdn);
+      const record = lookup(m);
       if (record) known.add(record.serial);
       const gate = gates.get(m.fqdn)!;
       const applied = record ? status.applied?.[record.serial] : undefined;

@@ -5,6 +5,7 @@ import { join, sep } from "node:path";
 import { validatorFor, validatorForSchema } from "../../compiler/validate/schema-registry.js";
 import { normalizeMac } from "../../compiler/net/mac.js";
 import { logEvent, type Metrics } from "../observe/metrics.js";
+import type { InventoryFilter, InventoryRow } from "../inventory/machine-inventory.js";
 import { instructionFor } from "../release/instructions.js";
 import type { BootAnswer } from "../release/boot-answer.js";
 import type { Release } from "../release/release.js";
@@ -21,9 +22,9 @@ export interface HttpServerOptions {
   readonly liveDir?: string;
   readonly metrics: Metrics;
   /** Stores a discovery report; the client is answered 200 only once this resolves (the report is durable). */
-  readonly onDiscovery?: (report: Record<string, unknown>) => Promise<string>;
+  readonly onDiscovery?: (report: Record<string, unknown>, from: string) => Promise<string>;
   /** Stores a status report, as onDiscovery. */
-  readonly onStatus?: (report: Record<string, unknown>) => Promise<string>;
+  readonly onStatus?: (report: Record<string, unknown>, from: string) => Promise<string>;
   /** Records a Puppet run reported by puppetserver's `http` report processor; resolves once durable. */
   readonly onPuppetReport?: (run: PuppetRun) => Promise<string>;
   readonly health: () => { ok: boolean; detail: Record<string, unknown> };
@@ -39,6 +40,8 @@ export interface HttpServerOptions {
   readonly networkConfig?: (address: string) => string | undefined;
   /** The autosign token of the machine whose reserved address asks; undefined when the address is no machine's. */
   readonly autosignToken?: (address: string) => Promise<string | undefined>;
+  /** `GET /api/v1/machines`: the inventory `oci machines --json` prints (no secret in it). */
+  readonly machines?: (filter: InventoryFilter) => readonly InventoryRow[];
 }
 
 export class HttpBindError extends Error {
@@ -64,7 +67,7 @@ const MAX_CONNECTIONS = 1024;
 const JSON_TYPE = "application/json";
 /** A whole catalog's resource statuses: a controller's report is a few MiB. */
 const MAX_PUPPET_REPORT = 32 * 1024 * 1024;
-const KNOWN_ROUTES = new Set(["/boot.ipxe", "/healthz", "/metrics", "/api/v1/discovery", "/api/v1/status", "/api/v1/autosign-token", "/api/v1/puppet-report", "/api/v1/network-config"]);
+const KNOWN_ROUTES = new Set(["/boot.ipxe", "/healthz", "/metrics", "/api/v1/discovery", "/api/v1/status", "/api/v1/autosign-token", "/api/v1/puppet-report", "/api/v1/network-config", "/api/v1/machines"]);
 
 /** Boot scripts, live image files with Range, the two report APIs, metrics and health, on node's http. */
 export async function startHttpServer(options: HttpServerOptions): Promise<{ close(): Promise<void>; port: number }> {
@@ -151,6 +154,14 @@ async function route(request: IncomingMessage, response: ServerResponse, options
     logEvent("network.config", { address, served: Boolean(config) });
     if (!config) return send(response, 404, "no network configuration for this address: no machine of the release has it reserved, or its links are not all known\n");
     return send(response, 200, config, "text/plain; charset=utf-8", { "cache-control": "no-store" });
+  }
+  if (path === "/api/v1/machines" && options.machines) {
+    const query = url.searchParams;
+    const filter: InventoryFilter = {
+      ...(query.has("cluster") ? { cluster: query.get("cluster")! } : {}), ...(query.has("role") ? { role: query.get("role")! } : {}),
+      ...(query.has("status") ? { status: query.get("status")! } : {}), ...(query.has("unassigned") ? { unassigned: true } : {}),
+    };
+    return send(response, 200, `${JSON.stringify({ release: release.id, machines: options.machines(filter) })}\n`, "application/json", { "cache-control": "no-store" });
   }
   const instructions = /^\/api\/v1\/instructions\/([A-Za-z0-9][A-Za-z0-9._-]{0,63})$/.exec(path);
   if (instructions) return json(response, 200, instructionFor(release, instructions[1]!));
@@ -263,7 +274,7 @@ async function report(request: IncomingMessage, response: ServerResponse, option
   // Answered only once stored: a client that got 200 may forget its report; one that did not retries.
   let outcome: string;
   try {
-    outcome = await store(document as Record<string, unknown>);
+    outcome = await store(document as Record<string, unknown>, request.socket.remoteAddress ?? "");
   } catch (error) {
     if (!(error instanceof UnavailableError)) throw error;
     return json(response, 503, { error: error.message });

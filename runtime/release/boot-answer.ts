@@ -1,4 +1,4 @@
-import { SETUP_ORDER_PATH, type SetupOrder } from "../../compiler/emit/setup/render-setup-order.js";
+import { setupOrderOf } from "./setup-order.js";
 import type { StatusSnapshot } from "../state/status-store.js";
 import type { Release } from "./release.js";
 
@@ -43,8 +43,7 @@ export function bootAnswer(release: Release, status: StatusSnapshot, path: strin
 function dueInstalls(release: Release): ReadonlyMap<string, DueInstall> {
   let due = dueByRelease.get(release);
   if (due) return due;
-  const text = release.files.get(SETUP_ORDER_PATH);
-  const order = text ? (JSON.parse(text.toString("utf8")) as SetupOrder) : { machines: [] };
+  const order = setupOrderOf(release);
   const byFqdn = new Map(order.machines.filter((m) => m.installGeneration !== undefined).map((m) => [m.fqdn, m]));
   const map = new Map<string, DueInstall>();
   for (const r of release.dhcp.reservations) {

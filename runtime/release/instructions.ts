@@ -1,4 +1,4 @@
-import { SETUP_ORDER_PATH, type SetupOrder } from "../../compiler/emit/setup/render-setup-order.js";
+import { setupOrderOf } from "./setup-order.js";
 import type { Release } from "./release.js";
 
 export type Instruction = { readonly action: "wait" } | { readonly action: "reboot"; readonly hostname: string };
@@ -12,9 +12,7 @@ const serialsByRelease = new WeakMap<Release, ReadonlyMap<string, string>>();
 export function instructionFor(release: Release, serial: string): Instruction {
   let serials = serialsByRelease.get(release);
   if (!serials) {
-    const text = release.files.get(SETUP_ORDER_PATH);
-    const order = text ? (JSON.parse(text.toString("utf8")) as SetupOrder) : { machines: [] };
-    serials = new Map(order.machines.filter((m) => m.serial).map((m) => [m.serial!, m.fqdn]));
+    serials = new Map(setupOrderOf(release).machines.filter((m) => m.serial).map((m) => [m.serial!, m.fqdn]));
     serialsByRelease.set(release, serials);
   }
   const fqdn = serials.get(serial);

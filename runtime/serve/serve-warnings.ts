@@ -1,7 +1,7 @@
 import { accessSync, constants, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LIVE_IMAGE } from "../../compiler/resolve/boot-plan.js";
-import { SETUP_ORDER_PATH, type SetupOrder } from "../../compiler/emit/setup/render-setup-order.js";
+import { setupOrderOf } from "../release/setup-order.js";
 import { EMPTY_RELEASE, type Release } from "../release/release.js";
 
 export interface ServedSetup {
@@ -47,9 +47,7 @@ export function serveWarnings(release: Release, served: ServedSetup): string[] {
 }
 
 function installsDue(release: Release): boolean {
-  const text = release.files.get(SETUP_ORDER_PATH);
-  if (!text) return false;
-  return (JSON.parse(text.toString("utf8")) as SetupOrder).machines.some((m) => m.installGeneration !== undefined);
+  return setupOrderOf(release).machines.some((m) => m.installGeneration !== undefined);
 }
 
 function readable(path: string): boolean {

@@ -7,6 +7,7 @@ import { startDhcpServer } from "../dhcp/dhcp-server.js";
 import { LeaseStore } from "../dhcp/lease-store.js";
 import { UnavailableError, startHttpServer } from "../http/http-server.js";
 import { InventoryCommitter } from "../inventory/inventory-committer.js";
+import { discoveredRecord, machineInventory } from "../inventory/machine-inventory.js";
 import { logEvent, Metrics } from "../observe/metrics.js";
 import { loadKeystore, loadRenderSigner } from "../pki/keystore.js";
 import { autosignTokenFor } from "../puppet/autosign-token.js";
@@ -16,6 +17,7 @@ import { bootAnswer } from "../release/boot-answer.js";
 import { RenderVerifier } from "../render/render-signature.js";
 import { networkConfigFor } from "../release/network-config.js";
 import { EMPTY_RELEASE, loadReleaseDirectory, type Release } from "../release/release.js";
+import { setupOrderOf } from "../release/setup-order.js";
 import { MACHINE_STATUSES, STATUS_BASENAME, StatusStore, type MachineStatus } from "../state/status-store.js";
 import { resolveTftpName } from "../tftp/tftp-files.js";
 import { serveWarnings } from "./serve-warnings.js";
@@ -120,12 +122,17 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     const http = await startHttpServer({
       port: options.httpPort, listen: options.listen, release: () => current, metrics, bootAnswer: bootAnswerNow, serving: () => serving,
       ...(options.liveDir ? { liveDir: options.liveDir } : {}),
-      onDiscovery: async (report) => {
+      onDiscovery: async (report, from) => {
         if (!inventory) throw new UnavailableError(inventoryRefusal);
-        return inventory.submit(report);
+        const outcome = await inventory.submit(report);
+        await status.record(discoveredRecord(report, from, now()));
+        return outcome;
       },
       onStatus: async (report) => {
-        await status.record({ ...(report as { serial: string; status: MachineStatus }), at: now() });
+        // Install reports carry the rendered commit served now: the one the installer's instructions came from.
+        const commit = daemon?.state.release?.commit;
+        const installing = ["installing", "installed", "install-failed"].includes(String(report["status"]));
+        await status.record({ ...(report as { serial: string; status: MachineStatus }), ...(installing && commit ? { commit } : {}), at: now() });
         return "recorded";
       },
       onPuppetReport: async (run) => {
@@ -135,6 +142,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         return outcome.record.status;
       },
       networkConfig: (address) => networkConfigFor(current, address),
+      machines: (filter) => machineInventory(setupOrderOf(current), status.snapshot, filter),
       autosignToken: async (address) => autosignTokenFor(current, address, options.eyamlPrivateKey),
       health: () => {
         const ok = current !== EMPTY_RELEASE && !(daemon?.failing ?? false);

@@ -17,8 +17,11 @@ export interface StatusRecord {
   readonly detail?: string;
   /** installing / installed / install-failed: the install generation (Machine.installGeneration) the installer ran. */
   readonly generation?: number;
-  /** Puppet outcomes: the catalog version the run applied, i.e. the rendered commit. */
+  /** Puppet outcomes: the catalog version the run applied, i.e. the rendered commit. Install reports: the rendered commit served when the report arrived. */
   readonly commit?: string;
+  /** discovered: the MACs the machine reported, and the address it reported from. */
+  readonly macs?: readonly string[];
+  readonly address?: string;
   /** puppet-failure: the resources that failed, `Type[title]`. */
   readonly failedResources?: readonly string[];
   /** Milliseconds since the epoch, when the daemon accepted it. */
@@ -37,12 +40,16 @@ export interface StatusSnapshot {
   readonly installedHosts?: Readonly<Record<string, number>>;
   /** The last successful Puppet run per serial: the rendered commit it applied, and when. */
   readonly applied?: Readonly<Record<string, { readonly commit: string; readonly at: number }>>;
+  /** The last install per serial that reported `installed`: the rendered commit served then, and when. */
+  readonly installedFrom?: Readonly<Record<string, { readonly commit: string; readonly at: number }>>;
+  /** The last discovery report per serial: what `oci machines` shows of a machine the site does not have yet. */
+  readonly discovered?: Readonly<Record<string, { readonly macs: readonly string[]; readonly address?: string; readonly at: number }>>;
 }
 
 export const STATUS_BASENAME = "status";
 
 function emptySnapshot(): StatusSnapshot {
-  return { format: 1, machines: {}, succeeded: {}, installed: {}, installedHosts: {}, applied: {} };
+  return { format: 1, machines: {}, succeeded: {}, installed: {}, installedHosts: {}, applied: {}, installedFrom: {}, discovered: {} };
 }
 
 interface MutableSnapshot {
@@ -52,6 +59,8 @@ interface MutableSnapshot {
   installed?: Record<string, number>;
   installedHosts?: Record<string, number>;
   applied?: Record<string, { commit: string; at: number }>;
+  installedFrom?: Record<string, { commit: string; at: number }>;
+  discovered?: Record<string, { macs: readonly string[]; address?: string; at: number }>;
 }
 
 /** Sets the latest record in place (a copy per report would be quadratic); idempotent, as the journal replay requires. */
@@ -62,7 +71,11 @@ function applyStatus(state: StatusSnapshot, record: StatusRecord): StatusSnapsho
     mutable.succeeded[record.serial] = true;
     if (record.commit) (mutable.applied ??= {})[record.serial] = { commit: record.commit, at: record.at };
   }
+  if (record.status === "discovered") {
+    (mutable.discovered ??= {})[record.serial] = { macs: record.macs ?? [], ...(record.address ? { address: record.address } : {}), at: record.at };
+  }
   if (record.status === "installed") {
+    if (record.commit) (mutable.installedFrom ??= {})[record.serial] = { commit: record.commit, at: record.at };
     const generation = record.generation ?? 1;
     const installed = (mutable.installed ??= {});
     installed[record.serial] = Math.max(installed[record.serial] ?? 0, generation);

@@ -10,6 +10,10 @@ export interface SetupOrderMachine {
   readonly role: string;
   readonly wave: number;
   readonly serial?: string;
+  /** The MACs it PXE-boots from, canonical, as the site gives them. */
+  readonly bootMacs?: readonly string[];
+  /** Its address on the network it PXE-boots on, when it has one. */
+  readonly pxeAddress?: string;
   /** Present when the site asks for the machine to be installed: which install (see Machine.installGeneration). */
   readonly installGeneration?: number;
 }
@@ -21,15 +25,18 @@ export interface SetupOrder {
 }
 
 /**
- * setup/order.json: each machine's cluster, setup wave, serial and the install it is due. `oci
- * serve` reads it to open puppet to a wave only once every earlier wave of the same cluster has
- * reported success, and to answer a machine's PXE boot with local boot once it is installed.
+ * setup/order.json: each machine's cluster, setup wave, serial, boot MACs and PXE address, and the
+ * install it is due. `oci serve` reads it to open puppet to a wave only once every earlier wave of
+ * the same cluster has reported success, to answer a machine's PXE boot with local boot once it is
+ * installed, and with the status store it is the inventory `oci machines` shows.
  */
 export function renderSetupOrder(ir: SiteIR): OutputFile[] {
+  const pxe = new Map(ir.boot.hosts.map((h) => [h.fqdn, h]));
   const order: SetupOrder = {
     format: 1,
     machines: ir.machines.map((m) => ({
       fqdn: m.fqdn, hostname: m.hostname, cluster: m.cluster, role: m.role, wave: m.setupWave, ...(m.serial ? { serial: m.serial } : {}),
+      ...(pxe.has(m.fqdn) ? { bootMacs: pxe.get(m.fqdn)!.macs, pxeAddress: pxe.get(m.fqdn)!.address } : {}),
       ...(m.install ? { installGeneration: m.installGeneration } : {}),
     })),
   };

@@ -7,6 +7,7 @@ import { setLogSink } from "../../../runtime/observe/metrics.js";
 import { serve, type RunningServer } from "../../../runtime/serve/serve.js";
 import { bareRepoWithClone, gitCli } from "../../helpers/git-repo.js";
 import { sampleSite } from "../../helpers/paths.js";
+import { runOci } from "../../helpers/run-cli.js";
 import { tempDir } from "../../helpers/temp-dirs.js";
 import { waitFor } from "../../helpers/wait-for.js";
 
@@ -42,10 +43,11 @@ describe("discovery reports become commits on the source branch, racing people's
   let clone: string;
   let server: RunningServer;
   let base: string;
+  let work: string;
 
   before(async () => {
     setLogSink(() => undefined); // the daemon's JSON lines would drown the test report
-    const work = await tempDir("oci-inventory-");
+    work = await tempDir("oci-inventory-");
     ({ bare, clone } = await bareRepoWithClone(sampleSite));
     server = await serve({
       repo: bare, sourceBranch: "main", compile: true, recheckMs: 1_000,
@@ -91,5 +93,20 @@ describe("discovery reports become commits on the source branch, racing people's
     // landing in between would be reported missing though it is not.
     const fsck = await gitCli(bare, "fsck", "--strict", "--no-dangling");
     assert.doesNotMatch(fsck, /error|missing|broken/i);
+  });
+
+  it("discovered machines are listed, unassigned, by GET /api/v1/machines and oci machines, with the MACs they reported and the address they reported from", async () => {
+    const listed = (await (await fetch(`${base}/api/v1/machines?unassigned`)).json()) as { machines: { serial: string; macs: string[]; address: string; status: string; fqdn?: string }[] };
+    assert.equal(listed.machines.filter((m) => m.serial.startsWith("QA")).length, REPORTS);
+    const qa42 = listed.machines.find((m) => m.serial === "QA0042");
+    assert.deepEqual(qa42 && { ...qa42, lastReport: undefined }, { serial: "QA0042", macs: [report(42).nics[0]!.mac], address: "127.0.0.1", status: "discovered", lastReport: undefined });
+    const all = (await (await fetch(`${base}/api/v1/machines`)).json()) as { machines: { fqdn?: string; role?: string }[] };
+    assert.ok(all.machines.some((m) => m.fqdn === "cl1-compute-1.cl1.example.com" && m.role === "compute"), "the site's machines too");
+    const cli = await runOci(["machines", "--unassigned", "--state-dir", join(work, "state"), "--puppet-env-dir", join(work, "none")]);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stdout, new RegExp(`^\\(unassigned\\)\\s+QA0042\\s+-\\s+-\\s+127\\.0\\.0\\.1\\s+${report(42).nics[0]!.mac}\\s+discovered\\s`, "m"));
+    const wrong = await runOci(["machines", "--status", "discoverd", "--state-dir", join(work, "state")]);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /--status discoverd is no machine status: use one of discovered, /);
   });
 });
