@@ -75,6 +75,12 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
     for (const service of ["nova-conductor", "nova-scheduler"]) {
       assert.ok([answers.parameters?.["before"]].flat().includes(`Service[${service}]`), `${at}: ${service} starts once keystone answers (${JSON.stringify(answers.parameters?.["before"])})`);
     }
+    // ... and once nova's own user logs in: on the first controller, after it created it (found by npm run test:cloud).
+    const authenticates = c.find("Oci::Wait_until", "nova authenticates")?.parameters;
+    for (const service of ["nova-conductor", "nova-scheduler"]) assert.ok([authenticates?.["before"]].flat().includes(`Service[${service}]`), `${at}: ${service} starts once nova authenticates`);
+    assert.match(String(authenticates?.["check"]), /-d @\/etc\/nova\/oci-auth-check\.json https:/, `${at}: credentials from a root-only file, not argv`);
+    assert.match(String(c.find("File", "/etc/nova/oci-auth-check.json")?.parameters?.["content"]), /"name":"nova".*"password":"[^"]+"/, `${at}: nova's credentials`);
+    assert.equal([c.find("Class", "Nova::Keystone::Auth")?.parameters?.["before"]].flat().includes("Exec[oci: nova authenticates]"), isFirst("controllers"), `${at}: the first controller creates nova's user first`);
     assert.ok(c.has("Class", "Nova::Api") && c.has("Class", "Placement::Api"), `${at}: nova and placement APIs`);
     assert.equal(c.has("Class", "Nova::Cell_v2::Simple_setup"), isFirst("controllers"), `${at}: cells set up once`);
   }

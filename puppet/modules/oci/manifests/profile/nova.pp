@@ -78,7 +78,36 @@ class oci::profile::nova (
       require => Anchor['nova::install::end'],
       before  => Anchor['nova::service::begin'],
     }
+    # nova-conductor and nova-scheduler exit at start when nova's keystone user cannot log in yet
+    # (found by npm run test:cloud: they started 18 s before the first controller created the
+    # user). They wait until it can: on the first controller once it created the user, on the
+    # others once the first one has. The credentials go to curl in a root-only file, not argv.
+    $auth_check = '/etc/nova/oci-auth-check.json'
+    file { $auth_check:
+      ensure    => file,
+      owner     => 'root',
+      group     => 'root',
+      mode      => '0600',
+      show_diff => false,
+      content   => Sensitive(to_json({
+        'auth' => {
+          'identity' => {
+            'methods'  => ['password'],
+            'password' => { 'user' => { 'name' => 'nova', 'domain' => { 'name' => 'Default' }, 'password' => $keystone_password } },
+          },
+          'scope'    => { 'project' => { 'name' => 'services', 'domain' => { 'name' => 'Default' } } },
+        },
+      })),
+      require   => Anchor['nova::install::end'],
+    }
+    oci::wait_until { 'nova authenticates':
+      check   => "/usr/bin/curl -sf -o /dev/null --cacert /etc/ssl/oci/ca.pem -H 'Content-Type: application/json' -d @${auth_check} https://${vip}:5000/v3/auth/tokens",
+      tries   => 120,
+      require => [File[$auth_check], Exec['oci: keystone answers']],
+      before  => [Service['nova-conductor'], Service['nova-scheduler']],
+    }
     if oci::is_first($oci::cluster::controllers) {
+      Class['nova::keystone::auth'] -> Exec['oci: nova authenticates']
       class { 'nova::cell_v2::simple_setup':
         transport_url             => $transport_url,
         database_connection       => $database,
