@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { registerCompile } from "./commands/compile.js";
+import { registerHashPassword } from "./commands/hash-password.js";
 import { registerPki } from "./commands/pki.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerPuppetHooks } from "./commands/puppet-hooks.js";
@@ -20,6 +21,7 @@ registerPki(program);
 registerSecrets(program);
 registerServe(program);
 registerPuppetHooks(program);
+registerHashPassword(program);
 const overrideExit = (command: Command): void => {
   command.exitOverride();
   command.commands.forEach(overrideExit);

@@ -1,3 +1,4 @@
+import { renderStatusPage } from "./emit/serve/render-status-page.js";
 import { renderSetupOrder } from "./emit/setup/render-setup-order.js";
 import { Code } from "./diagnostics/codes.js";
 import { DiagnosticBag, type Diagnostic } from "./diagnostics/diagnostic.js";
@@ -89,7 +90,7 @@ export function emitRender(ir: SiteIR, credentials: Credentials): OutputFile[] {
   const files = sortFiles([
     ...renderHiera(ir, credentials), ...renderEnc(ir), ...renderIpamState(ir), ...renderSecretsState(credentials), ...renderPki(credentials),
     ...renderDhcpdConf(ir), ...renderKeaDhcp4(ir), ...renderDnsmasqConf(ir), ...renderReservations(ir),
-    ...renderIpxe(ir), ...renderPxelinux(ir), ...renderGrub(ir), ...renderSetupOrder(ir),
+    ...renderIpxe(ir), ...renderPxelinux(ir), ...renderGrub(ir), ...renderSetupOrder(ir), ...renderStatusPage(ir),
   ]);
   return sortFiles([...files, renderManifest(files)]);
 }

@@ -67,7 +67,7 @@ fi
 
 # The program: a copy of this checkout's build, the command, the hooks, the unit, the settings.
 install -d -m 0755 "$ROOT/opt/oci"
-for part in package.json dist node_modules schemas puppet live-image deploy; do
+for part in package.json dist node_modules schemas ui puppet live-image deploy; do
 	rm -rf "$ROOT/opt/oci/$part.new"
 	cp -a "$HERE/$part" "$ROOT/opt/oci/$part.new"
 	rm -rf "$ROOT/opt/oci/$part"

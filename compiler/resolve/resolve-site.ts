@@ -93,6 +93,7 @@ function siteSettings(doc: SiteDoc): SiteSettings {
     ...(doc.secrets?.eyamlPublicKey === undefined ? {} : { eyamlPublicKey: doc.secrets.eyamlPublicKey }),
     renewBeforeDays: doc.pki?.renewBeforeDays ?? 30,
     validityDays: doc.pki?.validityDays ?? 397,
+    statusPage: doc.statusPage ?? {},
   };
 }
 

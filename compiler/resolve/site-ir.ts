@@ -1,6 +1,6 @@
 // The Site IR: everything emitters need, decided. Emitters format it; they never decide.
 
-import type { NetworkPurpose, Role, Service } from "../validate/site-model.js";
+import type { NetworkPurpose, Role, Service, StatusPageSettings } from "../validate/site-model.js";
 import type { BootPlanIR } from "./boot-plan.js";
 
 export interface SiteIR {
@@ -36,6 +36,7 @@ export interface SiteSettings {
   readonly eyamlPublicKey?: string;
   readonly renewBeforeDays: number;
   readonly validityDays: number;
+  readonly statusPage: StatusPageSettings;
 }
 
 export interface AddressRangeIR { readonly start: string; readonly end: string }

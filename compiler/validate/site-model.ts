@@ -28,6 +28,13 @@ export interface SiteDoc {
   git?: { renderedBranch?: string };
   secrets?: { eyamlPublicKey?: string };
   pki?: { renewBeforeDays?: number; validityDays?: number };
+  statusPage?: StatusPageSettings;
+}
+
+export interface StatusPageSettings {
+  readonly commitUrl?: string;
+  readonly allow?: readonly string[];
+  readonly users?: readonly { readonly name: string; readonly passwordHash: string }[];
 }
 
 export interface LocationDoc {

@@ -15,7 +15,11 @@ export interface Refusal {
 /** What `oci status` reads beside the running daemon: `<state-dir>/daemon.json`, replaced whole. */
 export interface DaemonState {
   readonly format: 1;
-  readonly release?: { readonly id: string; readonly commit?: string; readonly source?: string; readonly appliedAt: number };
+  readonly release?: {
+    readonly id: string; readonly commit?: string; readonly source?: string; readonly appliedAt: number;
+    /** The source commit's author, subject line and time (ms): what the status page shows of the change served. */
+    readonly sourceAuthor?: string; readonly sourceSubject?: string; readonly sourceTime?: number;
+  };
   readonly sourceCommit?: string;
   readonly refusals: readonly Refusal[];
   /** What would make machines fail although the daemon runs: a port that does not match, no live image, no eyaml key. */

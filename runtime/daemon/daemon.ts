@@ -214,7 +214,8 @@ export class Daemon {
     this.#clearRefusals("release", "publish", "signature", "history");
     this.options.metrics.count("oci_releases_applied_total", "rendered commits applied");
     const source = await sourceOf(repo, commit);
-    this.#state = { ...this.#state, release: { id: release.id, commit, ...(source ? { source } : {}), appliedAt: this.#now() } };
+    const about = source ? await commitSummary(repo, source) : undefined;
+    this.#state = { ...this.#state, release: { id: release.id, commit, ...(source ? { source } : {}), appliedAt: this.#now(), ...about } };
     this.#persist();
     logEvent("release.applied", { release: release.id, source, ms: this.#now() - started });
   }
@@ -261,6 +262,15 @@ export class Daemon {
 }
 
 /** The source commit a rendered commit names in its trailer. */
+async function commitSummary(repo: GitRepository, oid: string): Promise<{ sourceAuthor: string; sourceSubject: string; sourceTime: number } | undefined> {
+  try {
+    const { commit } = await git.readCommit({ ...repo, oid });
+    return { sourceAuthor: commit.author.name, sourceSubject: commit.message.split("\n")[0]!, sourceTime: commit.author.timestamp * 1000 };
+  } catch {
+    return undefined; // a shallow clone without the source commit: the page shows its id only
+  }
+}
+
 async function sourceOf(repo: GitRepository, rendered: string): Promise<string | undefined> {
   try {
     const { commit } = await git.readCommit({ ...repo, oid: rendered });

@@ -5,13 +5,13 @@ import { join, sep } from "node:path";
 import { validatorFor, validatorForSchema } from "../../compiler/validate/schema-registry.js";
 import { normalizeMac } from "../../compiler/net/mac.js";
 import { logEvent, type Metrics } from "../observe/metrics.js";
-import type { InventoryFilter, InventoryRow } from "../inventory/machine-inventory.js";
 import { instructionFor } from "../release/instructions.js";
 import type { BootAnswer } from "../release/boot-answer.js";
 import type { Release } from "../release/release.js";
 import { parsePuppetReport, PuppetReportError, type PuppetRun } from "../puppet/puppet-report.js";
 import { MACHINE_REPORTED_STATUSES, type MachineStatus } from "../state/status-store.js";
 import { isLocalAddress } from "./local-address.js";
+import { STATUS_PAGE_ROUTES, type StatusPage } from "./status-page.js";
 import { parseRange } from "./byte-range.js";
 
 export interface HttpServerOptions {
@@ -40,8 +40,8 @@ export interface HttpServerOptions {
   readonly networkConfig?: (address: string) => string | undefined;
   /** The autosign token of the machine whose reserved address asks; undefined when the address is no machine's. */
   readonly autosignToken?: (address: string) => Promise<string | undefined>;
-  /** `GET /api/v1/machines`: the inventory `oci machines --json` prints (no secret in it). */
-  readonly machines?: (filter: InventoryFilter) => readonly InventoryRow[];
+  /** The status page at `/`, its JSON (`/api/v1/overview`, `/api/v1/machines`) and its event stream. */
+  readonly statusPage?: StatusPage;
 }
 
 export class HttpBindError extends Error {
@@ -67,7 +67,7 @@ const MAX_CONNECTIONS = 1024;
 const JSON_TYPE = "application/json";
 /** A whole catalog's resource statuses: a controller's report is a few MiB. */
 const MAX_PUPPET_REPORT = 32 * 1024 * 1024;
-const KNOWN_ROUTES = new Set(["/boot.ipxe", "/healthz", "/metrics", "/api/v1/discovery", "/api/v1/status", "/api/v1/autosign-token", "/api/v1/puppet-report", "/api/v1/network-config", "/api/v1/machines"]);
+const KNOWN_ROUTES = new Set(["/boot.ipxe", "/healthz", "/metrics", "/api/v1/discovery", "/api/v1/status", "/api/v1/autosign-token", "/api/v1/puppet-report", "/api/v1/network-config", ...STATUS_PAGE_ROUTES]);
 
 /** Boot scripts, live image files with Range, the two report APIs, metrics and health, on node's http. */
 export async function startHttpServer(options: HttpServerOptions): Promise<{ close(): Promise<void>; port: number }> {
@@ -105,7 +105,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<{ clo
     else socket.destroy();
   });
   const port = (server.address() as { port: number }).port;
-  return { port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    port,
+    close: () => new Promise((resolve) => {
+      options.statusPage?.close(); // its event streams would hold server.close() open
+      server.close(() => resolve());
+    }),
+  };
 }
 
 async function route(request: IncomingMessage, response: ServerResponse, options: HttpServerOptions): Promise<void> {
@@ -155,14 +161,7 @@ async function route(request: IncomingMessage, response: ServerResponse, options
     if (!config) return send(response, 404, "no network configuration for this address: no machine of the release has it reserved, or its links are not all known\n");
     return send(response, 200, config, "text/plain; charset=utf-8", { "cache-control": "no-store" });
   }
-  if (path === "/api/v1/machines" && options.machines) {
-    const query = url.searchParams;
-    const filter: InventoryFilter = {
-      ...(query.has("cluster") ? { cluster: query.get("cluster")! } : {}), ...(query.has("role") ? { role: query.get("role")! } : {}),
-      ...(query.has("status") ? { status: query.get("status")! } : {}), ...(query.has("unassigned") ? { unassigned: true } : {}),
-    };
-    return send(response, 200, `${JSON.stringify({ release: release.id, machines: options.machines(filter) })}\n`, "application/json", { "cache-control": "no-store" });
-  }
+  if (options.statusPage && STATUS_PAGE_ROUTES.has(path)) return options.statusPage.handle(request, response, url, method);
   const instructions = /^\/api\/v1\/instructions\/([A-Za-z0-9][A-Za-z0-9._-]{0,63})$/.exec(path);
   if (instructions) return json(response, 200, instructionFor(release, instructions[1]!));
   const ipxe = /^\/ipxe\/([0-9A-Fa-f]{2}(?:[-:][0-9A-Fa-f]{2}){5})$/.exec(path);

@@ -17,6 +17,8 @@ export interface InventoryRow {
   readonly step?: string;
   /** When its latest report arrived, ISO 8601. */
   readonly lastReport?: string;
+  /** Since when it has had this status, ISO 8601. */
+  readonly since?: string;
   /** The rendered commit served when it last reported `installed`. */
   readonly installedFrom?: string;
   /** The rendered commit its last successful Puppet run applied. */
@@ -65,13 +67,14 @@ export function machineInventory(order: SetupOrder | undefined, status: StatusSn
     (filter.status === undefined || row.status === filter.status) && (!filter.unassigned || row.fqdn === undefined));
 }
 
-function reported(record: StatusRecord | undefined, status: StatusSnapshot): Pick<InventoryRow, "status" | "step" | "lastReport" | "installedFrom" | "applied" | "detail" | "failedResources"> {
+function reported(record: StatusRecord | undefined, status: StatusSnapshot): Pick<InventoryRow, "status" | "step" | "lastReport" | "since" | "installedFrom" | "applied" | "detail" | "failedResources"> {
   if (!record) return { status: "-" };
   const installedFrom = status.installedFrom?.[record.serial]?.commit;
   const applied = status.applied?.[record.serial]?.commit;
   const failed = record.status === "install-failed" || record.status === "puppet-failure";
+  const since = status.since?.[record.serial] ?? record.at;
   return {
-    status: record.status, ...(record.step ? { step: record.step } : {}), lastReport: new Date(record.at).toISOString(),
+    status: record.status, ...(record.step ? { step: record.step } : {}), lastReport: new Date(record.at).toISOString(), since: new Date(since).toISOString(),
     ...(installedFrom ? { installedFrom } : {}), ...(applied ? { applied } : {}),
     ...(failed && record.detail ? { detail: record.detail } : {}),
     ...(failed && record.failedResources?.length ? { failedResources: record.failedResources } : {}),

@@ -24,6 +24,13 @@ export class Metrics {
     return this.#counters.get(name)?.values.get(key) ?? 0;
   }
 
+  /** A counter summed over all its labels. */
+  total(name: string): number {
+    let sum = 0;
+    for (const value of this.#counters.get(name)?.values.values() ?? []) sum += value;
+    return sum;
+  }
+
   render(): string {
     const lines: string[] = [];
     for (const [name, { help, values }] of [...this.#counters].sort(([a], [b]) => (a < b ? -1 : 1))) {

@@ -8,6 +8,9 @@ import { LeaseStore } from "../dhcp/lease-store.js";
 import { UnavailableError, startHttpServer } from "../http/http-server.js";
 import { InventoryCommitter } from "../inventory/inventory-committer.js";
 import { discoveredRecord, machineInventory } from "../inventory/machine-inventory.js";
+import { overview, type ServiceHealth } from "../daemon/overview.js";
+import { StatusPage, statusPageSettings } from "../http/status-page.js";
+import { ActivityHistory } from "../observe/activity-history.js";
 import { logEvent, Metrics } from "../observe/metrics.js";
 import { loadKeystore, loadRenderSigner } from "../pki/keystore.js";
 import { autosignTokenFor } from "../puppet/autosign-token.js";
@@ -51,6 +54,8 @@ export interface ServeOptions {
   readonly eyamlPrivateKey?: string;
   /** Public keys (PEM files) of the hosts whose signed renders this one applies, besides its own keystore's. */
   readonly renderSigners?: readonly string[];
+  /** How often the status page's plots take a sample (default a minute). */
+  readonly activitySampleMs?: number;
 }
 
 export interface RunningServer {
@@ -84,6 +89,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   closers.push(() => status.close());
   metrics.labeledGauge("oci_machines", "machines by their latest reported status", "status", () => countByStatus(status.snapshot.machines));
   metrics.gauge("oci_serve_warnings", "start-up and release checks that failed (see /healthz)", () => warnings.length);
+  const history = new ActivityHistory(metrics, () => countByStatus(status.snapshot.machines), now, options.activitySampleMs);
+  closers.push(async () => history.close());
+  const started = now();
   const bootAnswerNow = (release: Release, path: string) => bootAnswer(release, status.snapshot, path);
   let daemon: Daemon | undefined;
   let inventory: InventoryCommitter | undefined;
@@ -119,13 +127,39 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       closers.push(server.close);
       tftp = { port: server.port, engine: server.engine, ...(server.engineReason ? { reason: server.engineReason } : {}) };
     }
+    const health = (): ServiceHealth[] => {
+      const refusedPublish = daemon?.refusals.find((r) => r.stage === "publish");
+      return [
+        dhcp ? { name: "dhcp", ok: true, detail: `port ${String(dhcp["port"])}${dhcp["warning"] ? `: ${String(dhcp["warning"])}` : ""}` } : { name: "dhcp", ok: null, detail: "not run (--no-dhcp)" },
+        tftp ? { name: "tftp", ok: true, detail: `port ${String(tftp["port"])}, ${String(tftp["engine"])} engine` } : { name: "tftp", ok: null, detail: "not run (--no-tftp)" },
+        { name: "http", ok: current !== EMPTY_RELEASE, detail: current !== EMPTY_RELEASE ? `port ${options.httpPort || "chosen"}, serving ${current.id}` : "no release applied: boot files are not served" },
+        options.puppet
+          ? { name: "puppet", ok: !refusedPublish, detail: refusedPublish ? refusedPublish.reason : `environment ${options.puppet.directory}` }
+          : { name: "puppet", ok: null, detail: "not published (no --puppet-env-dir)" },
+        { name: "git remote", ok: null, detail: options.repo ? `follows the repository ${options.repo} on this host; no remote configured` : "serves one render directory" },
+      ];
+    };
+    const statusPage = new StatusPage({
+      release: () => current,
+      machines: (filter) => machineInventory(setupOrderOf(current), status.snapshot, filter),
+      overview: () => {
+        const commitUrl = statusPageSettings(current).commitUrl;
+        const state = daemon?.state ?? (current === EMPTY_RELEASE ? undefined : { format: 1 as const, release: { id: current.id, appliedAt: started }, refusals: [] });
+        return overview({
+          ...(state ? { daemon: { ...state, warnings } } : {}), order: setupOrderOf(current), status: status.snapshot, health: health(),
+          history: history.samples, ...(commitUrl ? { commitUrl } : {}),
+        });
+      },
+    });
     const http = await startHttpServer({
+      statusPage,
       port: options.httpPort, listen: options.listen, release: () => current, metrics, bootAnswer: bootAnswerNow, serving: () => serving,
       ...(options.liveDir ? { liveDir: options.liveDir } : {}),
       onDiscovery: async (report, from) => {
         if (!inventory) throw new UnavailableError(inventoryRefusal);
         const outcome = await inventory.submit(report);
         await status.record(discoveredRecord(report, from, now()));
+        statusPage.notify();
         return outcome;
       },
       onStatus: async (report) => {
@@ -133,16 +167,17 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         const commit = daemon?.state.release?.commit;
         const installing = ["installing", "installed", "install-failed"].includes(String(report["status"]));
         await status.record({ ...(report as { serial: string; status: MachineStatus }), ...(installing && commit ? { commit } : {}), at: now() });
+        statusPage.notify();
         return "recorded";
       },
       onPuppetReport: async (run) => {
         const outcome = puppetRunStatus(current, status.snapshot, run, now());
         if ("ignored" in outcome) return `ignored: ${outcome.ignored}`;
         await status.record(outcome.record);
+        statusPage.notify();
         return outcome.record.status;
       },
       networkConfig: (address) => networkConfigFor(current, address),
-      machines: (filter) => machineInventory(setupOrderOf(current), status.snapshot, filter),
       autosignToken: async (address) => autosignTokenFor(current, address, options.eyamlPrivateKey),
       health: () => {
         const ok = current !== EMPTY_RELEASE && !(daemon?.failing ?? false);
@@ -182,6 +217,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         onRelease: (release) => {
           current = release;
           recheck();
+          statusPage.notify();
         },
       });
       closers.push(() => daemon!.close());

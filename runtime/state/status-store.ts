@@ -44,12 +44,14 @@ export interface StatusSnapshot {
   readonly installedFrom?: Readonly<Record<string, { readonly commit: string; readonly at: number }>>;
   /** The last discovery report per serial: what `oci machines` shows of a machine the site does not have yet. */
   readonly discovered?: Readonly<Record<string, { readonly macs: readonly string[]; readonly address?: string; readonly at: number }>>;
+  /** Since when each serial has had its latest status (a report of the same status keeps the time). */
+  readonly since?: Readonly<Record<string, number>>;
 }
 
 export const STATUS_BASENAME = "status";
 
 function emptySnapshot(): StatusSnapshot {
-  return { format: 1, machines: {}, succeeded: {}, installed: {}, installedHosts: {}, applied: {}, installedFrom: {}, discovered: {} };
+  return { format: 1, machines: {}, succeeded: {}, installed: {}, installedHosts: {}, applied: {}, installedFrom: {}, discovered: {}, since: {} };
 }
 
 interface MutableSnapshot {
@@ -61,11 +63,13 @@ interface MutableSnapshot {
   applied?: Record<string, { commit: string; at: number }>;
   installedFrom?: Record<string, { commit: string; at: number }>;
   discovered?: Record<string, { macs: readonly string[]; address?: string; at: number }>;
+  since?: Record<string, number>;
 }
 
 /** Sets the latest record in place (a copy per report would be quadratic); idempotent, as the journal replay requires. */
 function applyStatus(state: StatusSnapshot, record: StatusRecord): StatusSnapshot {
   const mutable = state as MutableSnapshot;
+  if (mutable.machines[record.serial]?.status !== record.status) (mutable.since ??= {})[record.serial] = record.at;
   mutable.machines[record.serial] = record;
   if (record.status === "puppet-success") {
     mutable.succeeded[record.serial] = true;

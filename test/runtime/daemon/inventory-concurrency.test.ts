@@ -99,7 +99,7 @@ describe("discovery reports become commits on the source branch, racing people's
     const listed = (await (await fetch(`${base}/api/v1/machines?unassigned`)).json()) as { machines: { serial: string; macs: string[]; address: string; status: string; fqdn?: string }[] };
     assert.equal(listed.machines.filter((m) => m.serial.startsWith("QA")).length, REPORTS);
     const qa42 = listed.machines.find((m) => m.serial === "QA0042");
-    assert.deepEqual(qa42 && { ...qa42, lastReport: undefined }, { serial: "QA0042", macs: [report(42).nics[0]!.mac], address: "127.0.0.1", status: "discovered", lastReport: undefined });
+    assert.deepEqual(qa42 && { ...qa42, lastReport: undefined, since: undefined }, { serial: "QA0042", macs: [report(42).nics[0]!.mac], address: "127.0.0.1", status: "discovered", lastReport: undefined, since: undefined });
     const all = (await (await fetch(`${base}/api/v1/machines`)).json()) as { machines: { fqdn?: string; role?: string }[] };
     assert.ok(all.machines.some((m) => m.fqdn === "cl1-compute-1.cl1.example.com" && m.role === "compute"), "the site's machines too");
     const cli = await runOci(["machines", "--unassigned", "--state-dir", join(work, "state"), "--puppet-env-dir", join(work, "none")]);

@@ -25,6 +25,8 @@ const status: StatusSnapshot = {
   succeeded: { SN1: true },
   applied: { SN1: { commit: APPLIED, at: Date.UTC(2026, 10, 30, 12) } },
   installedFrom: { SN1: { commit: RENDERED, at: Date.UTC(2026, 10, 30, 11) } },
+  // SN1 has been puppet-success since 11:30; its 12:00 report said the same.
+  since: { SN1: Date.UTC(2026, 10, 30, 11, 30) },
   discovered: { NEW1: { macs: ["52:54:00:aa:00:01", "52:54:00:aa:00:02"], address: "10.0.0.200", at: Date.UTC(2026, 10, 30, 14) } },
 };
 
@@ -33,14 +35,14 @@ describe("oci machines: the release's machines and the discovered ones", () => {
     assert.deepEqual(machineInventory(order, status), [
       {
         fqdn: "c1-ctl-1.c1.example.org", serial: "SN1", cluster: "c1", role: "controller", macs: ["52:54:00:00:00:01"], address: "10.0.0.11",
-        status: "puppet-success", lastReport: "2026-11-30T12:00:00.000Z", installedFrom: RENDERED, applied: APPLIED,
+        status: "puppet-success", lastReport: "2026-11-30T12:00:00.000Z", since: "2026-11-30T11:30:00.000Z", installedFrom: RENDERED, applied: APPLIED,
       },
       {
         fqdn: "c1-cmp-1.c1.example.org", serial: "SN2", cluster: "c1", role: "compute", macs: ["52:54:00:00:00:02"], address: "10.0.0.12",
-        status: "install-failed", step: "debootstrap", lastReport: "2026-11-30T13:00:00.000Z", detail: "E: Release file",
+        status: "install-failed", step: "debootstrap", lastReport: "2026-11-30T13:00:00.000Z", since: "2026-11-30T13:00:00.000Z", detail: "E: Release file",
       },
       { fqdn: "c2-cmp-1.c2.example.org", serial: "SN3", cluster: "c2", role: "compute", macs: [], status: "-" },
-      { serial: "NEW1", macs: ["52:54:00:aa:00:01", "52:54:00:aa:00:02"], address: "10.0.0.200", status: "discovered", lastReport: "2026-11-30T14:00:00.000Z" },
+      { serial: "NEW1", macs: ["52:54:00:aa:00:01", "52:54:00:aa:00:02"], address: "10.0.0.200", status: "discovered", lastReport: "2026-11-30T14:00:00.000Z", since: "2026-11-30T14:00:00.000Z" },
     ]);
   });
 

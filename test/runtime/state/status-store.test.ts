@@ -18,6 +18,22 @@ describe("status store (snapshot + append-only journal)", () => {
     await store.close();
   });
 
+  it("keeps since when each machine has had its status, what it reported at discovery, and the commit it installed from", async () => {
+    const base = join(await tempDir("oci-status-"), "status");
+    const store = await StatusStore.open(base);
+    await store.record({ serial: "SN1", status: "discovered", macs: ["52:54:00:00:00:01"], address: "10.0.0.50", at: 100 });
+    await store.record({ serial: "SN1", status: "installing", step: "partition", commit: "a".repeat(40), at: 200 });
+    await store.record({ serial: "SN1", status: "installing", step: "debootstrap", commit: "a".repeat(40), at: 300 });
+    await store.record({ serial: "SN1", status: "installed", commit: "b".repeat(40), at: 400 });
+    const reread = StatusStore.read(base);
+    assert.deepEqual(reread.discovered?.["SN1"], { macs: ["52:54:00:00:00:01"], address: "10.0.0.50", at: 100 });
+    assert.deepEqual(reread.installedFrom?.["SN1"], { commit: "b".repeat(40), at: 400 }, "the commit served when it said installed");
+    assert.equal(reread.since?.["SN1"], 400, "a new status starts its time");
+    await store.record({ serial: "SN1", status: "installed", at: 500 });
+    assert.equal(store.snapshot.since?.["SN1"], 400, "the same status again keeps it");
+    await store.close();
+  });
+
   it("group-commits: 300 concurrent records cost far fewer journal writes than records", async () => {
     const base = join(await tempDir("oci-status-"), "status");
     const store = await StatusStore.open(base);
