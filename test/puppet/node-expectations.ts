@@ -82,7 +82,10 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
     assert.match(String(c.find("File", "/etc/nova/oci-auth-check.json")?.parameters?.["content"]), /"name":"nova".*"password":"[^"]+"/, `${at}: nova's credentials`);
     assert.equal([c.find("Class", "Nova::Keystone::Auth")?.parameters?.["before"]].flat().includes("Exec[oci: nova authenticates]"), isFirst("controllers"), `${at}: the first controller creates nova's user first`);
     assert.ok(c.has("Class", "Nova::Api") && c.has("Class", "Placement::Api"), `${at}: nova and placement APIs`);
+    assert.equal(c.find("Service", "placement-api")?.parameters?.["ensure"], "stopped", `${at}: placement under Apache only (found by npm run test:cloud)`);
     assert.equal(c.has("Class", "Nova::Cell_v2::Simple_setup"), isFirst("controllers"), `${at}: cells set up once`);
+    // New computes are mapped to the cell by one scheduler, the first controller's (found by npm run test:cloud).
+    assert.equal(c.config("Nova_config", "scheduler/discover_hosts_in_cells_interval"), isFirst("controllers") ? 60 : -1, `${at}: computes mapped to the cell`);
   }
 
   // Neutron: L3/DHCP/metadata on the network nodes (else the controllers), OVS tunnels on the vm network address.
@@ -100,6 +103,11 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
     if (brEx) {
       assert.match(String(brEx.parameters?.["command"]), new RegExp(`datapath_type=${datapath}$`), `${at}: br-ex datapath`);
       assert.ok([brEx.parameters?.["before"]].flat().includes("Vs_bridge[br-ex]"), `${at}: br-ex made before vs_bridge looks for it`);
+    }
+    // Only agent hosts map external:br-ex; elsewhere Debian's default mapping is removed, or the agent exits for want of br-ex (found by npm run test:cloud).
+    if (isAgentHost || role === "compute") {
+      const mapping = c.find("Neutron_agent_ovs", "ovs/bridge_mappings")?.parameters;
+      assert.deepEqual(isAgentHost ? mapping?.["value"] : mapping?.["ensure"], isAgentHost ? "external:br-ex" : "absent", `${at}: bridge mappings`);
     }
     if (role === "compute") {
       const vm = (node["oci::node::interfaces"] as Interface[]).find((i) => i.purpose === "vm")?.address ?? address;

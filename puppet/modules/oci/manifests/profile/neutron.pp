@@ -103,6 +103,14 @@ class oci::profile::neutron (
         before   => Vs_bridge['br-ex'],
       }
     }
+    # Debian's package maps external:br-ex by default, and the wrapped module leaves an empty list
+    # unwritten: a node without br-ex then runs an agent that exits at start (found by npm run
+    # test:cloud: the compute's agent restarted every 10 s). Only agent hosts map it.
+    if !$agents {
+      neutron_agent_ovs { 'ovs/bridge_mappings':
+        ensure => absent,
+      }
+    }
     class { 'neutron::agents::ml2::ovs':
       local_ip        => $tunnel_ip,
       tunnel_types    => ['vxlan'],

@@ -70,7 +70,15 @@ class oci::profile::nova (
       * => oci::wsgi_tls(),
     }
     include nova::conductor
-    include nova::scheduler
+    # A compute that registers is mapped to the cell by the first controller's scheduler within a
+    # minute (found by npm run test:cloud: an unmapped compute fails every boot there with
+    # HostMappingNotFound). One scheduler only: several would race to insert the same mapping.
+    class { 'nova::scheduler':
+      discover_hosts_in_cells_interval => oci::is_first($oci::cluster::controllers) ? {
+        true  => 60,
+        false => -1,
+      },
+    }
     class { 'nova::vncproxy':
       host => $oci::node::management_address,
     }

@@ -17,7 +17,11 @@ class oci::profile::placement (
   class { 'placement::keystone::authtoken':
     * => oci::authtoken($keystone_password),
   }
-  include placement::api
+  # Under Apache only: Debian's own placement-api service, which the wrapped module's default
+  # keeps running, is stopped (found by npm run test:cloud: each run found it dead and started it).
+  class { 'placement::api':
+    api_service_name => 'httpd',
+  }
   class { 'placement::wsgi::apache':
     * => oci::wsgi_tls(),
   }
