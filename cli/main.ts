@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { registerCompile } from "./commands/compile.js";
+import { registerAssign } from "./commands/assign.js";
 import { registerHashPassword } from "./commands/hash-password.js";
 import { registerPki } from "./commands/pki.js";
 import { registerPlan } from "./commands/plan.js";
@@ -22,6 +23,7 @@ registerSecrets(program);
 registerServe(program);
 registerPuppetHooks(program);
 registerHashPassword(program);
+registerAssign(program);
 const overrideExit = (command: Command): void => {
   command.exitOverride();
   command.commands.forEach(overrideExit);

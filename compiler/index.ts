@@ -1,3 +1,4 @@
+import type { SiteModel } from "./validate/site-model.js";
 import { renderStatusPage } from "./emit/serve/render-status-page.js";
 import { renderSetupOrder } from "./emit/setup/render-setup-order.js";
 import { Code } from "./diagnostics/codes.js";
@@ -62,9 +63,14 @@ export interface CompileResult {
 
 /** Validates a site only: load, schema, semantic rules. */
 export async function validate(tree: SiteTree): Promise<Diagnostic[]> {
+  return (await validateWithModel(tree)).diagnostics;
+}
+
+/** Validates a site and gives its schema-valid documents too (oci validate's profile matches, oci assign). */
+export async function validateWithModel(tree: SiteTree): Promise<{ diagnostics: Diagnostic[]; model: SiteModel }> {
   const { files, diagnostics } = await loadSite(tree);
-  validateSite(files, diagnostics);
-  return diagnostics.sorted();
+  const index = validateSite(files, diagnostics);
+  return { diagnostics: diagnostics.sorted(), model: index.model };
 }
 
 /** Site tree in, render out: load → validate → resolve → emit. Pure but for reading the two trees. */

@@ -1,9 +1,21 @@
 import type { Command } from "commander";
-import { validate } from "../../compiler/index.js";
+import { validateWithModel } from "../../compiler/index.js";
+import { matchingProfile } from "../../compiler/inventory/hardware-profile-match.js";
+import type { SiteModel } from "../../compiler/validate/site-model.js";
 import { hasErrors } from "../../compiler/diagnostics/diagnostic.js";
 import { Exit } from "../exit-codes.js";
 import { reportDiagnostics } from "../report-diagnostics.js";
 import { openSiteSource } from "../site-source.js";
+
+/** Each discovered machine the site has no file for, and the hardware profile that matches it: what `oci assign` would use. */
+function profileMatches(model: SiteModel): string {
+  const assigned = new Set([...model.machines.map((m) => m.doc.serial), ...model.machineIdentities.map((m) => m.serial)]);
+  const profiles = model.profiles.map((p) => p.doc);
+  return model.discovered.filter((d) => !assigned.has(d.doc.serial)).map((d) => {
+    const profile = matchingProfile(profiles, d.doc);
+    return `${d.source.path}: ${profile ? `hardware profile ${profile.name} matches (role ${profile.role}): oci assign ${d.doc.serial} --cluster <name>` : "no hardware profile matches: oci assign with --role"}\n`;
+  }).join("");
+}
 
 export function registerValidate(program: Command): void {
   program
@@ -15,8 +27,9 @@ export function registerValidate(program: Command): void {
     .option("--json", "print diagnostics as a JSON array on stdout")
     .action(async (siteDir: string | undefined, options: { rev?: string; repo?: string; json?: boolean }) => {
       const source = await openSiteSource(siteDir, options);
-      const diagnostics = await validate(source.tree);
+      const { diagnostics, model } = await validateWithModel(source.tree);
       reportDiagnostics(diagnostics, options.json ?? false);
+      if (!options.json) process.stdout.write(profileMatches(model));
       process.exitCode = hasErrors(diagnostics) ? Exit.invalidInput : Exit.ok;
     });
 }
