@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { registerCompile } from "./commands/compile.js";
 import { registerAssign } from "./commands/assign.js";
+import { registerBmc } from "./commands/bmc.js";
 import { registerHashPassword } from "./commands/hash-password.js";
 import { registerPki } from "./commands/pki.js";
 import { registerPlan } from "./commands/plan.js";
@@ -24,6 +25,7 @@ registerServe(program);
 registerPuppetHooks(program);
 registerHashPassword(program);
 registerAssign(program);
+registerBmc(program);
 const overrideExit = (command: Command): void => {
   command.exitOverride();
   command.commands.forEach(overrideExit);
