@@ -75,6 +75,11 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
     for (const service of ["nova-conductor", "nova-scheduler"]) {
       assert.ok([answers.parameters?.["before"]].flat().includes(`Service[${service}]`), `${at}: ${service} starts once keystone answers (${JSON.stringify(answers.parameters?.["before"])})`);
     }
+    // The keystone providers find the auth URL to check passwords with in /root/openrc (found by npm run test:cloud's second run).
+    const openrc = c.find("File", "/root/openrc")?.parameters;
+    assert.equal(openrc?.["mode"], "0600", `${at}: openrc root-only`);
+    assert.match(String(openrc?.["content"]), new RegExp(`^export OS_AUTH_URL=https://${get<string>("vip").replace(/\./g, "\\.")}:5000/v3$`, "m"), `${at}: openrc's auth URL`);
+    assert.ok([openrc?.["before"]].flat().some((b) => String(b).startsWith("Keystone_user[")) || !isFirst("controllers"), `${at}: openrc before the keystone users are checked`);
     // ... and once nova's own user logs in: on the first controller, after it created it (found by npm run test:cloud).
     const authenticates = c.find("Oci::Wait_until", "nova authenticates")?.parameters;
     for (const service of ["nova-conductor", "nova-scheduler"]) assert.ok([authenticates?.["before"]].flat().includes(`Service[${service}]`), `${at}: ${service} starts once nova authenticates`);
@@ -215,6 +220,10 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
   assert.equal(mysqld?.["wsrep_cluster_address"], `gcomm://${sqlHosts.length === 1 ? "" : sqlHosts.map((m) => m.address).join(",")}`, `${at}: galera members`);
   assert.equal(c.has("Exec", "oci: bootstrap the Galera cluster"), sqlHosts.length > 1 && isFirst("sql_hosts"), `${at}: Galera bootstrapped by its first member only`);
   assert.equal(mysqld?.["ssl-cert"], "/etc/ssl/oci/node.pem");
+  // Databases in the charset MariaDB 10.11 reports, so a second run changes none (found by npm run test:cloud).
+  const databaseClasses = c.resources.filter((r) => r.type === "Class" && /::Db::Mysql(_api)?$/.test(r.title));
+  assert.equal(databaseClasses.length > 0, isFirst("sql_hosts"), `${at}: the first SQL host creates the databases`);
+  for (const db of databaseClasses) assert.deepEqual([db.parameters?.["charset"], db.parameters?.["collate"]], ["utf8mb3", "utf8mb3_general_ci"], `${at}: ${db.title} charset`);
   assert.deepEqual([c.find("Service", "mariadb.socket")?.parameters?.["ensure"], c.find("Service", "mariadb.socket")?.parameters?.["enable"]], ["stopped", false], `${at}: no socket activation on 3306`);
 
   // RabbitMQ through puppetlabs-rabbitmq: clustered across the messaging hosts, TLS only.

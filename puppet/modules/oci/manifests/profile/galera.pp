@@ -67,7 +67,11 @@ class oci::profile::galera (
   }
 
   # The first SQL host creates each service's database and user, for every service the compiler
-  # gave a db_password: that keeps which services have a database decided in one place.
+  # gave a db_password: that keeps which services have a database decided in one place. The
+  # charset is named as MariaDB 10.11 reports it (utf8 is utf8mb3 there): with the wrapped
+  # modules' `utf8`, every run "corrected" every database and re-ran every schema sync (found by
+  # npm run test:cloud's second run).
+  $charset = { 'charset' => 'utf8mb3', 'collate' => 'utf8mb3_general_ci' }
   if oci::is_first($oci::cluster::sql_hosts) {
     $cluster = $oci::cluster::controllers + $oci::cluster::computes + $oci::cluster::network_nodes + $oci::cluster::volume_nodes
     $clients = unique($cluster.map |Hash $host| { $host['address'] } + [$oci::cluster::vip])
@@ -78,12 +82,14 @@ class oci::profile::galera (
           password      => $password,
           allowed_hosts => $clients,
           require       => Class['mysql::server'],
+          *             => $charset,
         }
         if $service == 'nova' {
           class { 'nova::db::mysql_api':
             password      => $password,
             allowed_hosts => $clients,
             require       => Class['mysql::server'],
+            *             => $charset,
           }
         }
       }

@@ -44,6 +44,29 @@ class oci::profile::keystone (
     bootstrap => $first,
     *         => $endpoints,
   }
+  # The admin's credentials for the operator, root-only, as OCI gives them. The wrapped keystone
+  # providers also read OS_AUTH_URL here to check each service user's password: without it they
+  # found no auth URL (their own lookup of it returns nothing), took every password for wrong and
+  # set it again on every run, revoking the users' tokens (found by npm run test:cloud's second run).
+  file { '/root/openrc':
+    ensure    => file,
+    owner     => 'root',
+    group     => 'root',
+    mode      => '0600',
+    show_diff => false,
+    content   => Sensitive(join([
+      "export OS_AUTH_URL=https://${oci::cluster::vip}:5000/v3",
+      'export OS_IDENTITY_API_VERSION=3',
+      'export OS_USERNAME=admin',
+      "export OS_PASSWORD=${admin_password}",
+      'export OS_PROJECT_NAME=admin',
+      'export OS_USER_DOMAIN_NAME=Default',
+      'export OS_PROJECT_DOMAIN_NAME=Default',
+      'export OS_CACERT=/etc/ssl/oci/ca.pem',
+      '',
+    ], "\n")),
+  }
+  File['/root/openrc'] -> Keystone_user <| |>
   # nova-conductor and nova-scheduler ask keystone for placement's endpoint as they start and exit
   # when it does not answer: they wait until keystone answers through the VIP (found by npm run
   # test:cloud: started while Apache was still stopped, they failed the first run).
