@@ -278,7 +278,8 @@ describe("a working OpenStack from the site: a controller and a compute, configu
       return ["ACTIVE", "ERROR"].includes(s.status) ? s : undefined;
     }, 15);
     assert.equal(server.status, "ACTIVE", JSON.stringify(server));
-    assert.equal(server["OS-EXT-SRV-ATTR:host"], "c1-cmp-1.c1.cloud.test");
+    // nova names a compute by its short hostname.
+    assert.equal(server["OS-EXT-SRV-ATTR:host"], "c1-cmp-1");
     note("server vm1: ACTIVE");
     const consoleLog = await settle("the guest kernel's first lines on the console log", async () => {
       const log = await openstack("console", "log", "show", "vm1");
@@ -315,11 +316,14 @@ describe("a working OpenStack from the site: a controller and a compute, configu
   });
 
   it("a second Puppet run changes nothing on either node", async () => {
+    // Every node runs, so one report shows what each changed.
+    const changed: string[] = [];
     for (const n of NODES) {
       const run = await containers.get(n.hostname)!.exec("puppet agent --test --color=false --detailed-exitcodes > /tmp/second-run.log 2>&1; echo $?; grep -E '^(Notice|Error|Warning)' /tmp/second-run.log | grep -v 'Applied catalog' | tail -40", { timeout: 3_600_000 });
       const [code, ...changes] = run.output.trim().split("\n");
-      assert.equal(code, "0", `${n.hostname}: exit ${code} (2: changes, 4/6: failures)\n${changes.join("\n")}`);
-      note(`${n.hostname}: second run, no change`);
+      note(`${n.hostname}: second run, exit ${code}`);
+      if (code !== "0") changed.push(`${n.hostname}: exit ${code} (2: changes, 4/6: failures)\n${changes.join("\n")}`);
     }
+    assert.deepEqual(changed, []);
   });
 });
