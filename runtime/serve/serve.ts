@@ -8,7 +8,7 @@ import { LeaseStore } from "../dhcp/lease-store.js";
 import { UnavailableError, startHttpServer } from "../http/http-server.js";
 import { InventoryCommitter } from "../inventory/inventory-committer.js";
 import { discoveredRecord, machineInventory } from "../inventory/machine-inventory.js";
-import { overview, type ServiceHealth } from "../daemon/overview.js";
+import { overview } from "../daemon/overview.js";
 import { StatusPage, statusPageSettings } from "../http/status-page.js";
 import { ActivityHistory } from "../observe/activity-history.js";
 import { logEvent, Metrics } from "../observe/metrics.js";
@@ -24,6 +24,7 @@ import { setupOrderOf } from "../release/setup-order.js";
 import { MACHINE_STATUSES, STATUS_BASENAME, StatusStore, type MachineStatus } from "../state/status-store.js";
 import { resolveTftpName } from "../tftp/tftp-files.js";
 import { serveWarnings } from "./serve-warnings.js";
+import { serviceHealth } from "./service-health.js";
 import { startTftpServer } from "../tftp/tftp-server.js";
 
 export interface ServeOptions {
@@ -127,18 +128,6 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       closers.push(server.close);
       tftp = { port: server.port, engine: server.engine, ...(server.engineReason ? { reason: server.engineReason } : {}) };
     }
-    const health = (): ServiceHealth[] => {
-      const refusedPublish = daemon?.refusals.find((r) => r.stage === "publish");
-      return [
-        dhcp ? { name: "dhcp", ok: true, detail: `port ${String(dhcp["port"])}${dhcp["warning"] ? `: ${String(dhcp["warning"])}` : ""}` } : { name: "dhcp", ok: null, detail: "not run (--no-dhcp)" },
-        tftp ? { name: "tftp", ok: true, detail: `port ${String(tftp["port"])}, ${String(tftp["engine"])} engine` } : { name: "tftp", ok: null, detail: "not run (--no-tftp)" },
-        { name: "http", ok: current !== EMPTY_RELEASE, detail: current !== EMPTY_RELEASE ? `port ${options.httpPort || "chosen"}, serving ${current.id}` : "no release applied: boot files are not served" },
-        options.puppet
-          ? { name: "puppet", ok: !refusedPublish, detail: refusedPublish ? refusedPublish.reason : `environment ${options.puppet.directory}` }
-          : { name: "puppet", ok: null, detail: "not published (no --puppet-env-dir)" },
-        { name: "git remote", ok: null, detail: options.repo ? `follows the repository ${options.repo} on this host; no remote configured` : "serves one render directory" },
-      ];
-    };
     const statusPage = new StatusPage({
       release: () => current,
       machines: (filter) => machineInventory(setupOrderOf(current), status.snapshot, filter),
@@ -146,7 +135,11 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         const commitUrl = statusPageSettings(current).commitUrl;
         const state = daemon?.state ?? (current === EMPTY_RELEASE ? undefined : { format: 1 as const, release: { id: current.id, appliedAt: started }, refusals: [] });
         return overview({
-          ...(state ? { daemon: { ...state, warnings } } : {}), order: setupOrderOf(current), status: status.snapshot, health: health(),
+          ...(state ? { daemon: { ...state, warnings } } : {}), order: setupOrderOf(current), status: status.snapshot,
+          health: serviceHealth({
+            dhcp, tftp, httpPort: options.httpPort, release: current, refusals: daemon?.refusals ?? [],
+            ...(options.puppet ? { puppetDirectory: options.puppet.directory } : {}), ...(options.repo ? { repo: options.repo } : {}),
+          }),
           history: history.samples, ...(commitUrl ? { commitUrl } : {}),
         });
       },
