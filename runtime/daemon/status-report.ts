@@ -1,4 +1,5 @@
 import type { SetupOrder } from "../../compiler/emit/setup/render-setup-order.js";
+import { textTable } from "../format/text-table.js";
 import { recordLookup } from "../inventory/machine-inventory.js";
 import { setupGates } from "../setup/setup-gates.js";
 import type { StatusSnapshot } from "../state/status-store.js";
@@ -65,8 +66,7 @@ export function formatStatusView(view: StatusView): string {
       m.puppet === "open" ? "open" : `waits for ${m.waitingFor.length}: ${m.waitingFor.slice(0, 3).join(", ")}${m.waitingFor.length > 3 ? ", …" : ""}`,
     ]);
     const header = ["MACHINE", "CLUSTER", "WAVE", "STATUS", "APPLIED", "PUPPET"];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    for (const row of [header, ...rows]) lines.push(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  "));
+    lines.push(...textTable(header, rows));
   }
   for (const m of view.machines) if (m.failedResources) lines.push(`${m.fqdn}: failed ${m.failedResources.join(", ")}`);
   for (const m of view.machines) if (m.detail && m.status.endsWith("-failed")) lines.push(`${m.fqdn}: ${m.status}${m.step ? ` at ${m.step}` : ""}: ${m.detail}`);

@@ -10,7 +10,7 @@ import type { BootAnswer } from "../release/boot-answer.js";
 import type { Release } from "../release/release.js";
 import { parsePuppetReport, PuppetReportError, type PuppetRun } from "../puppet/puppet-report.js";
 import { MACHINE_REPORTED_STATUSES, type MachineStatus } from "../state/status-store.js";
-import { isLocalAddress } from "./local-address.js";
+import { clientAddress, isLocalAddress } from "./local-address.js";
 import { STATUS_PAGE_ROUTES, type StatusPage } from "./status-page.js";
 import { parseRange } from "./byte-range.js";
 
@@ -140,7 +140,7 @@ async function route(request: IncomingMessage, response: ServerResponse, options
   if (method !== "GET" && method !== "HEAD") return send(response, 405, "use GET or HEAD\n", "text/plain", { allow: "GET, HEAD" });
   if (path === "/boot.ipxe") return file(response, method, release.files.get("pxe/boot.ipxe"));
   if (path === "/api/v1/autosign-token") {
-    const address = (request.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+    const address = clientAddress(request);
     let token: string | undefined;
     try {
       token = await options.autosignToken?.(address);
@@ -155,7 +155,7 @@ async function route(request: IncomingMessage, response: ServerResponse, options
     return void response.end(`${token}\n`);
   }
   if (path === "/api/v1/network-config") {
-    const address = (request.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+    const address = clientAddress(request);
     const config = options.networkConfig?.(address);
     logEvent("network.config", { address, served: Boolean(config) });
     if (!config) return send(response, 404, "no network configuration for this address: no machine of the release has it reserved, or its links are not all known\n");
@@ -273,7 +273,7 @@ async function report(request: IncomingMessage, response: ServerResponse, option
   // Answered only once stored: a client that got 200 may forget its report; one that did not retries.
   let outcome: string;
   try {
-    outcome = await store(document as Record<string, unknown>, request.socket.remoteAddress ?? "");
+    outcome = await store(document as Record<string, unknown>, clientAddress(request));
   } catch (error) {
     if (!(error instanceof UnavailableError)) throw error;
     return json(response, 503, { error: error.message });
@@ -296,7 +296,7 @@ async function report(request: IncomingMessage, response: ServerResponse, option
  * from anywhere else could open a setup gate.
  */
 async function puppetReport(request: IncomingMessage, response: ServerResponse, options: HttpServerOptions): Promise<void> {
-  const from = request.socket.remoteAddress ?? "";
+  const from = clientAddress(request);
   if (!isLocalAddress(from)) {
     options.metrics.count("oci_reports_rejected_total", "reports refused with 400", { kind: "puppet" });
     return send(response, 403, `Puppet reports are taken from this host only (puppetserver's report processor), not from ${from}\n`);

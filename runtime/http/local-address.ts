@@ -1,4 +1,10 @@
+import type { IncomingMessage } from "node:http";
 import { hostAddresses } from "../net/host-addresses.js";
+
+/** The client's address, an IPv4-mapped IPv6 one written as IPv4. */
+export function clientAddress(request: IncomingMessage): string {
+  return (request.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+}
 
 /**
  * Whether a peer address is this host's own: loopback, or an address of one of its interfaces

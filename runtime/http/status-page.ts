@@ -6,6 +6,7 @@ import type { StatusPageSettings } from "../../compiler/validate/site-model.js";
 import type { Overview } from "../daemon/overview.js";
 import type { InventoryFilter, InventoryRow } from "../inventory/machine-inventory.js";
 import type { Release } from "../release/release.js";
+import { clientAddress, isLocalAddress } from "./local-address.js";
 import { verifyPassword } from "./password-hash.js";
 
 // ui/ sits at the package root; this file runs from dist/runtime/http/.
@@ -130,7 +131,7 @@ export class StatusPage {
   }
 
   #refusal(request: IncomingMessage): Refusal | undefined {
-    const from = (request.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+    const from = clientAddress(request);
     const settings = statusPageSettings(this.options.release());
     if (this.#verified.settings !== settings) this.#verified = { settings, headers: new Set() };
     return pageAccess(settings, from, request.headers.authorization ?? "", this.#verified.headers);
@@ -150,7 +151,7 @@ export interface Refusal {
  * that passed, since scrypt costs tens of milliseconds a check.
  */
 export function pageAccess(settings: StatusPageSettings, from: string, authorization: string, verified: Set<string>): Refusal | undefined {
-  if ((settings.allow ?? []).length > 0 && !isLoopback(from) && !settings.allow!.some((cidr) => inCidr(from, cidr))) {
+  if ((settings.allow ?? []).length > 0 && !isLocalAddress(from) && !settings.allow!.some((cidr) => inCidr(from, cidr))) {
     return { status: 403, body: `the status page is not open to ${from} (site setting statusPage.allow)\n`, headers: {} };
   }
   const users = settings.users ?? [];
@@ -164,10 +165,6 @@ export function pageAccess(settings: StatusPageSettings, from: string, authoriza
     return undefined;
   }
   return { status: 401, body: "the status page asks for a user (site setting statusPage.users)\n", headers: { "www-authenticate": 'Basic realm="oci", charset="UTF-8"' } };
-}
-
-function isLoopback(address: string): boolean {
-  return address === "::1" || address.startsWith("127.");
 }
 
 function inCidr(address: string, cidr: string): boolean {

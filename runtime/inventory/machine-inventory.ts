@@ -1,4 +1,6 @@
 import type { SetupOrder, SetupOrderMachine } from "../../compiler/emit/setup/render-setup-order.js";
+import { normalizeMac } from "../../compiler/net/mac.js";
+import { textTable } from "../format/text-table.js";
 import type { StatusRecord, StatusSnapshot } from "../state/status-store.js";
 
 /** One machine the host knows: a machine of the release, or one that reported but has no role yet. */
@@ -81,12 +83,12 @@ function reported(record: StatusRecord | undefined, status: StatusSnapshot): Pic
   };
 }
 
-/** The status record of a discovery report: its MACs and the address it came from (IPv4-mapped IPv6 shown as IPv4). */
+/** The status record of a discovery report: its MACs and the address it came from. */
 export function discoveredRecord(report: Record<string, unknown>, from: string, at: number): StatusRecord {
   const nics = Array.isArray(report["nics"]) ? (report["nics"] as { mac?: unknown }[]) : [];
-  const macs = nics.map((n) => String(n.mac ?? "").toLowerCase().replace(/-/g, ":")).filter((m) => m.length > 0);
-  const address = from.replace(/^::ffff:/, "");
-  return { serial: String(report["serial"]), status: "discovered", macs, ...(address ? { address } : {}), at };
+  // The report passed its schema: every NIC has a MAC.
+  const macs = nics.map((n) => normalizeMac(String(n.mac)));
+  return { serial: String(report["serial"]), status: "discovered", macs, ...(from ? { address: from } : {}), at };
 }
 
 /** The table `oci machines` prints; failure details under it, one line each. */
@@ -97,8 +99,7 @@ export function formatInventory(rows: readonly InventoryRow[]): string {
     r.status + (r.step ? ` (${r.step})` : ""), r.lastReport ?? "-", r.installedFrom?.slice(0, 12) ?? "-", r.applied?.slice(0, 12) ?? "-",
   ]);
   const header = ["MACHINE", "SERIAL", "CLUSTER", "ROLE", "ADDRESS", "MACS", "STATUS", "LAST REPORT", "INSTALLED FROM", "APPLIED"];
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
-  const lines = [header, ...table].map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  "));
+  const lines = textTable(header, table);
   for (const r of rows) {
     const who = r.fqdn ?? r.serial ?? "?";
     if (r.detail) lines.push(`${who}: ${r.status}${r.step ? ` at ${r.step}` : ""}: ${r.detail}`);

@@ -10,16 +10,17 @@ describe("who may read the status page", () => {
     assert.equal(pageAccess({}, "10.9.8.7", "", new Set()), undefined);
   });
 
-  it("statusPage.allow: this host and the listed networks only", () => {
+  it("statusPage.allow: this host (loopback or its own addresses) and the listed networks only", () => {
     const settings = { allow: ["10.1.0.0/16", "192.168.100.0/24"] };
     assert.equal(pageAccess(settings, "10.1.200.3", "", new Set()), undefined);
     assert.equal(pageAccess(settings, "192.168.100.254", "", new Set()), undefined);
     assert.equal(pageAccess(settings, "127.0.0.1", "", new Set()), undefined, "this host");
     assert.equal(pageAccess(settings, "::1", "", new Set()), undefined, "this host over IPv6");
-    const refused = pageAccess(settings, "10.2.0.1", "", new Set());
+    // Documentation addresses (RFC 5737, RFC 3849): never one of this host's own.
+    const refused = pageAccess(settings, "192.0.2.1", "", new Set());
     assert.equal(refused?.status, 403);
-    assert.match(refused!.body, /not open to 10\.2\.0\.1 \(site setting statusPage\.allow\)/);
-    assert.equal(pageAccess(settings, "fe80::1", "", new Set())?.status, 403, "an IPv6 client is in no IPv4 network");
+    assert.match(refused!.body, /not open to 192\.0\.2\.1 \(site setting statusPage\.allow\)/);
+    assert.equal(pageAccess(settings, "2001:db8::1", "", new Set())?.status, 403, "an IPv6 client is in no IPv4 network");
   });
 
   it("statusPage.users: basic authentication against the scrypt hash, remembered once verified", () => {
