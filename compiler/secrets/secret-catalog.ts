@@ -40,7 +40,6 @@ function clusterSecrets(cluster: ClusterIR): SecretSpec[] {
   for (const key of ["fernet_key_primary", "fernet_key_staged"]) add("keystone", key, "fernet");
   for (const key of ["credential_key_primary", "credential_key_staged"]) add("keystone", key, "fernet", "keystone encrypts the stored credentials (EC2, TOTP) with it: they could not be read any more");
   add("galera", "root_password", "password");
-  add("galera", "sst_password", "password");
   add("rabbitmq", "erlang_cookie", "password");
   add("memcached", "secret_key", "password");
   add("haproxy", "stats_password", "password");

@@ -1,170 +1,46 @@
 // npm run test:cloud — not part of npm test: it deploys OpenStack with Puppet (tens of minutes).
 // A controller and a compute of test/fixtures/cloud-site, each a Debian 12 booted with its own
-// systemd in a systemd-nspawn container (native speed; the host kernel's features: no VLAN, no
-// device-mapper, no kernel Open vSwitch), on bridges in a network namespace the test creates. The
-// packages are in the containers' image ahead of time (a cached root); Puppet does all the rest:
-// every node's catalog from puppetserver with oci's ENC, hiera and eyaml, setup waves opened by the
-// reports. The test does what an operator does: pushes the site, installs (oci's installer, in its
-// mode for an existing root), runs `puppet agent -t`, and checks the cloud with openstack's client.
+// systemd in a systemd-nspawn container (cloud-lab.ts). The test does what an operator does: pushes
+// the site, installs (oci's installer, in its mode for an existing root), runs `puppet agent -t`,
+// and checks the cloud with openstack's client.
 import assert from "node:assert/strict";
-import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { parse } from "yaml";
-import { compile } from "../../compiler/index.js";
-import { DirectoryTree } from "../../compiler/load/directory-tree.js";
-import { StatusStore } from "../../runtime/state/status-store.js";
-import { Container } from "../helpers/container.js";
-import { eyamlDecrypt } from "../helpers/eyaml.js";
 import { fixtures, repoRoot } from "../helpers/paths.js";
-import { startProvisioningHost, type ProvisioningHost } from "../helpers/provisioning-host.js";
 import { runTool } from "../helpers/run-tool.js";
-import { tempDir } from "../helpers/temp-dirs.js";
 import { waitFor } from "../helpers/wait-for.js";
+import { CloudLab, MINUTE, must, type LabNode } from "./cloud-lab.js";
 
-const CACHE = process.env["OCI_E2E_CACHE"] ?? "/var/cache/oci-e2e";
-const BUILD_ROOT = join(repoRoot, "test/cloud/build-cloud-root.sh");
-// Keyed by the build script: a changed package list builds a new root instead of reusing a stale one.
-const ROOT = join(CACHE, `cloud-root-${createHash("sha256").update(readFileSync(BUILD_ROOT)).digest("hex").slice(0, 12)}`);
-const SITE = join(fixtures, "cloud-site");
-const PROVISIONING = "192.168.200.2";
-const MINUTE = 60_000;
 const started = Date.now();
 const note = (what: string) => console.log(`# cloud +${((Date.now() - started) / 1000).toFixed(0)} s: ${what}`);
 
-interface Node {
-  readonly hostname: string;
-  readonly fqdn: string;
-  readonly serial: string;
-  readonly bootMac: string;
-  /** Linux device → bridge in the provisioning namespace. */
-  readonly links: Readonly<Record<string, string>>;
-}
-
-const NODES: readonly Node[] = [
+const NODES: readonly LabNode[] = [
   { hostname: "c1-ctl-1", fqdn: "c1-ctl-1.c1.cloud.test", serial: "CLOUD001", bootMac: "52:54:00:c1:00:01", links: { pxe0: "brpxe", mgmt0: "brmgmt", pub0: "brpub", vm0: "brvm" } },
   { hostname: "c1-cmp-1", fqdn: "c1-cmp-1.c1.cloud.test", serial: "CLOUD002", bootMac: "52:54:00:c1:00:02", links: { pxe0: "brpxe", mgmt0: "brmgmt", vm0: "brvm" } },
 ];
 
-async function must(...command: string[]): Promise<string> {
-  const result = await runTool(command[0]!, command.slice(1), { timeout: 600_000 });
-  if (result.code !== 0) throw new Error(`${command.join(" ")}: ${result.output}`);
-  return result.output;
-}
-
-/** The containers' root: Debian 12 with the packages the roles install, put there natively ahead of time. */
-async function cloudRoot(): Promise<string> {
-  if (existsSync(join(ROOT, "usr/bin/keystone-manage"))) return ROOT;
-  note(`building ${ROOT} (debootstrap and the OpenStack packages: about 15 minutes)`);
-  await must("rm", "-rf", `${ROOT}.building`);
-  const built = await runTool("sh", [BUILD_ROOT, `${ROOT}.building`], { timeout: 3_600_000 });
-  assert.equal(built.code, 0, built.output.slice(-4000));
-  await must("mv", `${ROOT}.building`, ROOT);
-  return ROOT;
-}
-
 describe("a working OpenStack from the site: a controller and a compute, configured by Puppet through oci", { timeout: 300 * MINUTE }, () => {
-  const id = randomBytes(2).toString("hex");
-  const ns = `ocl-${id}`;
-  const nodeNs = (n: Node) => `ocl-${id}-${n.hostname.slice(-5)}`;
+  let lab: CloudLab;
   let work: string;
-  let provisioning: ProvisioningHost;
-  let vip: string;
-  let addresses: Map<string, Record<string, string>>;
-  const containers = new Map<string, Container>();
+  const statusOf = (serial: string) => lab.statusOf(serial);
+  const openstack = (...args: string[]) => lab.openstack(...args);
+  const openstackJson = <T>(...args: string[]) => lab.openstackJson<T>(...args);
+  const settle = <T>(what: string, probe: () => Promise<T | undefined | false>, minutes: number) => waitFor(what, probe, minutes * MINUTE, 3_000);
 
   before(async () => {
-    work = await tempDir("oci-cloud-");
-    const root = await cloudRoot();
-    // Every address is the site's: compile it here as the daemon will (no previous render, the same IPAM).
-    const render = await compile({ tree: new DirectoryTree(SITE) });
-    assert.ok(render.files, JSON.stringify(render.diagnostics));
-    const hiera = (path: string) => parse(render.files!.find((f) => f.path === path)!.content) as Record<string, unknown>;
-    vip = String(hiera("hiera/clusters/c1.yaml")["oci::cluster::vip"]);
-    addresses = new Map(NODES.map((n) => [n.hostname, Object.fromEntries(
-      (hiera(`hiera/nodes/${n.fqdn}.yaml`)["oci::node::interfaces"] as { network: string; address: string }[]).map((i) => [i.network, i.address]),
-    )]));
-
-    await must("ip", "netns", "add", ns);
-    await must("ip", "-n", ns, "link", "set", "lo", "up");
-    for (const bridge of ["brpxe", "brmgmt", "brpub", "brvm"]) {
-      await must("ip", "-n", ns, "link", "add", bridge, "type", "bridge");
-      await must("ip", "-n", ns, "link", "set", bridge, "up");
-    }
-    await must("ip", "-n", ns, "addr", "add", `${PROVISIONING}/24`, "dev", "brpxe");
-    // The provisioning host on the management network too: the operator's openstack client reaches the VIP.
-    await must("ip", "-n", ns, "addr", "add", "10.30.0.2/24", "dev", "brmgmt");
-    await must("ip", "-n", ns, "addr", "add", "10.31.0.1/24", "dev", "brpub");
-    for (const [index, n] of NODES.entries()) {
-      await must("ip", "netns", "add", nodeNs(n));
-      await must("ip", "-n", nodeNs(n), "link", "set", "lo", "up");
-      for (const [device, bridge] of Object.entries(n.links)) {
-        const port = `${device}n${index}${id}`;
-        await must("ip", "link", "add", port, "netns", ns, "type", "veth", "peer", "name", device, "netns", nodeNs(n));
-        await must("ip", "-n", ns, "link", "set", port, "master", bridge);
-        await must("ip", "-n", ns, "link", "set", port, "up");
-        if (device === "pxe0") await must("ip", "-n", nodeNs(n), "link", "set", device, "address", n.bootMac);
-      }
-    }
-    const dns: Record<string, string> = { "puppet.cloud.test": PROVISIONING, "api.c1.cloud.test": vip };
-    for (const n of NODES) {
-      dns[n.fqdn] = addresses.get(n.hostname)!["management"]!;
-      dns[n.hostname] = addresses.get(n.hostname)!["management"]!;
-    }
-    // The operator's openstack client, in the provisioning namespace, resolves with the site's DNS
-    // (ip netns exec mounts /etc/netns/<ns>/resolv.conf over /etc/resolv.conf).
-    await mkdir(`/etc/netns/${ns}`, { recursive: true });
-    await writeFile(`/etc/netns/${ns}/resolv.conf`, `nameserver ${PROVISIONING}\n`);
-    provisioning = await startProvisioningHost({ ns, address: PROVISIONING, site: SITE, dns, puppetCertname: "puppet.cloud.test", cache: CACHE, work, log: note });
-    note(`controller ${addresses.get("c1-ctl-1")!["management"]}, compute ${addresses.get("c1-cmp-1")!["management"]}, VIP ${vip}`);
+    lab = await CloudLab.start(join(fixtures, "cloud-site"), NODES, note);
+    work = lab.work;
+    note(`controller ${lab.addresses.get("c1-ctl-1")!["management"]}, compute ${lab.addresses.get("c1-cmp-1")!["management"]}, VIP ${lab.vip}`);
   });
 
   after(async () => {
-    for (const container of containers.values()) await container.stop();
-    await provisioning?.stop();
-    for (const n of NODES) await runTool("ip", ["netns", "del", nodeNs(n)]);
-    await runTool("ip", ["netns", "del", ns]);
-    await runTool("rm", ["-rf", `/etc/netns/${ns}`]);
+    await lab?.stop();
   });
-
-  /** What DHCP would have given it: its reservation on pxe0, for the installer's requests. */
-  async function install(n: Node, root: string): Promise<void> {
-    const pxe = addresses.get(n.hostname)!["pxe"]!;
-    await must("ip", "-n", nodeNs(n), "addr", "add", `${pxe}/24`, "dev", "pxe0");
-    await must("ip", "-n", nodeNs(n), "link", "set", "pxe0", "up");
-    // The kernel command line of its install script, as iPXE would boot it.
-    const script = await (await fetchIn(ns, `http://${PROVISIONING}/ipxe/${n.bootMac.replace(/:/g, "-")}`)).text;
-    const cmdline = /^kernel \S+ (.*)$/m.exec(script)?.[1];
-    assert.ok(cmdline, script);
-    const proc = join(work, `${n.hostname}-proc`);
-    await mkdir(proc, { recursive: true });
-    await writeFile(join(proc, "cmdline"), `${cmdline}\n`);
-    const result = await runTool("ip", ["netns", "exec", nodeNs(n), "env", `OCI_PROC=${proc}`, `OCI_TARGET=${root}`, "OCI_CONFIGURE_ONLY=1", "OCI_NO_REBOOT=1",
-      `OCI_SERIAL=${n.serial}`, `OCI_HOOK_DIR=${join(repoRoot, "puppet/modules/oci/files")}`, "sh", join(repoRoot, "live-image/installer/oci-install.sh")], { timeout: 300_000 });
-    assert.equal(result.code, 0, `${result.output}\n${await readFile("/tmp/oci-install.log", "utf8").catch(() => "")}`);
-    await must("ip", "-n", nodeNs(n), "addr", "flush", "dev", "pxe0");
-  }
-
-  async function fetchIn(namespace: string, url: string): Promise<{ code: number; text: string }> {
-    const result = await runTool("ip", ["netns", "exec", namespace, "curl", "-sS", "-m", "20", url]);
-    return { code: result.code, text: result.output };
-  }
-
-  const statusOf = (serial: string) => StatusStore.read(join(provisioning.stateDir, "status")).machines[serial];
-
-  async function agentRun(n: Node): Promise<void> {
-    const container = containers.get(n.hostname)!;
-    const run = await container.exec("puppet agent --test --color=false 2>&1 | tail -60", { timeout: 7_200_000 });
-    note(`${n.hostname}: puppet agent -t ended; status ${statusOf(n.serial)?.status}`);
-    if (statusOf(n.serial)?.status === "puppet-failure") console.log(run.output);
-  }
 
   it("each node is installed (oci's installer, for the root it boots) and boots: its agent asks for a certificate, signed by its token", async () => {
     for (const n of NODES) {
-      const container = await Container.boot(await cloudRoot(), join(work, n.hostname), ["/usr/bin/node"], { network: nodeNs(n), capabilities: "all", prepare: (root) => install(n, root) });
-      containers.set(n.hostname, container);
+      await lab.installAndBoot(n);
       note(`${n.hostname}: installed and booted`);
     }
     for (const n of NODES) assert.equal(statusOf(n.serial)?.status === undefined ? "none" : "reported", "reported");
@@ -173,35 +49,21 @@ describe("a working OpenStack from the site: a controller and a compute, configu
   it("the controller applies its role: the first wave", async () => {
     const ctl = NODES[0]!;
     await waitFor("the controller's first Puppet run", () => ["puppet-success", "puppet-failure"].includes(statusOf(ctl.serial)?.status ?? "") || undefined, 120 * MINUTE, 5_000)
-      .catch(async () => agentRun(ctl));
-    if (statusOf(ctl.serial)?.status !== "puppet-success") await agentRun(ctl);
+      .catch(async () => lab.agentRun(ctl));
+    if (statusOf(ctl.serial)?.status !== "puppet-success") await lab.agentRun(ctl);
     assert.equal(statusOf(ctl.serial)?.status, "puppet-success", JSON.stringify(statusOf(ctl.serial)));
     note("controller: puppet-success");
   });
 
   it("the compute's gate opens on the controller's report; it applies its role", async () => {
     const cmp = NODES[1]!;
-    await agentRun(cmp);
+    await lab.agentRun(cmp);
     assert.equal(statusOf(cmp.serial)?.status, "puppet-success", JSON.stringify(statusOf(cmp.serial)));
     note("compute: puppet-success");
   });
 
-  /** `openstack …` as the operator runs it: in the provisioning namespace, against the VIP, TLS verified with the site CA. */
-  let credentials: string[] = [];
-  async function openstack(...args: string[]): Promise<string> {
-    const result = await runTool("ip", ["netns", "exec", ns, "env", ...credentials, "openstack", ...args], { timeout: 600_000 });
-    assert.equal(result.code, 0, `openstack ${args.join(" ")}: ${result.output}`);
-    return result.output;
-  }
-  const openstackJson = async <T>(...args: string[]) => JSON.parse(await openstack(...args, "-f", "json")) as T;
-  const settle = <T>(what: string, probe: () => Promise<T | undefined | false>, minutes: number) => waitFor(what, probe, minutes * MINUTE, 3_000);
-
   it("keystone answers on the VIP over TLS verified with the site CA", async () => {
-    const node = parse(await readFile(join(provisioning.envDir, "production/data/clusters/c1.yaml"), "utf8")) as Record<string, string>;
-    const password = await eyamlDecrypt(node["oci::profile::keystone::admin_password"]!);
-    await writeFile(join(work, "ca.pem"), await must("git", "--git-dir", provisioning.bare, "show", "oci/rendered:pki/ca.pem"));
-    credentials = [`OS_AUTH_URL=https://api.c1.cloud.test:5000/v3`, "OS_USERNAME=admin", `OS_PASSWORD=${password}`, "OS_PROJECT_NAME=admin",
-      "OS_USER_DOMAIN_NAME=Default", "OS_PROJECT_DOMAIN_NAME=Default", "OS_IDENTITY_API_VERSION=3", "OS_INTERFACE=public", `OS_CACERT=${join(work, "ca.pem")}`];
+    await lab.operatorCredentials();
     assert.match(await openstack("token", "issue", "-f", "value", "-c", "id"), /^\S{20,}/);
     note("openstack token issue: ok");
   });
@@ -213,7 +75,7 @@ describe("a working OpenStack from the site: a controller and a compute, configu
     const failed: string[] = [];
     for (const endpoint of endpoints) {
       const origin = new URL(endpoint.URL.replace(/%\([a-z_]+\)s/g, "x")).origin;
-      const result = await runTool("ip", ["netns", "exec", ns, "curl", "-sS", "-m", "30", "--cacert", join(work, "ca.pem"), "-o", "/dev/null", "-w", "%{http_code}", `${origin}/`]);
+      const result = await runTool("ip", ["netns", "exec", lab.ns, "curl", "-sS", "-m", "30", "--cacert", join(work, "ca.pem"), "-o", "/dev/null", "-w", "%{http_code}", `${origin}/`]);
       const code = Number(result.output.trim().slice(-3));
       if (!(code >= 200 && code < 500)) failed.push(`${endpoint["Service Name"]} ${origin}: ${result.output.trim()}`);
     }
@@ -265,7 +127,7 @@ describe("a working OpenStack from the site: a controller and a compute, configu
     note(`router r1: gateway ${gateway}`);
     // The L3 agent plugs the router's gateway into br-ex, which holds the controller's public interface.
     await settle(`the router's gateway ${gateway} answering ping from the public network`, async () =>
-      (await runTool("ip", ["netns", "exec", ns, "busybox", "ping", "-c", "1", "-W", "2", gateway!])).code === 0, 5);
+      (await runTool("ip", ["netns", "exec", lab.ns, "busybox", "ping", "-c", "1", "-W", "2", gateway!])).code === 0, 5);
     note("router gateway answers on the public network");
   });
 
@@ -273,7 +135,7 @@ describe("a working OpenStack from the site: a controller and a compute, configu
     await openstack("flavor", "create", "--ram", "256", "--disk", "1", "--vcpus", "1", "oci-tiny");
     // The first controller's scheduler maps a new compute to the cell within a minute (discover_hosts_in_cells_interval).
     await settle("the compute mapped to the cell", async () =>
-      (await containers.get("c1-ctl-1")!.exec("nova-manage cell_v2 list_hosts")).output.includes("c1-cmp-1") || undefined, 3);
+      (await lab.container("c1-ctl-1").exec("nova-manage cell_v2 list_hosts")).output.includes("c1-cmp-1") || undefined, 3);
     await openstack("server", "create", "--image", "oci-tiny", "--flavor", "oci-tiny", "--network", "net1", "vm1");
     const server = await settle("the server ACTIVE or ERROR", async () => {
       const s = await openstackJson<{ status: string; fault?: unknown; "OS-EXT-SRV-ATTR:host"?: string }>("server", "show", "vm1");
@@ -309,8 +171,8 @@ describe("a working OpenStack from the site: a controller and a compute, configu
   it("aodh takes an alarm; ceilometer's agents run", async () => {
     await openstack("alarm", "create", "--name", "a1", "--type", "event", "--event-type", "compute.instance.update");
     assert.ok((await openstackJson<{ name: string }[]>("alarm", "list")).some((a) => a.name === "a1"));
-    const ctl = containers.get("c1-ctl-1")!;
-    const cmp = containers.get("c1-cmp-1")!;
+    const ctl = lab.container("c1-ctl-1");
+    const cmp = lab.container("c1-cmp-1");
     // Debian 12's ceilometer polls from one service, ceilometer-polling (central namespace on the controllers, compute on the computes).
     assert.equal((await ctl.exec("systemctl is-active ceilometer-agent-notification ceilometer-polling")).output.trim(), "active\nactive");
     assert.equal((await cmp.exec("systemctl is-active ceilometer-polling")).output.trim(), "active");
@@ -319,13 +181,7 @@ describe("a working OpenStack from the site: a controller and a compute, configu
 
   it("a second Puppet run changes nothing on either node", async () => {
     // Every node runs, so one report shows what each changed.
-    const changed: string[] = [];
-    for (const n of NODES) {
-      const run = await containers.get(n.hostname)!.exec("puppet agent --test --color=false --detailed-exitcodes > /tmp/second-run.log 2>&1; echo $?; grep -E '^(Notice|Error|Warning)' /tmp/second-run.log | grep -v 'Applied catalog' | tail -40", { timeout: 3_600_000 });
-      const [code, ...changes] = run.output.trim().split("\n");
-      note(`${n.hostname}: second run, exit ${code}`);
-      if (code !== "0") changed.push(`${n.hostname}: exit ${code} (2: changes, 4/6: failures)\n${changes.join("\n")}`);
-    }
+    const changed = await lab.secondRuns();
     assert.deepEqual(changed, []);
   });
 });

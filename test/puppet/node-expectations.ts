@@ -222,6 +222,16 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
   assert.equal(mysqld?.["wsrep_cluster_address"], `gcomm://${sqlHosts.length === 1 ? "" : sqlHosts.map((m) => m.address).join(",")}`, `${at}: galera members`);
   assert.equal(c.has("Exec", "oci: bootstrap the Galera cluster"), sqlHosts.length > 1 && isFirst("sql_hosts"), `${at}: Galera bootstrapped by its first member only`);
   assert.equal(mysqld?.["ssl-cert"], "/etc/ssl/oci/node.pem");
+  // State transfers log in over the socket as mysql@localhost, which MariaDB creates: no SST user to create, no password (found by npm run test:cloud-ha).
+  assert.equal(mysqld?.["wsrep_sst_auth"], "mysql:", `${at}: SST over the socket`);
+  assert.ok(c.has("Package", "socat"), `${at}: socat for mariabackup's stream`);
+  // A joiner's first start waits for the first member, once (found by npm run test:cloud-ha).
+  const galeraWait = c.find("Exec", "oci: the first Galera member answers")?.parameters;
+  assert.equal(galeraWait !== undefined, sqlHosts.length > 1 && !isFirst("sql_hosts"), `${at}: joiners wait for the first Galera member`);
+  if (galeraWait) {
+    assert.equal(galeraWait["creates"], "/var/lib/mysql/grastate.dat", `${at}: only before its first join`);
+    assert.ok(String(galeraWait["command"]).includes(`/dev/tcp/${sqlHosts[0]!.address}/4567`), `${at}: the first member's Galera port`);
+  }
   // Databases in the charset MariaDB 10.11 reports, so a second run changes none (found by npm run test:cloud).
   const databaseClasses = c.resources.filter((r) => r.type === "Class" && /::Db::Mysql(_api)?$/.test(r.title));
   assert.equal(databaseClasses.length > 0, isFirst("sql_hosts"), `${at}: the first SQL host creates the databases`);
@@ -232,6 +242,10 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
   const rabbit = c.find("Class", "Rabbitmq")?.parameters;
   assert.deepEqual(rabbit?.["cluster_nodes"], hostnames("messaging_hosts"));
   assert.equal(rabbit?.["ssl_only"], true);
+  // Two first starts at once could form two clusters: a joiner waits for the first node, once (found by npm run test:cloud-ha).
+  const rabbitWait = c.find("Exec", "oci: the first RabbitMQ node answers")?.parameters;
+  assert.equal(rabbitWait !== undefined, !isFirst("messaging_hosts"), `${at}: joiners wait for the first RabbitMQ node`);
+  if (rabbitWait) assert.match(String(rabbitWait["creates"]), /^\/var\/lib\/rabbitmq\/mnesia\/rabbit@[a-z0-9-]+$/, `${at}: only before its first start`);
 
   // Glance: the image store the compiler chose.
   if (services.includes("glance")) {

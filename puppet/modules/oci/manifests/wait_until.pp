@@ -4,14 +4,17 @@
 # @param check The command that succeeds once the service answers.
 # @param tries How many times to try.
 # @param try_sleep Seconds between tries.
+# @param creates A file whose existence means there is nothing to wait for any more (a first start done).
 define oci::wait_until (
   String[1] $check,
   Integer[1] $tries = 60,
   Integer[1] $try_sleep = 5,
+  Optional[Stdlib::Absolutepath] $creates = undef,
 ) {
   exec { "oci: ${title}":
     command   => $check,
     unless    => $check,
+    creates   => $creates,
     tries     => $tries,
     try_sleep => $try_sleep,
   }

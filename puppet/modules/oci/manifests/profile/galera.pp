@@ -2,10 +2,8 @@
 #   has no sql machines), bound to the management address, TLS to clients with the node certificate;
 #   the services' databases created once, by the first SQL host.
 # @param root_password The MariaDB root password (eyaml-encrypted hiera).
-# @param sst_password Password of the state-transfer user (eyaml-encrypted hiera).
 class oci::profile::galera (
   String[1] $root_password,
-  String[1] $sst_password,
 ) {
   $members = $oci::cluster::sql_hosts.map |Hash $host| { $host['address'] }
   # A cluster of one SQL host forms its own primary component on every start (an empty gcomm://);
@@ -31,7 +29,10 @@ class oci::profile::galera (
         'wsrep_cluster_address'    => $cluster_address,
         'wsrep_node_address'       => $oci::node::management_address,
         'wsrep_sst_method'         => 'mariabackup',
-        'wsrep_sst_auth'           => "mariabackup:${sst_password}",
+        # The donor's mariabackup logs in over the socket as the OS user mariadbd runs as: MariaDB
+        # creates mysql@localhost with unix_socket and every privilege. No SST password to keep, and
+        # none that could be missing (nothing created the user the earlier mariabackup:password named).
+        'wsrep_sst_auth'           => 'mysql:',
         'ssl-ca'                   => '/etc/ssl/oci/ca.pem',
         'ssl-cert'                 => '/etc/ssl/oci/node.pem',
         'ssl-key'                  => '/etc/ssl/oci/node.key',
@@ -50,7 +51,8 @@ class oci::profile::galera (
     require => Class['mysql::server::install'],
     before  => Class['mysql::server::service'],
   }
-  package { ['galera-4', 'mariadb-backup']:
+  # socat carries mariabackup's stream from the donor to the joiner.
+  package { ['galera-4', 'mariadb-backup', 'socat']:
     ensure => installed,
     before => Class['mysql::server'],
   }
@@ -61,6 +63,18 @@ class oci::profile::galera (
     exec { 'oci: bootstrap the Galera cluster':
       command => '/usr/bin/galera_new_cluster && /usr/bin/touch /var/lib/mysql/oci-galera-bootstrapped',
       creates => '/var/lib/mysql/oci-galera-bootstrapped',
+      require => Class['mysql::server::config'],
+      before  => Class['mysql::server::service'],
+    }
+  }
+
+  # A joiner's first start needs a primary component to join: it waits for the first member's
+  # Galera port, once (a member that has joined keeps grastate.dat and rejoins by itself, whoever is up).
+  unless oci::is_first($oci::cluster::sql_hosts) {
+    oci::wait_until { 'the first Galera member answers':
+      check   => "/bin/bash -c '</dev/tcp/${members[0]}/4567'",
+      creates => '/var/lib/mysql/grastate.dat',
+      tries   => 180,
       require => Class['mysql::server::config'],
       before  => Class['mysql::server::service'],
     }

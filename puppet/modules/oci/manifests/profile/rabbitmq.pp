@@ -20,6 +20,19 @@ class oci::profile::rabbitmq (
     ssl_verify               => 'verify_peer',
     delete_guest_user        => true,
   }
+  # RabbitMQ's classic peer discovery boots a node standalone when no listed peer answers: two
+  # nodes starting together for the first time could each form a cluster of their own. A joiner
+  # waits for the first messaging host once, before its first start; later starts find the
+  # cluster in their own database.
+  unless oci::is_first($oci::cluster::messaging_hosts) {
+    oci::wait_until { 'the first RabbitMQ node answers':
+      check   => "/bin/bash -c '</dev/tcp/${oci::cluster::messaging_hosts[0]['address']}/5671'",
+      creates => "/var/lib/rabbitmq/mnesia/rabbit@${facts['networking']['hostname']}",
+      tries   => 180,
+      require => Class['rabbitmq::config'],
+      before  => Class['rabbitmq::service'],
+    }
+  }
   oci::tls::reader { 'rabbitmq':
     require => Class['rabbitmq::install'],
     before  => Class['rabbitmq::service'],
