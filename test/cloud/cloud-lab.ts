@@ -204,9 +204,9 @@ export class CloudLab {
     return StatusStore.read(join(this.provisioning.stateDir, "status")).machines[serial];
   }
 
-  /** `puppet agent -t` on the node, as an operator runs it; the whole output when the report says it failed. */
+  /** `puppet agent -t` on the node, as an operator runs it (after the agent service's own run, if one is going); the whole output when the report says it failed. */
   async agentRun(n: LabNode): Promise<void> {
-    const run = await this.container(n.hostname).exec("puppet agent --test --color=false 2>&1 | tail -60", { timeout: 7_200_000 });
+    const run = await this.container(n.hostname).exec("puppet agent --test --color=false --waitforlock 5 --maxwaitforlock 3600 2>&1 | tail -60", { timeout: 7_200_000 });
     this.note(`${n.hostname}: puppet agent -t ended; status ${this.statusOf(n.serial)?.status}`);
     if (this.statusOf(n.serial)?.status === "puppet-failure") console.log(run.output);
   }
@@ -215,7 +215,7 @@ export class CloudLab {
   async secondRuns(): Promise<string[]> {
     const changed: string[] = [];
     for (const n of this.nodes) {
-      const run = await this.container(n.hostname).exec("puppet agent --test --color=false --detailed-exitcodes > /tmp/second-run.log 2>&1; echo $?; grep -E '^(Notice|Error|Warning)' /tmp/second-run.log | grep -v 'Applied catalog' | tail -40", { timeout: 3_600_000 });
+      const run = await this.container(n.hostname).exec("puppet agent --test --color=false --waitforlock 5 --maxwaitforlock 3600 --detailed-exitcodes > /tmp/second-run.log 2>&1; echo $?; grep -E '^(Notice|Error|Warning)' /tmp/second-run.log | grep -v 'Applied catalog' | tail -40", { timeout: 3_600_000 });
       const [code, ...changes] = run.output.trim().split("\n");
       this.note(`${n.hostname}: second run, exit ${code}`);
       if (code !== "0") changed.push(`${n.hostname}: exit ${code} (2: changes, 4/6: failures)\n${changes.join("\n")}`);

@@ -35,6 +35,10 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
   // The BMC: its LAN address and its admin password where the site gives the machine one; the password never in the command.
   const ipmi = node["oci::node::ipmi"] as { address: string } | undefined;
   assert.equal(c.has("Exec", "oci bmc lan address"), ipmi !== undefined, `${at}: BMC address`);
+  // Its admin user (id 2) gets the site's name for it: what oci power logs in as.
+  const userName = c.find("Exec", "oci bmc user name")?.parameters;
+  assert.equal(userName !== undefined, ipmi !== undefined, `${at}: BMC user name`);
+  if (userName) assert.equal(userName["command"], `ipmitool user set name 2 ${(ipmi as { user?: string }).user}`, `${at}: the site's BMC user`);
   const password = c.find("Exec", "oci bmc password");
   assert.equal(password !== undefined, ipmi !== undefined, `${at}: BMC password`);
   if (password) {
@@ -222,6 +226,8 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
   assert.equal(mysqld?.["wsrep_cluster_address"], `gcomm://${sqlHosts.length === 1 ? "" : sqlHosts.map((m) => m.address).join(",")}`, `${at}: galera members`);
   assert.equal(c.has("Exec", "oci: bootstrap the Galera cluster"), sqlHosts.length > 1 && isFirst("sql_hosts"), `${at}: Galera bootstrapped by its first member only`);
   assert.equal(mysqld?.["ssl-cert"], "/etc/ssl/oci/node.pem");
+  // root@localhost comes to a joiner with the state transfer: only the first member sets its password (found by npm run test:cloud-ha).
+  assert.equal(server?.parameters?.["create_root_user"], isFirst("sql_hosts"), `${at}: root's password set by the first member only`);
   // State transfers log in over the socket as mysql@localhost, which MariaDB creates: no SST user to create, no password (found by npm run test:cloud-ha).
   assert.equal(mysqld?.["wsrep_sst_auth"], "mysql:", `${at}: SST over the socket`);
   assert.ok(c.has("Package", "socat"), `${at}: socat for mariabackup's stream`);

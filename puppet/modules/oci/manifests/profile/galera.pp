@@ -13,10 +13,14 @@ class oci::profile::galera (
     1       => 'gcomm://',
     default => "gcomm://${join($members, ',')}",
   }
+  # root@localhost is the cluster's, like every account: the first member sets its password, and a
+  # joiner receives it with the state transfer. A joiner only writes root's .my.cnf; setting the
+  # password there failed, its socket login already refused (found by npm run test:cloud-ha).
   class { 'mysql::server':
     package_name     => 'mariadb-server',
     service_name     => 'mariadb',
     root_password    => $root_password,
+    create_root_user => oci::is_first($oci::cluster::sql_hosts),
     override_options => {
       'mysqld' => {
         'bind-address'             => $oci::node::management_address,
