@@ -7,6 +7,7 @@ import { registerHashPassword } from "./commands/hash-password.js";
 import { registerPki } from "./commands/pki.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerPuppetHooks } from "./commands/puppet-hooks.js";
+import { registerReinstall } from "./commands/reinstall.js";
 import { registerSecrets } from "./commands/secrets.js";
 import { registerServe } from "./commands/serve.js";
 import { registerValidate } from "./commands/validate.js";
@@ -26,6 +27,7 @@ registerPuppetHooks(program);
 registerHashPassword(program);
 registerAssign(program);
 registerBmc(program);
+registerReinstall(program);
 const overrideExit = (command: Command): void => {
   command.exitOverride();
   command.commands.forEach(overrideExit);
@@ -41,7 +43,7 @@ try {
   } else {
     const code = (error as { code?: string }).code;
     process.stderr.write(`oci: error${code ? ` ${code}` : ""}: ${error instanceof Error ? error.message : String(error)}\n`);
-    // An unknown revision or a missing site directory is a wrong argument, not a failure of oci.
-    process.exitCode = code === "OCI2101" || code === "OCI2102" ? Exit.usage : Exit.runtimeFailure;
+    // An unknown revision, a missing site directory or a machine that cannot be reinstalled is a wrong argument, not a failure of oci.
+    process.exitCode = code === "OCI2101" || code === "OCI2102" || code === "OCI2301" ? Exit.usage : Exit.runtimeFailure;
   }
 }

@@ -4,22 +4,22 @@ import { PublishedEnvironment } from "../../runtime/puppet/published-environment
 import { Exit } from "../exit-codes.js";
 import { puppetOptions, type PuppetFlags } from "../puppet-options.js";
 
-interface BmcFlags extends PuppetFlags {
-  bmcUser: string;
+export interface BmcFlags extends PuppetFlags {
+  bmcUser?: string;
   bmcPort: string;
   cipherSuite: string;
 }
 
-function bmcOptions(command: Command): Command {
+export function bmcOptions(command: Command): Command {
   return puppetOptions(command, { publish: false })
-    .addOption(new Option("--bmc-user <name>", "the BMC user oci sets the password of (user id 2)").env("OCI_BMC_USER").default("root"))
+    .addOption(new Option("--bmc-user <name>", "log in as this BMC user instead of the release's (the machine's ipmi.user, else the cluster's, else root)").env("OCI_BMC_USER"))
     .addOption(new Option("--bmc-port <n>", "the BMC's RMCP+ port").env("OCI_BMC_PORT").default("623"))
     .addOption(new Option("--cipher-suite <n>", "IPMI 2.0 cipher suite").env("OCI_BMC_CIPHER_SUITE").default("3"));
 }
 
-function targetOf(fqdn: string, flags: BmcFlags) {
+export function targetOf(fqdn: string, flags: BmcFlags) {
   return bmcTarget(new PublishedEnvironment(flags.puppetEnvDir!), fqdn, {
-    eyamlPrivateKey: flags.eyamlPrivateKey, user: flags.bmcUser, port: Number(flags.bmcPort), cipherSuite: Number(flags.cipherSuite),
+    eyamlPrivateKey: flags.eyamlPrivateKey, ...(flags.bmcUser ? { user: flags.bmcUser } : {}), port: Number(flags.bmcPort), cipherSuite: Number(flags.cipherSuite),
   });
 }
 

@@ -136,6 +136,7 @@ function compareMachines(before: readonly MachineIR[], after: readonly MachineIR
     fact("boot MACs", o.bootMacs, m.bootMacs);
     fact("interfaces", o.interfaces.map((i) => `${i.network}=${i.address}`), m.interfaces.map((i) => `${i.network}=${i.address}`));
     fact("IPMI", o.ipmi?.address, m.ipmi?.address);
+    fact("BMC user", o.ipmi?.user, m.ipmi?.user);
     fact("setup wave", o.setupWave, m.setupWave);
     for (const [label, a, b] of [["compute", o.compute, m.compute], ["swift", o.swift, m.swift], ["ceph", o.ceph, m.ceph], ["volume", o.volume, m.volume]] as const) {
       changes.push(...settingChanges(`${label} `, a, b));

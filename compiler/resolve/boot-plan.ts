@@ -89,6 +89,12 @@ export function formatKernelArgs(args: readonly KernelArg[]): string {
   return args.map((a) => `${a.key}=${a.value}`).join(" ");
 }
 
+/** What the installer sets on the BMC (oci.ipmi): ADDRESS,NETMASK[,GATEWAY] of its IPMI network. */
+function bmcLan(ipmi: NonNullable<MachineIR["ipmi"]>, networks: readonly NetworkIR[]): string {
+  const network = networks.find((n) => n.name === ipmi.network)!;
+  return [ipmi.address, network.netmask, ...(network.gateway === undefined ? [] : [network.gateway])].join(",");
+}
+
 export function planBoot(site: SiteSettings, networks: readonly NetworkIR[], machines: readonly MachineIR[]): BootPlanIR {
   const served = networks.filter((n) => n.purpose === "pxe" || n.relay !== undefined);
   const servedNames = new Set(served.map((n) => n.name));
@@ -128,6 +134,7 @@ export function planBoot(site: SiteSettings, networks: readonly NetworkIR[], mac
         ...(machine.systemDisks ? [kernelArg("oci.disks", machine.systemDisks.join(","))] : []),
         ...(machine.serial ? [kernelArg("oci.serial", machine.serial)] : []),
         kernelArg("oci.generation", String(machine.installGeneration)),
+        ...(machine.ipmi ? [kernelArg("oci.ipmi", bmcLan(machine.ipmi, networks))] : []),
       ],
     });
   }

@@ -65,7 +65,7 @@ export function resolveSite(index: SiteIndex, previousIpam: IpamState | undefine
     });
     const waveOf = new Map(waves.flatMap((w) => w.machines.map((hostname) => [hostname, w.number] as const)));
     for (const machine of members) {
-      machines.push(resolveMachine(machine, domain, backends.nova, waveOf.get(machine.doc.hostname)!, networkByName, site, addresses));
+      machines.push(resolveMachine(machine, domain, backends.nova, waveOf.get(machine.doc.hostname)!, networkByName, site, addresses, doc.ipmi?.user ?? "root"));
     }
   }
   machines.sort((a, b) => compare(a.fqdn, b.fqdn));
@@ -126,7 +126,7 @@ function addressRequests(index: SiteIndex): AddressRequest[] {
 
 function resolveMachine(
   machine: LocatedMachine, domain: string, novaDefault: "local" | "ceph", wave: number, networks: ReadonlyMap<string, NetworkIR>, site: SiteSettings,
-  addresses: ReadonlyMap<string, string>,
+  addresses: ReadonlyMap<string, string>, bmcUser: string,
 ): MachineIR {
   const { doc } = machine;
   const layout = layOutLinks(doc, (name) => networks.get(name)!.vlan);
@@ -155,7 +155,7 @@ function resolveMachine(
     bootMacs: (doc.bootMacs ?? []).map(normalizeMac),
     interfaces,
     managementAddress: management.address,
-    ...(doc.ipmi ? { ipmi: { network: doc.ipmi.network, address: addresses.get(`ipmi/${doc.hostname}`)! } } : {}),
+    ...(doc.ipmi ? { ipmi: { network: doc.ipmi.network, address: addresses.get(`ipmi/${doc.hostname}`)!, user: doc.ipmi.user ?? bmcUser } } : {}),
     ...(doc.location ? { location: { ...doc.location } } : {}),
     install: doc.install ?? false,
     installGeneration: doc.installGeneration ?? 1,

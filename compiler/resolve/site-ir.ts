@@ -160,7 +160,8 @@ export interface MachineIR {
   readonly interfaces: readonly InterfaceIR[];
   /** The address on the management network: what puppet, the APIs and the databases use. */
   readonly managementAddress: string;
-  readonly ipmi?: { readonly network: string; readonly address: string };
+  /** The BMC: its network and address (IPAM), and its admin user (id 2). */
+  readonly ipmi?: { readonly network: string; readonly address: string; readonly user: string };
   readonly location?: { readonly dc?: string; readonly row?: string; readonly rack?: string; readonly u?: number };
   readonly install: boolean;
   /** The install the site asks for: a machine that reported `installed` for it (or a later one) boots its disk. */

@@ -42,7 +42,7 @@ export interface LocationDoc {
   kind: "Location";
   name: string;
   networks?: string[];
-  racks?: { name: string; networks: string[] }[];
+  racks?: { name: string; networks: string[]; switches?: { chassis: string; networks?: string[] }[] }[];
 }
 
 export interface NetworkDoc {
@@ -74,6 +74,7 @@ export interface ClusterDoc {
   services: Service[];
   networks?: { network: string; roles?: Role[] }[];
   backends?: { cinder?: "auto" | "lvm" | "ceph"; nova?: "auto" | "local" | "ceph"; glance?: "auto" | "ceph" | "swift" | "file" };
+  ipmi?: { user?: string };
   nova?: { virtType?: "kvm" | "qemu" };
   neutron?: { ovsDatapath?: "system" | "netdev" };
   swift?: { partPower?: number; replicas?: number; regions?: { id: number; name?: string; zones: { id: number; name?: string }[] }[] };
@@ -94,7 +95,7 @@ export interface MachineDoc {
   interfaces: InterfaceDoc[];
   bonds?: BondDoc[];
   defaultRoute?: string;
-  ipmi?: { network: string; ip?: string };
+  ipmi?: { network: string; ip?: string; user?: string };
   location?: { dc?: string; row?: string; rack?: string; u?: number };
   options?: {
     compute?: { storage?: "local" | "ceph" };

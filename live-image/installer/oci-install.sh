@@ -2,7 +2,8 @@
 # oci installer: lays Debian onto this machine's disk(s) as the install script's kernel command line
 # says, configures puppet to join the site, and reports each step to the provisioning host.
 # POSIX sh. Kernel command line: oci.url oci.hostname oci.puppet oci.environment oci.mirror
-# oci.release [oci.serial] [oci.generation] [oci.disks=sda[,sdb]] [console=...]. Environment for
+# oci.release [oci.serial] [oci.generation] [oci.disks=sda[,sdb]] [oci.ipmi=ADDRESS,NETMASK[,GATEWAY]]
+# [console=...]; `oci-install.sh bmc` sets the BMC's address only. Environment for
 # tests: OCI_PROC (a fixture /proc for the command line), OCI_DISK_PATHS (device paths, overriding
 # oci.disks), OCI_TARGET (mount point, default /target), OCI_NO_REBOOT=1, OCI_DEBOOTSTRAP_ARGS
 # (e.g. a local cache), OCI_HOOK_DIR (where oci-puppet-running is, default /usr/local/sbin),
@@ -51,6 +52,46 @@ case $GENERATION in *[!0-9]*) echo "oci-install: oci.generation=$GENERATION is n
 fetch() { # URL: its body on stdout, non-zero when it could not be fetched
 	if command -v curl >/dev/null 2>&1; then curl -fsS -m 20 "$1"; else timeout 20 wget -q -O - "$1"; fi
 }
+
+# The BMC on the address IPAM gave it (oci.ipmi=ADDRESS,NETMASK[,GATEWAY]), set in-band with
+# ipmitool when it differs, before the disk is touched: from here on `oci power` reaches the machine,
+# even if the install fails. Never fatal: a machine without a BMC installs all the same, and the
+# report says what happened. OCI_IPMITOOL (tests): the ipmitool command, e.g. to a BMC over the LAN.
+set_bmc() {
+	ipmi=$(arg oci.ipmi)
+	[ -n "$ipmi" ] || return 0
+	step bmc
+	want_address=${ipmi%%,*}
+	rest=${ipmi#*,}
+	want_netmask=${rest%%,*}
+	want_gateway=''
+	[ "$rest" = "$want_netmask" ] || want_gateway=${rest#*,}
+	ipmitool=${OCI_IPMITOOL:-ipmitool}
+	if ! command -v "${ipmitool%% *}" >/dev/null 2>&1; then
+		report installing bmc "no ipmitool here: the BMC keeps its address"
+		return 0
+	fi
+	# In-band, the kernel's IPMI driver: loaded here, where the live system did not load it.
+	[ -n "${OCI_IPMITOOL:-}" ] || modprobe -q ipmi_si 2>/dev/null; [ -n "${OCI_IPMITOOL:-}" ] || modprobe -q ipmi_devintf 2>/dev/null
+	if ! lan=$($ipmitool lan print 1 2>>/tmp/oci-install.log); then
+		report installing bmc "no BMC answers in-band: its address is left as it is"
+		return 0
+	fi
+	field() { printf '%s\n' "$lan" | sed -n "s/^$1  *: *//p" | head -n 1; }
+	have_address=$(field 'IP Address') have_netmask=$(field 'Subnet Mask') have_gateway=$(field 'Default Gateway IP') have_source=$(field 'IP Address Source')
+	if [ "$have_address" = "$want_address" ] && [ "$have_netmask" = "$want_netmask" ] && [ "$have_source" = "Static Address" ] \
+		&& { [ -z "$want_gateway" ] || [ "$have_gateway" = "$want_gateway" ]; }; then
+		report installing bmc "BMC already at $want_address/$want_netmask${want_gateway:+ via $want_gateway}"
+	elif $ipmitool lan set 1 ipsrc static >>/tmp/oci-install.log 2>&1 && $ipmitool lan set 1 ipaddr "$want_address" >>/tmp/oci-install.log 2>&1 \
+		&& $ipmitool lan set 1 netmask "$want_netmask" >>/tmp/oci-install.log 2>&1 \
+		&& { [ -z "$want_gateway" ] || $ipmitool lan set 1 defgw ipaddr "$want_gateway" >>/tmp/oci-install.log 2>&1; }; then
+		report installing bmc "BMC set to $want_address/$want_netmask${want_gateway:+ via $want_gateway} (was ${have_address:-none}/${have_netmask:-none}, ${have_source:-unknown source})"
+	else
+		report installing bmc "setting the BMC's address failed: $(tail -n 1 /tmp/oci-install.log | cut -c 1-300)"
+	fi
+}
+set_bmc
+[ "${1:-}" != bmc ] || exit 0
 
 if [ -z "${OCI_CONFIGURE_ONLY:-}" ]; then
 # A disk that already holds this machine's install of this generation (or a later one) is never

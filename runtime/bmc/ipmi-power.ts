@@ -27,14 +27,15 @@ export type PowerAction = (typeof POWER_ACTIONS)[number];
 export const BOOT_DEVICES = ["pxe", "disk"] as const;
 export type BootDevice = (typeof BOOT_DEVICES)[number];
 
-export function bmcTarget(environment: PublishedEnvironment, fqdn: string, options: { eyamlPrivateKey: string; user: string; port: number; cipherSuite: number }): BmcTarget {
+/** `user` overrides the release's name for the BMC's admin (the machine's `ipmi.user`, default root). */
+export function bmcTarget(environment: PublishedEnvironment, fqdn: string, options: { eyamlPrivateKey: string; user?: string; port: number; cipherSuite: number }): BmcTarget {
   const data = environment.nodeDataOf(fqdn);
-  const ipmi = data["oci::node::ipmi"] as { address?: string } | undefined;
+  const ipmi = data["oci::node::ipmi"] as { address?: string; user?: string } | undefined;
   if (!ipmi?.address) throw new BmcError(fqdn, "has no BMC in the release: give its machine file `ipmi: { network: <ipmi network> }`");
   const secret = data["oci::bmc::password"];
   if (typeof secret !== "string") throw new BmcError(fqdn, "has no BMC password in the release (secret ipmi/<fqdn>)");
   const password = new EyamlDecryptor(readFileSync(options.eyamlPrivateKey, "utf8")).decrypt(secret);
-  return { fqdn, address: ipmi.address, port: options.port, user: options.user, password, cipherSuite: options.cipherSuite };
+  return { fqdn, address: ipmi.address, port: options.port, user: options.user ?? ipmi.user ?? "root", password, cipherSuite: options.cipherSuite };
 }
 
 /** `ipmitool` over the LAN (lanplus), the password through the environment (`-E`), never in argv. */

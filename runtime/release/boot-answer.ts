@@ -32,11 +32,15 @@ export function bootAnswer(release: Release, status: StatusSnapshot, path: strin
     if (mac === undefined) continue;
     const due = dueInstalls(release).get(mac.replace(/-/g, ":"));
     if (!due) return { path };
-    const installed = due.serial !== undefined ? status.installed?.[due.serial] : status.installedHosts?.[due.fqdn];
-    const answer = (installed ?? 0) >= due.generation ? "local" : "install";
+    const answer = installedGeneration(status, due) >= due.generation ? "local" : "install";
     return { path: answer === "local" ? local : path, machine: { fqdn: due.fqdn, answer } };
   }
   return { path };
+}
+
+/** The highest install generation the machine reported `installed` for (by serial, else by FQDN), 0 for none. */
+export function installedGeneration(status: StatusSnapshot, machine: { readonly fqdn: string; readonly serial?: string }): number {
+  return (machine.serial !== undefined ? status.installed?.[machine.serial] : status.installedHosts?.[machine.fqdn]) ?? 0;
 }
 
 /** Boot MAC → the install its machine is due, for machines whose site file says `install: true`. */

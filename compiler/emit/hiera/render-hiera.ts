@@ -127,8 +127,8 @@ function nodeData(machine: MachineIR, networks: ReadonlyMap<string, NetworkIR>):
   };
 }
 
-/** The BMC's LAN settings, as ipmitool sets them: address, netmask, and the gateway when the network has one. */
+/** The BMC's LAN settings, as ipmitool sets them (address, netmask, and the gateway when the network has one), and its admin user's name. */
 function ipmiData(ipmi: NonNullable<MachineIR["ipmi"]>, networks: ReadonlyMap<string, NetworkIR>): Record<string, string> {
   const n = networks.get(ipmi.network)!;
-  return { address: ipmi.address, netmask: n.netmask, ...(n.gateway === undefined ? {} : { gateway: n.gateway }) };
+  return { address: ipmi.address, netmask: n.netmask, ...(n.gateway === undefined ? {} : { gateway: n.gateway }), user: ipmi.user };
 }

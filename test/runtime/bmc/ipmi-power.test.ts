@@ -1,20 +1,22 @@
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { publishEnvironment } from "../../../runtime/puppet/publish-environment.js";
 import { loadReleaseDirectory } from "../../../runtime/release/release.js";
+import { STATUS_BASENAME, StatusStore } from "../../../runtime/state/status-store.js";
 import { compileToDirectory } from "../../helpers/compile-site.js";
 import { eyamlDecrypt } from "../../helpers/eyaml.js";
+import { startIpmiSim } from "../../helpers/ipmi-sim.js";
 import { fixtures, sampleSite } from "../../helpers/paths.js";
 import { runOci } from "../../helpers/run-cli.js";
-import { runTool } from "../../helpers/run-tool.js";
 import { copySite, tempDir } from "../../helpers/temp-dirs.js";
-import { waitFor } from "../../helpers/wait-for.js";
 
 const COMPUTE = "cl1-compute-1.cl1.example.com";
+/** Its machine file names its BMC admin ADMIN (ipmi.user). */
+const COMPUTE_ADMIN = "cl1-compute-2.cl1.example.com";
 const privateKey = join(fixtures, "eyaml/private_key.pkcs7.pem");
 
 /** ipmi_sim's external chassis control: each power and boot change is a line of `events`, the state in files. */
@@ -26,11 +28,12 @@ set) while [ $# -gt 1 ]; do case $1 in power) echo "$2" > "$dir/power";; boot) e
 esac
 `;
 
+const port = String(20_000 + Math.floor(Math.random() * 20_000));
+
 describe("oci power and oci boot-device, against a BMC (OpenIPMI's ipmi_sim, IPMI 2.0 over LAN on loopback)", { timeout: 120_000 }, () => {
   let work: string;
   let env: string;
-  let sim: ChildProcess | undefined;
-  const port = String(20_000 + Math.floor(Math.random() * 20_000));
+  const sims: ChildProcess[] = [];
   const oci = (...args: string[]) => runOci([...args, "--puppet-env-dir", env, "--eyaml-private-key", privateKey, "--bmc-port", port]);
 
   before(async () => {
@@ -50,20 +53,17 @@ describe("oci power and oci boot-device, against a BMC (OpenIPMI's ipmi_sim, IPM
     const address = node["oci::node::ipmi"]!.address;
     // The BMC has the password oci set through oci::bmc: the site's eyaml secret ipmi/<fqdn>.
     const password = await eyamlDecrypt(node["oci::bmc::password"]!);
+    // The simulator answers for the second compute too, on its own address, with its user and password.
+    const second = parse(await readFile(join(env, "data/nodes", `${COMPUTE_ADMIN}.yaml`), "utf8")) as Record<string, { address: string; user: string } & string>;
+    assert.equal(second["oci::node::ipmi"]!.user, "ADMIN");
     await writeFile(join(work, "chassis.sh"), CHASSIS);
     await chmod(join(work, "chassis.sh"), 0o755);
-    await writeFile(join(work, "lan.conf"), [
-      'name "oci-test"', "set_working_mc 0x20", "  startlan 1", `    addr ${address} ${port}`, "    priv_limit admin",
-      ...["callback", "user", "operator", "admin"].map((p) => `    allowed_auths_${p} none md2 md5 straight`),
-      "    guid a123456789abcdefa123456789abcdef", "  endlan", `  chassis_control "${join(work, "chassis.sh")} 0x20"`,
-      `  user 2 true "root" "${password}" admin 10 none md2 md5 straight`, "",
-    ].join("\n"));
-    await writeFile(join(work, "sim.emu"), "mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\nmc_enable 0x20\n");
-    sim = spawn("ipmi_sim", ["-c", join(work, "lan.conf"), "-f", join(work, "sim.emu"), "-n", "-s", join(work, "state")], { stdio: "ignore" });
-    await waitFor("ipmi_sim answering", async () => (await runTool("ipmitool", ["-I", "lanplus", "-C", "3", "-H", address, "-p", port, "-U", "root", "-P", password, "-N", "1", "-R", "1", "mc", "info"])).code === 0, 20_000, 200);
+    const secondIpmi = second["oci::node::ipmi"]!;
+    sims.push(await startIpmiSim(join(work, "bmc-1"), { address, port, user: "root", password, chassis: join(work, "chassis.sh") }));
+    sims.push(await startIpmiSim(join(work, "bmc-2"), { address: secondIpmi.address, port, user: "ADMIN", password: await eyamlDecrypt(second["oci::bmc::password"]!) }));
   });
   after(() => {
-    sim?.kill();
+    for (const sim of sims) sim.kill();
   });
 
   const events = async () => (await readFile(join(work, "events"), "utf8").catch(() => "")).trim().split("\n").filter(Boolean);
@@ -78,11 +78,42 @@ describe("oci power and oci boot-device, against a BMC (OpenIPMI's ipmi_sim, IPM
     assert.deepEqual(await events(), ["power=1", "power=0"]);
   });
 
+  it("logs in as the user the site names for the machine's BMC (ipmi.user)", async () => {
+    const status = await oci("power", COMPUTE_ADMIN, "status");
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /Chassis Power is/);
+    // Told another user, it is that one the BMC judges (and refuses).
+    const root = await oci("power", COMPUTE_ADMIN, "status", "--bmc-user", "root");
+    assert.notEqual(root.code, 0);
+  });
+
   it("sets the next boot device", async () => {
     const pxe = await oci("boot-device", COMPUTE, "pxe");
     assert.equal(pxe.code, 0, pxe.stderr);
     assert.match(pxe.stdout, /Set Boot Device to pxe/);
     assert.equal((await readFile(join(work, "boot"), "utf8")).trim(), "pxe");
+  });
+
+  it("oci reinstall --power-cycle: next boot PXE and a power cycle while the served release asks an install it has not done; refused once it has", async () => {
+    const state = join(work, "state-dir");
+    const reinstall = () => runOci(["reinstall", COMPUTE, "--power-cycle", "--state-dir", state, "--puppet-env-dir", env, "--eyaml-private-key", privateKey, "--bmc-port", port]);
+    assert.equal((await oci("power", COMPUTE, "off")).code, 0);
+    const before = (await events()).length;
+    const due = await reinstall();
+    assert.equal(due.code, 0, due.stderr);
+    assert.match(due.stdout, /install generation 1 due \(installed: none\)/);
+    // Off: PXE next, then on (a machine that is on gets a cycle).
+    assert.deepEqual((await events()).slice(before), ["boot=pxe", "power=1"]);
+    assert.match(due.stdout, /Chassis Power Control: Up\/On/);
+    // It reported installed for that generation: a PXE boot would answer "boot your disk", so no power cycle.
+    const store = await StatusStore.open(join(state, STATUS_BASENAME));
+    await store.record({ serial: "CZ300004", status: "installed", generation: 1, at: Date.now() });
+    await store.close();
+    const after = (await events()).length;
+    const done = await reinstall();
+    assert.equal(done.code, 2);
+    assert.match(done.stderr, /asks install generation 1, which it reported installed already[\s\S]*oci reinstall cl1-compute-1 --commit/);
+    assert.equal((await events()).length, after, "the BMC was not touched");
   });
 
   it("says what is wrong: an unknown action, a machine without a BMC, a BMC that refuses the password", async () => {

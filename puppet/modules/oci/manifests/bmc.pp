@@ -1,7 +1,7 @@
 # @summary The machine's BMC on the address the site gave it (oci::node::ipmi), set in-band with
 #   ipmitool on LAN channel 1, as OCI does. Only where a BMC answers (/dev/ipmi0); nothing is
 #   changed when its address, netmask and gateway already are the site's. The admin user (id 2)
-#   gets the site's BMC password; a marker keeps its digest, so it is set again only when it changes.
+#   gets the site's name for it and the site's BMC password; a marker keeps its digest, so it is set again only when it changes.
 # @param password The BMC admin password (eyaml-encrypted hiera, secret ipmi/<fqdn>).
 class oci::bmc (
   Optional[String[1]] $password = undef,
@@ -28,6 +28,20 @@ class oci::bmc (
     exec { 'oci bmc lan address':
       command  => join($commands, ' && '),
       unless   => "ipmitool lan print 1 | grep -Eq '^IP Address +: ${ipmi['address']}\$'",
+      onlyif   => 'test -e /dev/ipmi0 || test -e /dev/ipmi/0 || test -e /dev/ipmidev/0',
+      path     => ['/usr/bin', '/usr/sbin', '/bin', '/sbin'],
+      provider => shell,
+      require  => Package['ipmitool'],
+    }
+    # User id 2 is the admin account of the BMCs oci manages; its name is the site's (vendors ship
+    # root, ADMIN, Administrator …), so `oci power` logs in as the name the release gives.
+    $user = $ipmi['user'] ? {
+      undef   => 'root',
+      default => $ipmi['user'],
+    }
+    exec { 'oci bmc user name':
+      command  => "ipmitool user set name 2 ${user}",
+      unless   => "ipmitool user list 1 | awk '\$1 == 2 { print \$2 }' | grep -qx -- '${user}'",
       onlyif   => 'test -e /dev/ipmi0 || test -e /dev/ipmi/0 || test -e /dev/ipmidev/0',
       path     => ['/usr/bin', '/usr/sbin', '/bin', '/sbin'],
       provider => shell,
