@@ -56,7 +56,7 @@ export function registerAssign(program: Command): void {
         await Promise.all(written.map((path) => rm(path, { force: true })));
         throw error;
       }
-      for (const m of result.assigned) process.stdout.write(`${m.path}: ${m.serial}${m.profile ? `, hardware profile ${m.profile}` : ""}\n`);
+      for (const m of result.assigned) process.stdout.write(`${m.path}: ${m.serial}${m.profile ? `, hardware profile ${m.profile}` : ""}${m.rack ? `, rack ${m.rack} (LLDP)` : ""}\n`);
       if (result.assigned.length > 0) process.stdout.write(`review, then: git add ${result.assigned.map((m) => m.path).join(" ")} && git commit\n`);
       process.exitCode = result.refused.length > 0 ? Exit.invalidInput : Exit.ok;
     });

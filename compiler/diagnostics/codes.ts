@@ -41,6 +41,7 @@ export const Code = {
   DuplicateCluster: "OCI1206",
   OverlappingNetworks: "OCI1207",
   DuplicateFqdn: "OCI1208",
+  DuplicateSwitch: "OCI1209",
 
   IpOutsideNetwork: "OCI1301",
   IpInReservedRange: "OCI1302",

@@ -19,6 +19,8 @@ export interface AssignedMachine {
   readonly content: string;
   readonly hostname: string;
   readonly profile?: string;
+  /** `dc/rack`, when LLDP placed it. */
+  readonly rack?: string;
 }
 
 export interface AssignResult {
@@ -62,12 +64,14 @@ export function assignMachines(model: SiteModel, request: AssignRequest): Assign
     if (pxe.length !== 1) { refused.push({ serial, reason: pxe.length === 0 ? "the site has no pxe network" : `the site has several pxe networks (${pxe.join(", ")}): write this machine's file by hand` }); continue; }
     const bootNic = hw.nics.find((n) => n.link) ?? hw.nics[0];
     if (!bootNic) { refused.push({ serial, reason: "it reported no NIC" }); continue; }
+    const placement = placeByLldp(model, hw);
     const hostname = nextHostname(request.hostnamePattern ?? DEFAULT_HOSTNAME_PATTERN, request.cluster, role, taken);
     taken.add(hostname);
     assignedSerials.add(serial);
     assigned.push({
       serial, hostname, path: `clusters/${request.cluster}/machines/${hostname}.yaml`, ...(profile ? { profile: profile.name } : {}),
-      content: machineText(hostname, role, hw, normalizeMac(bootNic.mac), pxe[0]!, management[0], profile),
+      ...(placement ? { rack: `${placement.dc}/${placement.rack}` } : {}),
+      content: machineText(hostname, role, hw, normalizeMac(bootNic.mac), pxe[0]!, management[0], profile, placement),
     });
   }
   return { assigned, refused };
@@ -81,8 +85,50 @@ function nextHostname(pattern: string, cluster: string, role: string, taken: Rea
 
 const quoted = (text: string) => JSON.stringify(text);
 
-function machineText(hostname: string, role: Role, hw: DiscoveredHardwareDoc, bootMac: string, pxe: string, management: string | undefined, profile: HardwareProfileDoc | undefined): string {
+/** Where LLDP puts a machine: the rack of the switch its NICs see, and per NIC the networks that switch carries. */
+interface LldpPlacement {
+  readonly dc: string;
+  readonly rack: string;
+  /** The networks the Location attaches to every machine of the rack (its own and the datacenter's). */
+  readonly attached: ReadonlySet<string>;
+  /** NIC MAC → networks on it, in the order the switches list them. */
+  readonly nics: ReadonlyMap<string, readonly { readonly network: string; readonly chassis: string; readonly port?: string }[]>;
+}
+
+/**
+ * OCI's auto-racking: each NIC's LLDP neighbour (chassis name) looked up among the switches the
+ * site's Locations list per rack. The machine stands in the rack of the first NIC (in report order)
+ * that sees a known switch; NICs facing switches of other racks are left out (cabled elsewhere: the
+ * operator decides).
+ */
+function placeByLldp(model: SiteModel, hw: DiscoveredHardwareDoc): LldpPlacement | undefined {
+  const switches = new Map<string, { dc: string; rack: string; networks: readonly string[]; attached: ReadonlySet<string> }>();
+  for (const { doc } of model.locations) {
+    for (const rack of doc.racks ?? []) {
+      const attached = new Set([...(doc.networks ?? []), ...rack.networks]);
+      for (const sw of rack.switches ?? []) switches.set(sw.chassis, { dc: doc.name, rack: rack.name, networks: sw.networks ?? [], attached });
+    }
+  }
+  const seen = hw.nics.map((nic) => ({ nic, sw: nic.lldp?.chassis === undefined ? undefined : switches.get(nic.lldp.chassis) })).filter((s) => s.sw !== undefined);
+  const home = seen[0]?.sw;
+  if (!home) return undefined;
+  const nics = new Map<string, { network: string; chassis: string; port?: string }[]>();
+  for (const { nic, sw } of seen) {
+    if (sw!.dc !== home.dc || sw!.rack !== home.rack) continue;
+    const mac = normalizeMac(nic.mac);
+    nics.set(mac, [...(nics.get(mac) ?? []), ...sw!.networks.map((network) => ({ network, chassis: nic.lldp!.chassis!, ...(nic.lldp!.port ? { port: nic.lldp!.port } : {}) }))]);
+  }
+  return { dc: home.dc, rack: home.rack, attached: home.attached, nics };
+}
+
+function machineText(
+  hostname: string, role: Role, hw: DiscoveredHardwareDoc, bootMac: string, pxe: string, management: string | undefined, profile: HardwareProfileDoc | undefined,
+  placement: LldpPlacement | undefined,
+): string {
   const disks = profile?.raid?.disks?.slice(0, profile.raid.level === 0 ? 1 : 2);
+  // The PXE network stays on the boot NIC; every other network a switch carries goes on the NIC facing it.
+  const placed = [...(placement?.nics ?? new Map<string, never[]>())].flatMap(([mac, list]) => list.map((p) => ({ mac, ...p }))).filter((p) => p.network !== pxe);
+  const placedNetworks = new Set(placed.map((p) => p.network));
   const lines = [
     "apiVersion: oci/v1",
     "kind: Machine",
@@ -93,7 +139,10 @@ function machineText(hostname: string, role: Role, hw: DiscoveredHardwareDoc, bo
     "interfaces:",
     `  - network: ${pxe}`,
     `    mac: ${quoted(bootMac)}`,
-    ...(management && management !== pxe ? [`  - network: ${management}`] : []),
+    ...placed.flatMap((p) => [`  - network: ${p.network}  # LLDP: ${p.chassis}${p.port ? ` port ${p.port}` : ""}`, `    mac: ${quoted(p.mac)}`]),
+    // Unless a switch carries it or the Location attaches it, the management network goes where its VLAN puts it.
+    ...(management && management !== pxe && !placedNetworks.has(management) && !placement?.attached.has(management) ? [`  - network: ${management}`] : []),
+    ...(placement ? [`location: { dc: ${quoted(placement.dc)}, rack: ${quoted(placement.rack)} }  # LLDP`] : []),
     ...(disks && disks.length > 0 ? [`systemDisks: [${disks.join(", ")}]`] : []),
     "install: true",
   ];

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFile, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
@@ -65,5 +65,40 @@ describe("oci assign: discovered machines become Machine files for review", () =
     assert.match(result.stderr, /CL1_Compute_1\.yaml:\d+:\d+: error/);
     assert.match(result.stderr, /none was kept/);
     assert.deepEqual(await machines(site), before);
+  });
+
+  it("places a machine by its NICs' LLDP neighbours (auto-racking): the rack of the switch it sees, each NIC on the networks its switch carries", async () => {
+    const site = await copySite(sampleSite);
+    await mkdir(join(site, "locations"));
+    await writeFile(join(site, "locations/par2.yaml"), [
+      "apiVersion: oci/v1", "kind: Location", "name: par2", "racks:", "  - name: r2", "    networks: [management]", "    switches:",
+      "      - chassis: tor-r2", "        networks: [management]", "      - chassis: tor-r2-data", "        networks: [vm]", "",
+    ].join("\n"));
+    const report = join(site, "inventory/discovered/CZ3099999.yaml");
+    await writeFile(report, (await readFile(report, "utf8")).replace("    link: true\nipmi:", "    link: true\n    lldp:\n      chassis: tor-r2-data\n      port: Ethernet12\nipmi:"));
+    const result = await runOci(["assign", "CZ3099999", "--cluster", "cl1", "--site", site]);
+    assert.equal(result.code, 0, result.stderr);
+    const machine = parse(await readFile(join(site, "clusters/cl1/machines/cl1-compute-3.yaml"), "utf8")) as Record<string, unknown>;
+    assert.deepEqual(machine["interfaces"], [
+      { network: "pxe", mac: "52:54:00:00:00:63" }, { network: "management", mac: "52:54:00:00:00:63" }, { network: "vm", mac: "52:54:00:00:01:63" },
+    ]);
+    assert.deepEqual(machine["location"], { dc: "par2", rack: "r2" });
+    // It compiles: the management VLAN and the vm VLAN each on the NIC facing the switch that carries it.
+    const out = join(await tempDir("oci-assign-"), "render");
+    const compiled = await runOci(["compile", site, "--out", out]);
+    assert.equal(compiled.code, 0, compiled.stderr);
+    const interfaces = (parse(await readFile(join(out, "hiera/nodes/cl1-compute-3.cl1.example.com.yaml"), "utf8")) as Record<string, { network: string; vlan?: number }[]>)["oci::node::interfaces"]!;
+    assert.deepEqual(interfaces.map((i) => [i.network, i.vlan]), [["pxe", undefined], ["management", 10], ["vm", 50]]);
+  });
+
+  it("refuses a switch listed in two racks: LLDP could not tell where a machine stands", async () => {
+    const site = await copySite(sampleSite);
+    await mkdir(join(site, "locations"));
+    const location = (name: string) => ["apiVersion: oci/v1", "kind: Location", `name: ${name}`, "racks:", "  - name: r1", "    networks: [management]", "    switches:", "      - chassis: tor-r2", ""].join("\n");
+    await writeFile(join(site, "locations/par2.yaml"), location("par2"));
+    await writeFile(join(site, "locations/par3.yaml"), location("par3"));
+    const result = await runOci(["validate", site]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /locations\/par3\.yaml:8:\d+: error OCI1209: switch tor-r2 is in rack par3\/r1 and in rack par2\/r1/);
   });
 });

@@ -31,7 +31,22 @@ export const checkReferences: Rule = (index, diagnostics) => {
       }
     };
     (doc.networks ?? []).forEach((network, i) => check(network, ["networks", i]));
-    (doc.racks ?? []).forEach((rack, r) => rack.networks.forEach((network, i) => check(network, ["racks", r, "networks", i])));
+    (doc.racks ?? []).forEach((rack, r) => {
+      rack.networks.forEach((network, i) => check(network, ["racks", r, "networks", i]));
+      (rack.switches ?? []).forEach((sw, s) => (sw.networks ?? []).forEach((network, i) => check(network, ["racks", r, "switches", s, "networks", i])));
+    });
+  }
+  // A switch names one rack: oci assign places machines by it.
+  const switches = new Map<string, string>();
+  for (const { doc, source } of index.model.locations) {
+    (doc.racks ?? []).forEach((rack, r) => (rack.switches ?? []).forEach((sw, s) => {
+      const where = `${doc.name}/${rack.name}`;
+      const first = switches.get(sw.chassis);
+      if (first !== undefined && first !== where) {
+        diagnostics.error(Code.DuplicateSwitch, source.valueAt(["racks", r, "switches", s, "chassis"]), `switch ${sw.chassis} is in rack ${where} and in rack ${first}`,
+          "a switch stands in one rack: LLDP places machines by it; correct the chassis name");
+      } else switches.set(sw.chassis, where);
+    }));
   }
 
   for (const { doc, source } of index.model.clusters) {
