@@ -17,7 +17,7 @@ import { renderPki } from "./emit/pki/render-pki.js";
 import { renderSecretsState } from "./emit/state/render-secrets-state.js";
 import type { CertificateAuthority } from "./pki/certificate-authority.js";
 import { systemPorts, type CompilePorts } from "./ports.js";
-import { materializeCredentials, type Credentials } from "./secrets/credentials.js";
+import { materializeCredentials, type Credentials, type ProgressSink } from "./secrets/credentials.js";
 import { EyamlEncryptor } from "./secrets/eyaml.js";
 import type { SiteIndex } from "./validate/site-index.js";
 import { renderPxelinux } from "./emit/pxe/render-pxelinux.js";
@@ -33,6 +33,7 @@ export type { Diagnostic } from "./diagnostics/diagnostic.js";
 export type { OutputFile } from "./emit/output-file.js";
 export type { SiteTree } from "./load/site-tree.js";
 export type { SiteIR } from "./resolve/site-ir.js";
+export type { ProgressSink } from "./secrets/credentials.js";
 
 /** What a compile may read of the render it replaces: its state files. */
 export interface PreviousRender {
@@ -50,6 +51,7 @@ export interface CompileInput {
   readonly ports?: CompilePorts;
   /** Secrets to generate anew (`oci secrets rotate`). */
   readonly rotate?: readonly string[];
+  readonly progress?: ProgressSink;
 }
 
 export interface CompileResult {
@@ -84,7 +86,7 @@ export async function compile(input: CompileInput): Promise<CompileResult> {
   if (!ir || diagnostics.hasErrors) return { diagnostics: diagnostics.sorted() };
   const credentials = await materializeCredentials({
     ir, ...(input.previous ? { previous: input.previous } : {}), ...(input.ca ? { ca: input.ca } : {}), ...(eyaml ? { eyaml } : {}),
-    ports: input.ports ?? systemPorts, rotate: new Set(input.rotate ?? []), diagnostics,
+    ports: input.ports ?? systemPorts, rotate: new Set(input.rotate ?? []), diagnostics, ...(input.progress ? { progress: input.progress } : {}),
     siteFile: async (path) => (paths.includes(path) ? input.tree.readFile(path) : undefined),
   });
   if (diagnostics.hasErrors) return { diagnostics: diagnostics.sorted() };

@@ -6,6 +6,7 @@ import { keystorePath, loadKeystore, loadRenderSigner } from "../../runtime/pki/
 import { commitRender } from "../../runtime/render/render-branch.js";
 import { RenderVerifier } from "../../runtime/render/render-signature.js";
 import { previousRenderDirectory, writeRenderDirectory } from "../../runtime/render/render-directory.js";
+import { progressOn } from "../../runtime/observe/progress.js";
 import { Exit } from "../exit-codes.js";
 import { reportDiagnostics } from "../report-diagnostics.js";
 import { openSiteSource } from "../site-source.js";
@@ -47,7 +48,9 @@ export async function runCompile(siteDir: string | undefined, options: CompileOp
   if ((options.bootstrapHistory || options.acceptRewind) && !options.commit) command.error("error: --bootstrap-history and --accept-rewind go with --commit", { exitCode: Exit.usage });
   const keystore = keystorePath(options.keystore);
   const ca = keystore ? await loadKeystore(keystore) : undefined;
-  const extra = { ...(ca ? { ca } : {}), rotate };
+  // Progress on stderr; with --json the diagnostics are the output, and nothing else is said.
+  const progress = options.json ? undefined : progressOn(process.stderr);
+  const extra = { ...(ca ? { ca } : {}), rotate, ...(progress ? { progress: progress.sink } : {}) };
   if (options.commit) {
     const source = await openSiteSource(siteDir, { rev: options.rev ?? "HEAD", repo: options.repo ?? siteDir ?? "." });
     if (source.kind !== "git") throw new Error("unreachable: --commit reads the site from Git");
@@ -58,6 +61,7 @@ export async function runCompile(siteDir: string | undefined, options: CompileOp
     const outcome = await commitRender(source.repo, source.commit, {
       ...extra, ...(author ? { author } : {}), ...(signer ? { signer, verifier: new RenderVerifier([signer.publicKey]) } : {}), ...(history ? { history } : {}),
     });
+    progress?.finish();
     if (outcome.status === "history") {
       process.stderr.write(`oci: error OCI3104: ${outcome.advice}\n`);
       return void (process.exitCode = Exit.runtimeFailure);
@@ -72,6 +76,7 @@ export async function runCompile(siteDir: string | undefined, options: CompileOp
   }
   const source = await openSiteSource(siteDir, options);
   const result = await compile({ tree: source.tree, previous: previousRenderDirectory(options.previous ?? options.out!), ...extra });
+  progress?.finish();
   report(result, options);
   if (!result.files) return void (process.exitCode = Exit.invalidInput);
   await writeRenderDirectory(options.out!, result.files);

@@ -6,6 +6,7 @@ import { formatPlan, type PlanFormat } from "../../compiler/plan/format-plan.js"
 import { planChanges } from "../../compiler/plan/plan.js";
 import { readRef } from "../../runtime/git/compare-and-swap-ref.js";
 import { previousRenderFrom, renderedBranchOf } from "../../runtime/render/render-branch.js";
+import { progressOn } from "../../runtime/observe/progress.js";
 import { Exit } from "../exit-codes.js";
 
 export function registerPlan(program: Command): void {
@@ -22,8 +23,11 @@ export function registerPlan(program: Command): void {
       const [baseCommit, headCommit] = [await resolveRevision(repo, baseRev), await resolveRevision(repo, headRev)];
       const baseTree = await GitTree.open(repo, baseCommit);
       // BASE compiles on top of what the host last rendered, HEAD on top of BASE: the plan shows what HEAD would change.
-      const base = await compile({ tree: baseTree, ...(await renderedTip(repo, baseTree)) });
-      const head = await compile({ tree: await GitTree.open(repo, headCommit), ...(await previousFor(repo, baseTree, base)) });
+      const progress = progressOn(process.stderr);
+      const labelled = (which: string) => (phase: string, done: number, total: number) => progress.sink(`${which}: ${phase}`, done, total);
+      const base = await compile({ tree: baseTree, ...(await renderedTip(repo, baseTree)), progress: labelled(baseRev) });
+      const head = await compile({ tree: await GitTree.open(repo, headCommit), ...(await previousFor(repo, baseTree, base)), progress: labelled(headRev) });
+      progress.finish();
       const plan = planChanges({ revision: baseRev, commit: baseCommit, result: base }, { revision: headRev, commit: headCommit, result: head });
       process.stdout.write(formatPlan(plan, options.format, { allFiles: options.allFiles === true }));
       process.exitCode = plan.head.valid ? Exit.ok : Exit.invalidInput;

@@ -1,4 +1,5 @@
 import { Command, Option } from "commander";
+import { LOG_FORMATS, setLogFormat, type LogFormat } from "../../runtime/observe/metrics.js";
 import { keystorePath } from "../../runtime/pki/keystore.js";
 import { serve } from "../../runtime/serve/serve.js";
 import { Exit } from "../exit-codes.js";
@@ -9,6 +10,7 @@ interface ServeFlags extends PuppetFlags {
   repo?: string;
   branch?: string;
   sourceBranch: string;
+  logFormat?: LogFormat;
   keystore?: string;
   compile?: boolean;
   recheckInterval: string;
@@ -46,9 +48,11 @@ export function registerServe(program: Command): void {
     .addOption(new Option("--http-port <n>", "HTTP port: the port of site.yaml's provisioning.httpPort (default 80 in both), which every boot URL names").env("OCI_HTTP_PORT").default("80"))
     .addOption(new Option("--boot-dir <dir...>", "directories TFTP serves boot programs from").default(["/usr/lib/ipxe", "/usr/lib/PXELINUX", "/usr/lib/syslinux/modules/bios"]))
     .addOption(new Option("--live-dir <dir>", "directory of the live image served under /live/ (HTTP and TFTP)").env("OCI_LIVE_DIR"))
+    .addOption(new Option("--log-format <format>", "json: one object per line (journald, log shippers); text: for reading. Default: text on a terminal, else json").choices(LOG_FORMATS).env("OCI_LOG_FORMAT"))
     .addOption(new Option("--render-signer <file...>", "public key (render-signing.pub of the compiling host's keystore) whose signed renders this host applies; a host with --keystore trusts its own"));
   puppetOptions(command, { publish: true }).action(async (flags: ServeFlags, self: Command) => {
     if (!flags.render && !flags.repo) self.error("error: one of --render <dir> or --repo <dir> is required", { exitCode: Exit.usage });
+    setLogFormat(flags.logFormat ?? (process.stdout.isTTY ? "text" : "json"));
     const port = (text: string, name: string) => {
       const n = Number(text);
       if (!Number.isInteger(n) || n < 0 || n > 65535) self.error(`error: ${name} must be a port number`, { exitCode: Exit.usage });

@@ -74,7 +74,12 @@ export interface CredentialInputs {
   /** Reads a file of the site (a bring-your-own certificate chain); undefined when it is not there. */
   readonly siteFile?: (path: string) => Promise<string | undefined>;
   readonly diagnostics: DiagnosticBag;
+  /** Told how far the long loops are (secrets, certificates): a first compile of a big site issues thousands. */
+  readonly progress?: ProgressSink;
 }
+
+/** Where a long phase reports how far it is: `done` of `total` items. */
+export type ProgressSink = (phase: string, done: number, total: number) => void;
 
 interface SecretsState {
   version: 1;
@@ -121,7 +126,9 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
   const createdSecrets: string[] = [];
   const pendingSecrets: string[] = [];
   const location = new Map((state?.secrets ?? []).map((s) => [s.name, s]));
-  for (const spec of catalog) {
+  const progress = input.progress ?? (() => undefined);
+  for (const [i, spec] of catalog.entries()) {
+    progress("secrets", i, catalog.length);
     const where = location.get(spec.name);
     const old = rotate.has(spec.name) || !where ? undefined : await previousHiera(where.file, where.key);
     if (old) secrets.push({ ...spec, encrypted: old });
@@ -135,7 +142,10 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
   const pendingCertificates: PendingCertificate[] = [];
   const previousIntermediate = await previous?.readFile("pki/intermediate.pem");
   const issuerPem = ca?.intermediatePem ?? previousIntermediate;
-  for (const request of certificateRequests(ir)) {
+  progress("secrets", catalog.length, catalog.length);
+  const requests = certificateRequests(ir);
+  for (const [i, request] of requests.entries()) {
+    progress("certificates", i, requests.length);
     const [file, key] = certificateKeyLocation(request);
     const oldChain = await previous?.readFile(`pki/certs/${request.name}.pem`);
     // Only a previous certificate makes its key worth reading (a hiera file read and parsed per node).
@@ -154,6 +164,7 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
       certificates.push({ request, chainPem: issued.chainPem, encryptedKey: eyaml.encrypt(issued.keyPem), status: "issued" });
     }
   }
+  progress("certificates", requests.length, requests.length);
   const publicEndpoints = await bringYourOwnEndpoints(input, previousHiera);
   const caPem = ca?.rootPem ?? (await previous?.readFile("pki/ca.pem"));
   return {

@@ -4,6 +4,7 @@ import { GitTree } from "../../compiler/load/git-tree.js";
 import type { CertificateAuthority } from "../../compiler/pki/certificate-authority.js";
 import { readRef, removeStaleLock, STALE_LOCK_MS } from "../git/compare-and-swap-ref.js";
 import { logEvent, type Metrics } from "../observe/metrics.js";
+import type { Progress } from "../observe/progress.js";
 import { publishEnvironment, type PuppetEnvironmentOptions } from "../puppet/publish-environment.js";
 import { loadRelease, releaseFromFiles, type Release } from "../release/release.js";
 import { commitRender, DEFAULT_RENDERED_BRANCH, renderedBranchOf, renderStatementOf, SOURCE_TRAILER } from "../render/render-branch.js";
@@ -31,6 +32,8 @@ export interface DaemonOptions {
   readonly signer?: RenderSigner;
   /** The keys whose renders are applied; none: renders are applied unverified (a warning says so). */
   readonly verifier?: RenderVerifier;
+  /** Where a long compile says how far it is (a first compile issues every certificate). */
+  readonly progress?: Progress;
   /** Called with each newly applied release, after the puppet environment is published. */
   readonly onRelease: (release: Release) => void;
   readonly now?: () => number;
@@ -161,7 +164,9 @@ export class Daemon {
       removeStaleLocks: true, ...(this.options.ca ? { ca: this.options.ca } : {}), ...(this.options.signer ? { signer: this.options.signer } : {}),
       ...(this.options.verifier ? { verifier: this.options.verifier } : {}),
       ...(this.#state.release?.commit ? { known: this.#state.release.commit } : {}),
+      ...(this.options.progress ? { progress: this.options.progress.sink } : {}),
     });
+    this.options.progress?.finish();
     this.#triedSource = source;
     if (outcome.status === "invalid") {
       this.#refuse({ commit: source, stage: "compile", reason: refusalReason(outcome.compile.diagnostics), at: this.#now() });

@@ -85,7 +85,28 @@ export function levelOf(event: string): LogLevel {
   return /error$/.test(event) ? "error" : WARN_EVENTS.has(event) ? "warn" : "info";
 }
 
-/** One JSON object per line on stdout: when, how serious (`level`), what happened, and its facts. */
+export const LOG_FORMATS = ["json", "text"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+let format: LogFormat = "json";
+
+/** json (the default): one object per line, for journald and log shippers; text: for a person at a terminal. */
+export function setLogFormat(next: LogFormat): void {
+  format = next;
+}
+
+/** One line on stdout: when, how serious (`level`), what happened, and its facts. */
 export function logEvent(event: string, fields: Record<string, unknown> = {}, level: LogLevel = levelOf(event)): void {
-  sink(`${JSON.stringify({ time: new Date().toISOString(), level, event, ...fields })}\n`);
+  const time = new Date().toISOString();
+  sink(format === "json" ? `${JSON.stringify({ time, level, event, ...fields })}\n` : `${textLine(time, level, event, fields)}\n`);
+}
+
+/** `TIME LEVEL event key=value …`: a string quoted when it has a space, quote, backslash or `=` or is empty; numbers bare; objects and lists as quoted JSON. */
+export function textLine(time: string, level: LogLevel, event: string, fields: Record<string, unknown>): string {
+  const value = (v: unknown): string => {
+    if (typeof v === "number" || typeof v === "boolean") return String(v);
+    const text = typeof v === "string" ? v : JSON.stringify(v);
+    return typeof v === "string" && /^[^\s"=\\]+$/.test(text) ? text : JSON.stringify(text);
+  };
+  const pairs = Object.entries(fields).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${value(v)}`);
+  return [time, level.toUpperCase().padEnd(5), event, ...pairs].join(" ");
 }

@@ -1,6 +1,6 @@
 import git from "isomorphic-git";
 import { parse } from "yaml";
-import { compile, type CompileResult, type PreviousRender } from "../../compiler/index.js";
+import { compile, type CompileResult, type PreviousRender, type ProgressSink } from "../../compiler/index.js";
 import type { GitRepository } from "../../compiler/load/git-repository.js";
 import type { CertificateAuthority } from "../../compiler/pki/certificate-authority.js";
 import { GitTree } from "../../compiler/load/git-tree.js";
@@ -57,6 +57,8 @@ export interface CommitRenderOptions {
   readonly removeStaleLocks?: boolean;
   /** Signs the rendered commit (the keystore's key): hosts apply only renders signed by a key they trust. */
   readonly signer?: RenderSigner;
+  /** How far a long compile is (secrets, certificates). */
+  readonly progress?: ProgressSink;
   /**
    * The keys a tip must be signed by to be built on: a hand-edited tip would otherwise hand its
    * state (IPAM, encrypted secrets) to the next render. A tip that is the last known render is
@@ -101,7 +103,9 @@ export async function commitRender(repo: GitRepository, source: string, options:
 
     const rendered = parent ? await GitTree.open(repo, parent) : undefined;
     const previous = rendered ? previousRenderFrom(rendered, `${branch}@${parent!.slice(0, 7)}:`) : undefined;
-    const result = await compile({ tree, ...(previous ? { previous } : {}), ...(options.ca ? { ca: options.ca } : {}), rotate: options.rotate ?? [] });
+    const result = await compile({
+      tree, ...(previous ? { previous } : {}), ...(options.ca ? { ca: options.ca } : {}), rotate: options.rotate ?? [], ...(options.progress ? { progress: options.progress } : {}),
+    });
     if (!result.files) return { status: "invalid", compile: result };
 
     const treeOid = await writeFilesAsTree(repo, result.files, new Set(rendered?.blobIds().values() ?? []));

@@ -12,6 +12,7 @@ import { overview } from "../daemon/overview.js";
 import { StatusPage, statusPageSettings } from "../http/status-page.js";
 import { ActivityHistory } from "../observe/activity-history.js";
 import { logEvent, Metrics } from "../observe/metrics.js";
+import { progressOn } from "../observe/progress.js";
 import { loadKeystore, loadRenderSigner } from "../pki/keystore.js";
 import { autosignTokenFor } from "../puppet/autosign-token.js";
 import type { PuppetEnvironmentOptions } from "../puppet/publish-environment.js";
@@ -206,7 +207,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         repo, sourceBranch: options.sourceBranch, ...(options.branch ? { renderedBranch: options.branch } : {}), ...(ca ? { ca } : {}),
         ...(signer ? { signer } : {}), ...(verifier ? { verifier } : {}),
         compile: Boolean(ca) || Boolean(options.compile), ...(options.puppet ? { puppet: options.puppet } : {}),
-        stateDir: options.stateDir, recheckMs: options.recheckMs, metrics, now,
+        stateDir: options.stateDir, recheckMs: options.recheckMs, metrics, now, progress: progressOn(process.stderr),
         onRelease: (release) => {
           current = release;
           recheck();

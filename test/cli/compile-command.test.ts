@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { materializeCase } from "../helpers/bad-site-case.js";
+import { freshKeystore } from "../helpers/keystore.js";
 import { sampleSite } from "../helpers/paths.js";
 import { runOci } from "../helpers/run-cli.js";
 import { copySite, readTree, tempDir } from "../helpers/temp-dirs.js";
@@ -20,6 +21,19 @@ describe("oci compile / validate (CLI contract)", () => {
     await runOci(["compile", sampleSite, "--out", fresh]);
     const secrets = [...(await readTree(fresh))].filter(([path, text]) => text !== first.get(path)).map(([path]) => path);
     assert.ok(secrets.length > 0 && secrets.every((p) => p.startsWith("hiera/") || p === "manifest.json"), "only a fresh render (no previous) generates new secrets");
+  });
+
+  it("tells how far a long compile is on stderr (here every step, OCI_PROGRESS_EVERY_MS=0); --json says nothing but the diagnostics", async () => {
+    const { dir } = await freshKeystore();
+    const env = { ...process.env, OCI_PROGRESS_EVERY_MS: "0" };
+    const result = await runOci(["compile", sampleSite, "--out", join(await tempDir(), "render"), "--keystore", dir], { env });
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stderr.split("\n").filter((l) => /^oci: (secrets|certificates) /.test(l));
+    assert.match(lines[0]!, /^oci: secrets 0\/\d+ \(0%\)$/);
+    assert.ok(lines.includes("oci: certificates 20/20 (100%)"), lines.slice(-3).join("\n"));
+    const json = await runOci(["compile", sampleSite, "--out", join(await tempDir(), "render"), "--keystore", dir, "--json"], { env });
+    assert.equal(json.code, 0, json.stderr);
+    assert.doesNotMatch(json.stderr, /oci: (secrets|certificates) /);
   });
 
   it("replaces a previous render whole and keeps its allocations", async () => {
