@@ -63,7 +63,8 @@ describe("a highly available control plane from the site: three controllers, con
       NODES.every((n) => ["puppet-success", "puppet-failure"].includes(lab.statusOf(n.serial)?.status ?? "")) || undefined, 120 * MINUTE, 5_000)
       .catch(() => undefined);
     for (const n of NODES) {
-      note(`${n.hostname}: first run ${lab.statusOf(n.serial)?.status}`);
+      const first = lab.statusOf(n.serial);
+      note(`${n.hostname}: first run ${first?.status}${first?.status === "puppet-failure" ? `: ${JSON.stringify(first.failedResources)} ${first.detail ?? ""}` : ""}`);
       if (lab.statusOf(n.serial)?.status !== "puppet-success") await lab.agentRun(n);
     }
     for (const n of NODES) assert.equal(lab.statusOf(n.serial)?.status, "puppet-success", `${n.hostname}: ${JSON.stringify(lab.statusOf(n.serial))}`);
