@@ -8,7 +8,7 @@
 # @param interfaces Every interface: network, address, prefix, device, VLAN, MTU.
 # @param autosign_token The token its CSR carries (eyaml-encrypted in hiera): kept in csr_attributes.yaml.
 # @param serial DMI serial, when the site gives one.
-# @param ipmi Its BMC's LAN settings (address, netmask, gateway), when it has one.
+# @param ipmi Its BMC's LAN settings (address, netmask, gateway), and its admin user's name, when it has one.
 # @param instance_storage Computes: local or ceph.
 # @param ceph_disks OSD nodes: the disks given to Ceph.
 # @param volume_disks Volume nodes: the disks of the LVM volume group.
@@ -23,7 +23,12 @@ class oci::node (
   Array[Hash] $interfaces,
   String[1] $autosign_token,
   Optional[String[1]] $serial = undef,
-  Optional[Struct[{ address => String[1], netmask => String[1], Optional[gateway] => String[1] }]] $ipmi = undef,
+  Optional[Struct[{
+    address           => String[1],
+    netmask           => String[1],
+    Optional[gateway] => String[1],
+    Optional[user]    => String[1],
+  }]] $ipmi = undef,
   Optional[Enum['local', 'ceph']] $instance_storage = undef,
   Optional[Array[String[1]]] $ceph_disks = undef,
   Optional[Array[String[1]]] $volume_disks = undef,
