@@ -1,4 +1,5 @@
 import { Command, Option } from "commander";
+import git from "isomorphic-git";
 import { compile, type CompileResult, type PreviousRender } from "../../compiler/index.js";
 import { openRepository, resolveRevision, type GitRepository } from "../../compiler/load/git-repository.js";
 import { GitTree } from "../../compiler/load/git-tree.js";
@@ -25,23 +26,45 @@ export function registerPlan(program: Command): void {
       // BASE compiles on top of what the host last rendered, HEAD on top of BASE: the plan shows what HEAD would change.
       const progress = progressOn(process.stderr);
       const labelled = (which: string) => (phase: string, done: number, total: number) => progress.sink(`${which}: ${phase}`, done, total);
-      const base = await compile({ tree: baseTree, ...(await renderedTip(repo, baseTree)), progress: labelled(baseRev) });
+      const rendered = await renderedState(repo, baseTree);
+      if (rendered.state) process.stderr.write(`oci: plan: BASE compiled on the rendered state of ${rendered.state.ref} (${rendered.state.commit.slice(0, 12)})\n`);
+      else process.stderr.write(`oci: plan: WARNING: no rendered branch here (${rendered.branch}, nor a remote's): addresses, certificates and secrets are allocated from nothing, a guess, not what the provisioning host will give; fetch it first: git fetch origin ${rendered.branch}\n`);
+      const base = await compile({ tree: baseTree, ...(rendered.previous ? { previous: rendered.previous } : {}), progress: labelled(baseRev) });
       const head = await compile({ tree: await GitTree.open(repo, headCommit), ...(await previousFor(repo, baseTree, base)), progress: labelled(headRev) });
       progress.finish();
-      const plan = planChanges({ revision: baseRev, commit: baseCommit, result: base }, { revision: headRev, commit: headCommit, result: head });
+      const plan = planChanges({ revision: baseRev, commit: baseCommit, result: base }, { revision: headRev, commit: headCommit, result: head }, rendered.state ?? null);
       process.stdout.write(formatPlan(plan, options.format, { allFiles: options.allFiles === true }));
       process.exitCode = plan.head.valid ? Exit.ok : Exit.invalidInput;
     });
 }
 
-async function renderedTip(repo: GitRepository, tree: GitTree): Promise<{ previous?: PreviousRender }> {
+interface RenderedState {
+  readonly branch: string;
+  /** The rendered commit BASE compiles on, and the ref it was read from; absent when there is none. */
+  readonly state?: { readonly ref: string; readonly commit: string };
+  readonly previous?: PreviousRender;
+}
+
+/**
+ * The rendered state a plan starts from: the local rendered branch, else a remote-tracking one
+ * (origin's first) — a CI clone has only `origin/oci/rendered`. Without either, every address would
+ * be allocated from nothing: the caller says so, loudly.
+ */
+export async function renderedState(repo: GitRepository, tree: GitTree): Promise<RenderedState> {
   const branch = await renderedBranchOf(tree);
-  const tip = await readRef(repo.gitdir, `refs/heads/${branch}`);
-  return tip ? { previous: previousRenderFrom(await GitTree.open(repo, tip), `${branch}@${tip.slice(0, 7)}:`) } : {};
+  const remotes = (await git.listRemotes({ fs: repo.fs, gitdir: repo.gitdir })).map((r) => r.remote).sort((a, b) => (a === "origin" ? -1 : b === "origin" ? 1 : a < b ? -1 : 1));
+  for (const [ref, name] of [[`refs/heads/${branch}`, branch], ...remotes.map((r) => [`refs/remotes/${r}/${branch}`, `${r}/${branch}`])] as const) {
+    const tip = await readRef(repo.gitdir, ref);
+    if (tip) return { branch, state: { ref: name, commit: tip }, previous: previousRenderFrom(await GitTree.open(repo, tip), `${name}@${tip.slice(0, 7)}:`) };
+  }
+  return { branch };
 }
 
 async function previousFor(repo: GitRepository, baseTree: GitTree, base: CompileResult): Promise<{ previous?: PreviousRender }> {
-  if (!base.files) return renderedTip(repo, baseTree);
+  if (!base.files) {
+    const { previous } = await renderedState(repo, baseTree);
+    return previous ? { previous } : {};
+  }
   const files = new Map(base.files.map((f) => [f.path, f.content]));
   return { previous: { label: "BASE render:", readFile: async (path) => files.get(path) } };
 }

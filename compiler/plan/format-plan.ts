@@ -27,8 +27,10 @@ function derivedLine(derived: readonly string[]): string[] {
 /** The summary as lines, shared by the text and markdown forms. */
 function summaryLines(plan: Plan): string[] {
   const lines: string[] = [];
+  // Without a rendered state an address is the compiler's guess: never shown as if it were real.
+  const guess = plan.renderedState ? "" : " (a guess: no rendered state)";
   const { added, removed, changed } = plan.machines;
-  for (const m of added) lines.push(`+ machine ${m.hostname} (${m.role}, cluster ${m.cluster}) gets ${m.address}`);
+  for (const m of added) lines.push(`+ machine ${m.hostname} (${m.role}, cluster ${m.cluster}) gets ${m.address}${guess}`);
   for (const c of plan.clusters) {
     if (c.status === "added") lines.push(`+ cluster ${c.name}`);
     else if (c.status === "removed") lines.push(`- cluster ${c.name} removed`);
@@ -45,12 +47,12 @@ function summaryLines(plan: Plan): string[] {
   }
   for (const m of changed) lines.push(`~ machine ${m.hostname}: ${m.changes.join("; ")}`);
   for (const a of plan.addresses) {
-    if (a.from === undefined) lines.push(`+ address ${a.to} on ${a.network} for ${a.key}`);
-    else if (a.to === undefined) lines.push(`- address ${a.from} on ${a.network} released by ${a.key}`);
-    else lines.push(`~ address of ${a.key} on ${a.network}: ${a.from} → ${a.to}`);
+    if (a.from === undefined) lines.push(`+ address ${a.to} on ${a.network} for ${a.key}${guess}`);
+    else if (a.to === undefined) lines.push(`- address ${a.from} on ${a.network} released by ${a.key}${guess}`);
+    else lines.push(`~ address of ${a.key} on ${a.network}: ${a.from} → ${a.to}${guess}`);
   }
   for (const r of plan.reservations) {
-    if (r.from === undefined) lines.push(`+ DHCP reservation ${r.mac} → ${r.to} (${r.hostname})`);
+    if (r.from === undefined) lines.push(`+ DHCP reservation ${r.mac} → ${r.to} (${r.hostname})${guess}`);
     else if (r.to === undefined) lines.push(`- DHCP reservation ${r.mac} → ${r.from} (${r.hostname})`);
     else lines.push(`~ DHCP reservation ${r.mac} (${r.hostname}): ${r.from} → ${r.to}`);
   }
@@ -71,8 +73,15 @@ function counts(plan: Plan): string {
   return `${plan.files.length} output file(s) change: ${by("added")} added, ${by("changed")} changed, ${by("removed")} removed`;
 }
 
+/** Where BASE's addresses came from; without a rendered state, a warning that they are a guess. */
+function stateLine(plan: Plan): string {
+  return plan.renderedState
+    ? `rendered state: ${plan.renderedState.ref} (${plan.renderedState.commit.slice(0, 12)})`
+    : "WARNING: no rendered branch was found: every address, certificate and secret below is allocated from nothing, a guess, not what the provisioning host will give (fetch the rendered branch, e.g. git fetch origin oci/rendered)";
+}
+
 function text(plan: Plan, files: readonly FileDiff[], derived: readonly string[]): string {
-  const out: string[] = [`oci plan ${plan.base.revision} (${plan.base.commit.slice(0, 12)}) → ${plan.head.revision} (${plan.head.commit.slice(0, 12)})`, ""];
+  const out: string[] = [`oci plan ${plan.base.revision} (${plan.base.commit.slice(0, 12)}) → ${plan.head.revision} (${plan.head.commit.slice(0, 12)})`, stateLine(plan), ""];
   if (plan.diagnostics.length > 0) out.push(...plan.diagnostics.map(formatDiagnostic), "");
   if (!plan.head.valid) {
     out.push("HEAD does not compile: fix the errors above.");
@@ -85,7 +94,7 @@ function text(plan: Plan, files: readonly FileDiff[], derived: readonly string[]
 }
 
 function markdown(plan: Plan, files: readonly FileDiff[], derived: readonly string[]): string {
-  const out: string[] = [`### oci plan \`${plan.base.revision}\` → \`${plan.head.revision}\``, ""];
+  const out: string[] = [`### oci plan \`${plan.base.revision}\` → \`${plan.head.revision}\``, "", plan.renderedState ? stateLine(plan) : `> **${stateLine(plan)}**`, ""];
   out.push(plan.head.valid ? "HEAD compiles." : "**HEAD does not compile.**", "");
   if (plan.diagnostics.length > 0) out.push("#### Diagnostics", "", "```", ...plan.diagnostics.map(formatDiagnostic), "```", "");
   if (!plan.head.valid) return `${out.join("\n")}\n`;

@@ -69,10 +69,12 @@ export interface Plan {
   /** Secret names HEAD creates (or that wait for an eyaml public key); never values. */
   readonly secrets: { readonly created: readonly string[]; readonly pending: readonly string[]; readonly removed: readonly string[] };
   readonly files: readonly FileDiff[];
+  /** The rendered commit BASE was compiled on (its IPAM, certificates, secrets), and the ref it came from; null: none, every address is a guess. */
+  readonly renderedState: { readonly ref: string; readonly commit: string } | null;
 }
 
 /** Compares the renders of two revisions: what changes for machines, addresses, DHCP, waves, and every output file. */
-export function planChanges(base: PlanSide, head: PlanSide): Plan {
+export function planChanges(base: PlanSide, head: PlanSide, renderedState: Plan["renderedState"] = null): Plan {
   const before = base.result.ir;
   const after = head.result.ir;
   return {
@@ -93,6 +95,7 @@ export function planChanges(base: PlanSide, head: PlanSide): Plan {
       removed: without((base.result.credentials?.secrets ?? []).map((x) => x.name), (head.result.credentials?.secrets ?? []).map((x) => x.name)).sort(),
     },
     files: head.result.files ? diffFiles(base.result.files ?? [], head.result.files) : [],
+    renderedState,
   };
 }
 

@@ -6,16 +6,20 @@ import { diffFiles } from "../../../compiler/plan/file-diff.js";
 import { commitAll, gitCli, repoFromSite } from "../../helpers/git-repo.js";
 import { sampleSite } from "../../helpers/paths.js";
 import { runOci } from "../../helpers/run-cli.js";
+import { tempDir } from "../../helpers/temp-dirs.js";
 import { addComputeToSample } from "../../helpers/sample-changes.js";
 
 describe("oci plan", () => {
   it("adding one compute names that node, its addresses, its DHCP entry and its wave, and nothing unrelated", async () => {
     const repo = await repoFromSite(sampleSite);
+    // The host's render of main: the plan reads its state (addresses, secrets, certificates).
+    assert.equal((await runOci(["compile", "--commit", "--repo", repo])).code, 0);
     await gitCli(repo, "checkout", "-q", "-b", "pr");
     await addComputeToSample(repo);
     await commitAll(repo, "Add cl1-compute-3");
     const result = await runOci(["plan", "main", "HEAD", "--repo", repo]);
     assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^rendered state: oci\/rendered \([0-9a-f]{12}\)$/m);
     const summarySection = result.stdout.slice(0, result.stdout.indexOf("output file(s) change"));
     const summary = summarySection.split("\n").filter((l) => /^[+\-~!] /.test(l));
     assert.deepEqual(summary, [
@@ -97,6 +101,43 @@ describe("oci plan", () => {
     has(/^~ machine cl1-compute-1: role compute → network: Puppet applies the network role on the installed system; raise installGeneration to reinstall it clean/);
     has(/^- machine cl1-swiftstore-6 \(swiftstore, cluster cl1\) removed, frees \S+; the swift ring shrinks/);
     assert.ok(!summary.some((l) => l.includes("[null")), "no raw arrays of options");
+  });
+
+  it("in a CI clone it reads the remote's rendered branch and gives the addresses the host will give; with none it warns that they are a guess", async () => {
+    // The host's history: rendered, then cl1-compute-1 removed (its addresses freed, every other kept where it is).
+    const repo = await repoFromSite(sampleSite);
+    assert.equal((await runOci(["compile", "--commit", "--repo", repo])).code, 0);
+    await rm(join(repo, "clusters/cl1/machines/cl1-compute-1.yaml"));
+    await commitAll(repo, "Retire cl1-compute-1");
+    assert.equal((await runOci(["compile", "--commit", "--repo", repo])).code, 0);
+    // CI's clone: origin/main and origin/oci/rendered, no local rendered branch; a pull request adds a compute.
+    const ci = join(await tempDir("oci-ci-"), "clone");
+    await gitCli(repo, "clone", "-q", repo, ci);
+    await gitCli(ci, "checkout", "-q", "-b", "pr");
+    await addComputeToSample(ci);
+    await commitAll(ci, "Add cl1-compute-3");
+    const plan = await runOci(["plan", "origin/main", "HEAD", "--repo", ci]);
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.match(plan.stderr, /BASE compiled on the rendered state of origin\/oci\/rendered \([0-9a-f]{12}\)/);
+    assert.match(plan.stdout, /^rendered state: origin\/oci\/rendered /m);
+    assert.doesNotMatch(plan.stdout, /a guess/);
+    const planned = /^\+ machine cl1-compute-3 \(compute, cluster cl1\) gets (\S+)$/m.exec(plan.stdout)?.[1];
+    // What the host gives once the change is merged and rendered.
+    await gitCli(repo, "pull", "-q", "--no-rebase", ci, "pr");
+    assert.equal((await runOci(["compile", "--commit", "--repo", repo])).code, 0);
+    const hiera = await gitCli(repo, "show", "oci/rendered:hiera/nodes/cl1-compute-3.cl1.example.com.yaml");
+    const given = /^oci::node::management_address: "([\d.]+)"$/m.exec(hiera)?.[1];
+    assert.ok(planned && given, hiera);
+    assert.equal(planned, given, "the plan's address is the one the host gives");
+    // The fresh allocation it used to show instead differs here: the removed machine's address is free.
+    await gitCli(ci, "update-ref", "-d", "refs/remotes/origin/oci/rendered");
+    const guessed = await runOci(["plan", "origin/main", "HEAD", "--repo", ci]);
+    assert.equal(guessed.code, 0, guessed.stderr);
+    assert.match(guessed.stderr, /WARNING: no rendered branch here \(oci\/rendered, nor a remote's\)/);
+    assert.match(guessed.stdout, /^WARNING: no rendered branch was found/m);
+    const guess = /^\+ machine cl1-compute-3 \(compute, cluster cl1\) gets (\S+) \(a guess: no rendered state\)$/m.exec(guessed.stdout)?.[1];
+    assert.ok(guess, guessed.stdout.slice(0, 2000));
+    assert.notEqual(guess, planned, "without the state the address differs: it was never right to show it as real");
   });
 
   it("exits 1 with HEAD's diagnostics when HEAD does not compile", async () => {
