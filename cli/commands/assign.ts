@@ -4,10 +4,10 @@ import type { Command } from "commander";
 import { validateWithModel } from "../../compiler/index.js";
 import { hasErrors } from "../../compiler/diagnostics/diagnostic.js";
 import { assignMachines, DEFAULT_HOSTNAME_PATTERN } from "../../compiler/inventory/assign-machine.js";
-import { DirectoryTree } from "../../compiler/load/directory-tree.js";
 import type { Role } from "../../compiler/validate/site-model.js";
 import { Exit } from "../exit-codes.js";
 import { reportDiagnostics } from "../report-diagnostics.js";
+import { siteWithInventory } from "../inventory-overlay.js";
 import { openSiteSource } from "../site-source.js";
 
 interface AssignFlags {
@@ -16,6 +16,7 @@ interface AssignFlags {
   allMatching?: boolean;
   role?: Role;
   hostnamePattern: string;
+  inventory?: string;
 }
 
 /** `oci assign`: Machine files from discovered machines, written into the site work tree for review and commit. */
@@ -28,10 +29,13 @@ export function registerAssign(program: Command): void {
     .option("--role <role>", "the role, instead of the matching hardware profile's")
     .option("--hostname-pattern <pattern>", "hostnames: {cluster}, {role}, {n} (the lowest free number)", DEFAULT_HOSTNAME_PATTERN)
     .option("--site <dir>", "the site work tree", ".")
+    .option("--inventory <rev>", "read the discovered machines from this revision (default: the inventory branch this clone has, oci/inventory or origin/oci/inventory, and the work tree's inventory/discovered/)")
     .action(async (serials: string[], flags: AssignFlags, command: Command) => {
       if (serials.length === 0 && !flags.allMatching) command.error("error: give serials, or --all-matching", { exitCode: Exit.usage });
-      const source = await openSiteSource(flags.site, {});
-      const { model } = await validateWithModel(source.tree);
+      await openSiteSource(flags.site, {}); // a clear error for a missing site directory
+      const { tree, from } = await siteWithInventory(flags.site, flags.inventory);
+      if (from) process.stderr.write(`oci: assign: discovered machines from ${from}\n`);
+      const { model } = await validateWithModel(tree);
       const result = assignMachines(model, {
         cluster: flags.cluster, serials, ...(flags.allMatching ? { allMatching: true } : {}), ...(flags.role ? { role: flags.role } : {}),
         hostnamePattern: flags.hostnamePattern,
@@ -47,7 +51,7 @@ export function registerAssign(program: Command): void {
           written.push(path);
         }
         // The site with the new files must still validate; else none of them stays.
-        const diagnostics = (await validateWithModel(new DirectoryTree(flags.site))).diagnostics;
+        const diagnostics = (await validateWithModel((await siteWithInventory(flags.site, flags.inventory)).tree)).diagnostics;
         if (hasErrors(diagnostics)) {
           reportDiagnostics(diagnostics, false);
           throw new Error("the site does not validate with the new machine files: none was kept; fix the errors above, or write the files by hand");

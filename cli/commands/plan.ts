@@ -1,13 +1,12 @@
 import { Command, Option } from "commander";
-import git from "isomorphic-git";
 import { compile, type CompileResult, type PreviousRender } from "../../compiler/index.js";
 import { openRepository, resolveRevision, type GitRepository } from "../../compiler/load/git-repository.js";
 import { GitTree } from "../../compiler/load/git-tree.js";
 import { formatPlan, type PlanFormat } from "../../compiler/plan/format-plan.js";
 import { planChanges } from "../../compiler/plan/plan.js";
-import { readRef } from "../../runtime/git/compare-and-swap-ref.js";
 import { previousRenderFrom, renderedBranchOf } from "../../runtime/render/render-branch.js";
 import { progressOn } from "../../runtime/observe/progress.js";
+import { hostBranchTip } from "../branch-tip.js";
 import { Exit } from "../exit-codes.js";
 
 export function registerPlan(program: Command): void {
@@ -45,19 +44,11 @@ interface RenderedState {
   readonly previous?: PreviousRender;
 }
 
-/**
- * The rendered state a plan starts from: the local rendered branch, else a remote-tracking one
- * (origin's first) — a CI clone has only `origin/oci/rendered`. Without either, every address would
- * be allocated from nothing: the caller says so, loudly.
- */
-export async function renderedState(repo: GitRepository, tree: GitTree): Promise<RenderedState> {
+/** The rendered state a plan starts from (hostBranchTip). Without one, every address would be allocated from nothing: the caller says so, loudly. */
+async function renderedState(repo: GitRepository, tree: GitTree): Promise<RenderedState> {
   const branch = await renderedBranchOf(tree);
-  const remotes = (await git.listRemotes({ fs: repo.fs, gitdir: repo.gitdir })).map((r) => r.remote).sort((a, b) => (a === "origin" ? -1 : b === "origin" ? 1 : a < b ? -1 : 1));
-  for (const [ref, name] of [[`refs/heads/${branch}`, branch], ...remotes.map((r) => [`refs/remotes/${r}/${branch}`, `${r}/${branch}`])] as const) {
-    const tip = await readRef(repo.gitdir, ref);
-    if (tip) return { branch, state: { ref: name, commit: tip }, previous: previousRenderFrom(await GitTree.open(repo, tip), `${name}@${tip.slice(0, 7)}:`) };
-  }
-  return { branch };
+  const tip = await hostBranchTip(repo, branch);
+  return tip ? { branch, state: tip, previous: previousRenderFrom(await GitTree.open(repo, tip.commit), `${tip.ref}@${tip.commit.slice(0, 7)}:`) } : { branch };
 }
 
 async function previousFor(repo: GitRepository, baseTree: GitTree, base: CompileResult): Promise<{ previous?: PreviousRender }> {

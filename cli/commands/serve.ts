@@ -10,6 +10,7 @@ interface ServeFlags extends PuppetFlags {
   repo?: string;
   branch?: string;
   sourceBranch: string;
+  inventoryBranch: string;
   logFormat?: LogFormat;
   keystore?: string;
   compile?: boolean;
@@ -34,6 +35,7 @@ export function registerServe(program: Command): void {
     .addOption(new Option("--render <dir>", "serve one render directory (no repository, no watching)").conflicts("repo"))
     .addOption(new Option("--repo <dir>", "the site repository to follow (bare or not)").env("OCI_REPO"))
     .addOption(new Option("--source-branch <name>", "the branch the site is committed to").env("OCI_SOURCE_BRANCH").default("main"))
+    .addOption(new Option("--inventory-branch <name>", "the branch discoveries are committed to, a history of their own (oci assign reads it)").env("OCI_INVENTORY_BRANCH").default("oci/inventory"))
     .addOption(new Option("--branch <name>", "the rendered branch, when site.yaml names none (default oci/rendered)").env("OCI_RENDERED_BRANCH"))
     .addOption(new Option("--keystore <dir>", "the CA keystore; with it this host compiles each source commit and commits its render (default $OCI_KEYSTORE)"))
     .option("--compile", "compile source commits even without a keystore (certificates are then listed, not issued)")
@@ -69,7 +71,7 @@ export function registerServe(program: Command): void {
     try {
       server = await serve({
         ...(flags.render ? { render: flags.render } : {}), ...(flags.repo ? { repo: flags.repo } : {}), ...(flags.branch ? { branch: flags.branch } : {}),
-        sourceBranch: flags.sourceBranch, ...(keystore ? { keystore } : {}), ...(flags.compile ? { compile: true } : {}), ...(puppet ? { puppet } : {}),
+        sourceBranch: flags.sourceBranch, inventoryBranch: flags.inventoryBranch, ...(keystore ? { keystore } : {}), ...(flags.compile ? { compile: true } : {}), ...(puppet ? { puppet } : {}),
         recheckMs: recheck * 1000,
         listen: flags.listen, dhcp: flags.dhcp, dhcpPort: port(flags.dhcpPort, "--dhcp-port"), tftp: flags.tftp, tftpPort: port(flags.tftpPort, "--tftp-port"), tftpEngine: flags.tftpEngine,
         httpPort: port(flags.httpPort, "--http-port"), stateDir: flags.stateDir,

@@ -5,6 +5,7 @@ import type { SiteModel } from "../../compiler/validate/site-model.js";
 import { hasErrors } from "../../compiler/diagnostics/diagnostic.js";
 import { Exit } from "../exit-codes.js";
 import { reportDiagnostics } from "../report-diagnostics.js";
+import { siteWithInventory } from "../inventory-overlay.js";
 import { openSiteSource } from "../site-source.js";
 
 /** Each discovered machine the site has no file for, and the hardware profile that matches it: what `oci assign` would use. */
@@ -24,10 +25,13 @@ export function registerValidate(program: Command): void {
     .argument("[site-dir]", "the site's directory (default: the current directory)")
     .option("--rev <rev>", "read the site from this commit of the repository instead of a directory")
     .option("--repo <dir>", "the Git repository for --rev (default: the current directory)")
+    .option("--inventory <rev>", "the discovered machines of this revision (default: the inventory branch this clone has, oci/inventory or origin/oci/inventory)")
     .option("--json", "print diagnostics as a JSON array on stdout")
-    .action(async (siteDir: string | undefined, options: { rev?: string; repo?: string; json?: boolean }) => {
+    .action(async (siteDir: string | undefined, options: { rev?: string; repo?: string; inventory?: string; json?: boolean }) => {
       const source = await openSiteSource(siteDir, options);
-      const { diagnostics, model } = await validateWithModel(source.tree);
+      // A work tree: the provisioning host's discoveries (their own branch) laid over it, for the profile matches below.
+      const tree = source.kind === "directory" ? (await siteWithInventory(siteDir ?? ".", options.inventory)).tree : source.tree;
+      const { diagnostics, model } = await validateWithModel(tree);
       reportDiagnostics(diagnostics, options.json ?? false);
       if (!options.json) process.stdout.write(profileMatches(model));
       process.exitCode = hasErrors(diagnostics) ? Exit.invalidInput : Exit.ok;

@@ -10,14 +10,8 @@ import { blobId } from "../git/write-tree.js";
 import { ConcurrentUpdateError } from "../render/render-branch.js";
 
 export const DISCOVERED_FOLDER = "inventory/discovered";
-
-export class SourceBranchMissingError extends Error {
-  readonly code = "OCI3501";
-  constructor(readonly ref: string) {
-    super(`${ref} does not exist: discovery reports are committed on the source branch, which must exist first`);
-    this.name = "SourceBranchMissingError";
-  }
-}
+/** Where discoveries are committed: a branch of their own, never the branch people push to. */
+export const DEFAULT_INVENTORY_BRANCH = "oci/inventory";
 
 export type InventoryOutcome = "committed" | "unchanged";
 
@@ -35,7 +29,9 @@ export function discoveredHardwareText(report: Record<string, unknown>): string 
 }
 
 /**
- * Commits discovery reports as `inventory/discovered/<serial>.yaml` on the source branch. Reports
+ * Commits discovery reports as `inventory/discovered/<serial>.yaml` on the inventory branch (a
+ * history of its own, made by the first report, holding nothing else): discoveries never race the
+ * people pushing the site, and a forge's source branch stays theirs. Reports
  * that arrive while a commit is being made wait and go into the next one together; each caller is
  * answered once its report is in a commit the branch points at (or was already there unchanged).
  * The ref moves by compare-and-swap, so people pushing to the branch meanwhile lose nothing: on a
@@ -86,12 +82,12 @@ export class InventoryCommitter {
     }
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       const tip = await readRef(this.repo.gitdir, ref);
-      if (!tip) throw new SourceBranchMissingError(ref);
-      const { commit: parent } = await git.readCommit({ ...this.repo, oid: tip });
+      // The first discovery starts the branch from an empty tree.
+      const base = tip ? (await git.readCommit({ ...this.repo, oid: tip })).commit.tree : writeLooseObject(this.repo.gitdir, "tree", Buffer.alloc(0));
       const outcome = new Map<string, InventoryOutcome>();
       const changes = new Map<string, string>();
       for (const [serial, blob] of blobs) {
-        const present = await blobAt(this.repo, tip, blob.path);
+        const present = tip ? await blobAt(this.repo, tip, blob.path) : undefined;
         if (present === blob.oid) outcome.set(serial, "unchanged");
         else {
           writeLooseObject(this.repo.gitdir, "blob", blob.content);
@@ -100,12 +96,12 @@ export class InventoryCommitter {
         }
       }
       if (changes.size === 0) return outcome;
-      const tree = await editTree(this.repo, parent.tree, changes);
+      const tree = await editTree(this.repo, base, changes);
       const serials = [...outcome].filter(([, o]) => o === "committed").map(([s]) => s).sort();
       const identity = { name: "oci serve", email: "oci@localhost", timestamp: Math.floor(this.now() / 1000), timezoneOffset: 0 };
       const subject = serials.length === 1 ? `Inventory: discovered ${serials[0]}` : `Inventory: discovered ${serials.length} machines`;
       const commit = writeCommitObject(this.repo.gitdir, {
-        tree, parents: [tip], author: identity, committer: identity,
+        tree, parents: tip ? [tip] : [], author: identity, committer: identity,
         message: `${subject}\n\n${serials.map((s) => `- ${s}`).join("\n")}\n`,
       });
       try {

@@ -6,7 +6,7 @@ import { Daemon } from "../daemon/daemon.js";
 import { startDhcpServer } from "../dhcp/dhcp-server.js";
 import { LeaseStore } from "../dhcp/lease-store.js";
 import { UnavailableError, startHttpServer } from "../http/http-server.js";
-import { InventoryCommitter } from "../inventory/inventory-committer.js";
+import { DEFAULT_INVENTORY_BRANCH, InventoryCommitter } from "../inventory/inventory-committer.js";
 import { discoveredRecord, machineInventory } from "../inventory/machine-inventory.js";
 import { overview } from "../daemon/overview.js";
 import { StatusPage, statusPageSettings } from "../http/status-page.js";
@@ -33,8 +33,10 @@ export interface ServeOptions {
   readonly repo?: string;
   /** The rendered branch, when site.yaml does not name one. */
   readonly branch?: string;
-  /** The branch the site is committed to: compiled on each move (with a keystore), and where discoveries are committed. */
+  /** The branch the site is committed to: compiled on each move (with a keystore). */
   readonly sourceBranch: string;
+  /** Where discoveries are committed (default oci/inventory): a branch of their own, so they never race people on the source branch. */
+  readonly inventoryBranch?: string;
   /** The CA keystore: with it, this host compiles source commits and commits their render. */
   readonly keystore?: string;
   /** Compile source commits even without a keystore (certificates are then listed, not issued). */
@@ -197,11 +199,12 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       const verifier = trusted.length > 0 ? new RenderVerifier(trusted) : undefined;
       if (!verifier) bindWarnings.push("renders are applied without checking who made them: give this host the keystore, or --render-signer with the compiling host's render-signing.pub");
       const checkedOut = await checkedOutBranch(repo.gitdir);
-      if (checkedOut === `refs/heads/${options.sourceBranch}`) {
-        inventoryRefusal = `discovery reports are not committed: ${options.repo} has ${options.sourceBranch} checked out in a work tree, whose next commit would drop them; serve a bare repository (git clone --bare) that people push to`;
+      const inventoryBranch = options.inventoryBranch ?? DEFAULT_INVENTORY_BRANCH;
+      if (checkedOut === `refs/heads/${inventoryBranch}`) {
+        inventoryRefusal = `discovery reports are not committed: ${options.repo} has ${inventoryBranch} checked out in a work tree, whose next commit would drop them; serve a bare repository (git clone --bare) that people push to`;
         logEvent("inventory.disabled", { reason: inventoryRefusal });
       } else {
-        inventory = new InventoryCommitter(repo, options.sourceBranch, now);
+        inventory = new InventoryCommitter(repo, inventoryBranch, now);
       }
       daemon = new Daemon({
         repo, sourceBranch: options.sourceBranch, ...(options.branch ? { renderedBranch: options.branch } : {}), ...(ca ? { ca } : {}),

@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
+import { openRepository } from "../../compiler/load/git-repository.js";
+import { InventoryCommitter } from "../../runtime/inventory/inventory-committer.js";
+import { gitCli, repoFromSite } from "../helpers/git-repo.js";
 import { runOci } from "../helpers/run-cli.js";
 import { sampleSite } from "../helpers/paths.js";
 import { copySite, tempDir } from "../helpers/temp-dirs.js";
@@ -100,5 +103,30 @@ describe("oci assign: discovered machines become Machine files for review", () =
     const result = await runOci(["validate", site]);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /locations\/par3\.yaml:8:\d+: error OCI1209: switch tor-r2 is in rack par3\/r1 and in rack par2\/r1/);
+  });
+
+  it("reads the discovered machines from the inventory branch the daemon commits them to, as a clone has it (origin/oci/inventory)", async () => {
+    // The host's repository: the site without discoveries on main, and one discovery committed by the daemon's own committer.
+    const site = await copySite(sampleSite);
+    const report = parse(await readFile(join(site, "inventory/discovered/CZ3099999.yaml"), "utf8")) as Record<string, unknown>;
+    await rm(join(site, "inventory"), { recursive: true });
+    const host = await repoFromSite(site);
+    assert.equal(await new InventoryCommitter(openRepository(host), "oci/inventory").submit(report), "committed");
+    assert.equal((await gitCli(host, "log", "--format=%s", "main")).trim(), "Initial site", "main has no discovery commit");
+    const clone = join(await tempDir("oci-assign-clone-"), "site");
+    await gitCli(host, "clone", "-q", host, clone);
+    const validate = await runOci(["validate", clone]);
+    assert.match(validate.stdout, /^inventory\/discovered\/CZ3099999\.yaml: hardware profile compute-r640 matches/m);
+    const result = await runOci(["assign", "CZ3099999", "--cluster", "cl1", "--site", clone]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /^oci: assign: discovered machines from origin\/oci\/inventory \([0-9a-f]{12}\)$/m);
+    assert.match(await readFile(join(clone, "clusters/cl1/machines/cl1-compute-3.yaml"), "utf8"), /^serial: "CZ3099999"$/m);
+    // The written file is the only change to the work tree: the discovery stays on its branch.
+    assert.equal(await gitCli(clone, "status", "--porcelain"), "?? clusters/cl1/machines/cl1-compute-3.yaml\n");
+    // Without the branch, the machine is unknown, and the error says why.
+    await gitCli(clone, "update-ref", "-d", "refs/remotes/origin/oci/inventory");
+    const unknown = await runOci(["assign", "CZ3099999", "--cluster", "cl1", "--site", clone, "--hostname-pattern", "x-{n}"]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /assign CZ3099999: no inventory\/discovered\/CZ3099999\.yaml/);
   });
 });

@@ -191,9 +191,9 @@ describe("the whole path under qemu: PXE, install, local boot, every network, pu
     // Boot 1: discovery, then the operator assigns the machine with a push.
     const vm1 = boot(1);
     const discovered = `inventory/discovered/${m.serial}.yaml`;
-    await until(vm1, "the discovery commit", async () => (await runTool("git", ["--git-dir", bare, "cat-file", "-e", `main:${discovered}`])).code === 0, 20);
+    await until(vm1, "the discovery commit", async () => (await runTool("git", ["--git-dir", bare, "cat-file", "-e", `oci/inventory:${discovered}`])).code === 0, 20);
     note(m, "discovery report committed");
-    const report = await gitCli(bare, "show", `main:${discovered}`);
+    const report = await gitCli(bare, "show", `oci/inventory:${discovered}`);
     for (const mac of m.macs) assert.match(report, new RegExp(`mac: "${mac}"`), "every NIC reported");
     gitTurn = gitTurn.then(async () => {
       await gitCli(clone, "pull", "-q", "--rebase", "origin", "main");

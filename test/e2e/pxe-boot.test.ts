@@ -144,10 +144,10 @@ describe("end to end: a qemu VM PXE-boots from oci serve, is discovered, assigne
     step(`DHCP ACK ${String(lease["address"])} (boot file ${String(lease["file"])})`);
     assert.match(String(lease["address"]), /^192\.168\.100\.(2[0-4][0-9]|250)$/, "an address of the discovery pool");
     const discovered = `inventory/discovered/${SERIAL}.yaml`;
-    await waitFor("the discovery commit", async () => (await runTool("git", ["--git-dir", bare, "cat-file", "-e", `main:${discovered}`])).code === 0, BOOT_TIMEOUT_MS, 500)
+    await waitFor("the discovery commit", async () => (await runTool("git", ["--git-dir", bare, "cat-file", "-e", `oci/inventory:${discovered}`])).code === 0, BOOT_TIMEOUT_MS, 500)
       .catch((error: Error) => { throw new Error(error.message + vmTail(vm)); });
     step("discovery report committed");
-    const report = await gitCli(bare, "show", `main:${discovered}`);
+    const report = await gitCli(bare, "show", `oci/inventory:${discovered}`);
     assert.match(report, new RegExp(`mac: "${MAC}"`));
     assert.match(report, /product: /);
     const metrics = await runTool("ip", ["netns", "exec", ns, "curl", "-s", `http://${PROVISIONING}/metrics`]);

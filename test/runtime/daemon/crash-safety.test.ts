@@ -103,7 +103,7 @@ describe("crash safety: kill -9 at random moments, restart, consistent state", (
     }
     const status = StatusStore.read(join(stateDir, "status"));
     for (const serial of acked.status) assert.ok(status.machines[serial], `status ${serial} was acknowledged, then lost`);
-    const tree = await gitCli(bare, "ls-tree", "--name-only", "main", "inventory/discovered/");
+    const tree = acked.discovery.size > 0 ? await gitCli(bare, "ls-tree", "--name-only", "oci/inventory", "inventory/discovered/") : "";
     for (const serial of acked.discovery) assert.ok(tree.includes(`inventory/discovered/${serial}.yaml`), `discovery ${serial} was acknowledged, then lost`);
   }
 

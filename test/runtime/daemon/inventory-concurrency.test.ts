@@ -38,7 +38,7 @@ async function operatorCommit(clone: string, n: number): Promise<void> {
   throw new Error(`push ${n} never landed`);
 }
 
-describe("discovery reports become commits on the source branch, racing people's pushes", () => {
+describe("discovery reports become commits on the inventory branch, while people push the source branch", () => {
   let bare: string;
   let clone: string;
   let server: RunningServer;
@@ -68,24 +68,27 @@ describe("discovery reports become commits on the source branch, racing people's
     assert.deepEqual(answers.filter((a) => a.status !== 200 || a.body.outcome !== "committed"), []);
 
     // The same report again: answered, and no new commit.
-    const before = (await gitCli(bare, "rev-parse", "main")).trim();
+    const before = (await gitCli(bare, "rev-parse", "oci/inventory")).trim();
     const again = await fetch(`${base}/api/v1/discovery`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(report(7)) });
     assert.deepEqual(await again.json(), { accepted: "QA0007", outcome: "unchanged" });
-    assert.equal((await gitCli(bare, "rev-parse", "main")).trim(), before);
+    assert.equal((await gitCli(bare, "rev-parse", "oci/inventory")).trim(), before);
 
-    const files = (await gitCli(bare, "ls-tree", "--name-only", "main", "inventory/discovered/")).trim().split("\n").filter((f) => f.includes("/QA"));
-    assert.equal(files.length, REPORTS);
-    const added = (await gitCli(bare, "log", "--format=", "--name-only", "--diff-filter=A", "main", "--", "inventory/discovered/QA*")).trim().split("\n").filter(Boolean);
+    // Discoveries go to a branch of their own, which holds nothing else; the people's branch never gets one.
+    const files = (await gitCli(bare, "ls-tree", "-r", "--name-only", "oci/inventory")).trim().split("\n");
+    assert.equal(files.filter((f) => f.startsWith("inventory/discovered/QA")).length, REPORTS);
+    assert.deepEqual(files.filter((f) => !f.startsWith("inventory/discovered/")), [], "the inventory branch holds discoveries only");
+    assert.equal((await gitCli(bare, "log", "--format=%s", "main", "--grep=^Inventory")).trim(), "", "no discovery commit on main");
+    const added = (await gitCli(bare, "log", "--format=", "--name-only", "--diff-filter=A", "oci/inventory", "--", "inventory/discovered/QA*")).trim().split("\n").filter(Boolean);
     assert.equal(added.length, REPORTS, "each file added once");
     assert.equal(new Set(added).size, REPORTS);
     const notes = (await gitCli(bare, "log", "--format=%s", "main", "--grep=^Note ")).trim().split("\n");
     assert.equal(notes.length, PEOPLE_COMMITS);
     const tail = await gitCli(bare, "show", "main:clusters/cl1/machines/cl1-compute-1.yaml");
     for (let n = 1; n <= PEOPLE_COMMITS; n++) assert.match(tail, new RegExp(`^# note ${n}$`, "m"));
-    const file = parse(await gitCli(bare, "show", "main:inventory/discovered/QA0042.yaml")) as Record<string, unknown>;
+    const file = parse(await gitCli(bare, "show", "oci/inventory:inventory/discovered/QA0042.yaml")) as Record<string, unknown>;
     assert.deepEqual({ ...file, apiVersion: undefined, kind: undefined }, { ...report(42), apiVersion: undefined, kind: undefined });
 
-    // The daemon compiles what it committed: the site with 200 discovered machines is valid and applied.
+    // The people's last push is compiled and applied.
     const tip = (await gitCli(bare, "rev-parse", "main")).trim();
     await waitFor("the compile of the last source commit", () => server.daemon!.compiledSource === tip, 30_000);
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
