@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { Command } from "commander";
 import { readDaemonState } from "../../runtime/daemon/daemon-state.js";
 import { formatStatusView, statusView } from "../../runtime/daemon/status-report.js";
+import { readRemoteState } from "../../runtime/git/remote-mirror.js";
 import { formatInventory, machineInventory } from "../../runtime/inventory/machine-inventory.js";
 import { decideAutosign } from "../../runtime/puppet/autosign.js";
 import { classifyNode } from "../../runtime/puppet/classify-node.js";
@@ -56,7 +57,7 @@ export function registerPuppetHooks(program: Command): void {
 
   puppetOptions(program.command("status").description("the daemon's applied release, refused commits, and each machine's status and setup gate").option("--json", "print JSON"), { publish: false })
     .action((flags: PuppetFlags & { json?: boolean }) => {
-      const view = statusView(readDaemonState(flags.stateDir), publishedOrder(flags), StatusStore.read(join(flags.stateDir, STATUS_BASENAME)));
+      const view = statusView(readDaemonState(flags.stateDir), publishedOrder(flags), StatusStore.read(join(flags.stateDir, STATUS_BASENAME)), readRemoteState(flags.stateDir));
       process.stdout.write(flags.json ? `${JSON.stringify(view, null, 2)}\n` : formatStatusView(view));
     });
 

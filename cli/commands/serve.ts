@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { LOG_FORMATS, setLogFormat, type LogFormat } from "../../runtime/observe/metrics.js";
 import { keystorePath } from "../../runtime/pki/keystore.js";
@@ -11,6 +12,9 @@ interface ServeFlags extends PuppetFlags {
   branch?: string;
   sourceBranch: string;
   inventoryBranch: string;
+  remote?: string;
+  fetchInterval: string;
+  webhookSecretFile?: string;
   logFormat?: LogFormat;
   keystore?: string;
   compile?: boolean;
@@ -36,6 +40,9 @@ export function registerServe(program: Command): void {
     .addOption(new Option("--repo <dir>", "the site repository to follow (bare or not)").env("OCI_REPO"))
     .addOption(new Option("--source-branch <name>", "the branch the site is committed to").env("OCI_SOURCE_BRANCH").default("main"))
     .addOption(new Option("--inventory-branch <name>", "the branch discoveries are committed to, a history of their own (oci assign reads it)").env("OCI_INVENTORY_BRANCH").default("oci/inventory"))
+    .addOption(new Option("--remote <url>", "a forge's repository to follow with --repo (ssh or https, the git CLI's credentials): its source branch is fetched into --repo, this host's rendered and inventory branches pushed back").env("OCI_REMOTE"))
+    .addOption(new Option("--fetch-interval <seconds>", "with --remote: fetch this often, besides on the webhook").env("OCI_FETCH_INTERVAL").default("60"))
+    .addOption(new Option("--webhook-secret-file <file>", "with --remote: the forge webhook's shared secret; POST /api/v1/hooks/git with its signature fetches at once").env("OCI_WEBHOOK_SECRET_FILE"))
     .addOption(new Option("--branch <name>", "the rendered branch, when site.yaml names none (default oci/rendered)").env("OCI_RENDERED_BRANCH"))
     .addOption(new Option("--keystore <dir>", "the CA keystore; with it this host compiles each source commit and commits its render (default $OCI_KEYSTORE)"))
     .option("--compile", "compile source commits even without a keystore (certificates are then listed, not issued)")
@@ -62,6 +69,19 @@ export function registerServe(program: Command): void {
     };
     const recheck = Number(flags.recheckInterval);
     if (!(recheck > 0 && recheck <= 3600)) self.error("error: --recheck-interval must be between 0 and 3600 seconds", { exitCode: Exit.usage });
+    if (flags.remote && !flags.repo) self.error("error: --remote follows a forge into the repository given by --repo", { exitCode: Exit.usage });
+    if (flags.webhookSecretFile && !flags.remote) self.error("error: --webhook-secret-file goes with --remote", { exitCode: Exit.usage });
+    const fetchInterval = Number(flags.fetchInterval);
+    if (!(fetchInterval >= 5 && fetchInterval <= 86_400)) self.error("error: --fetch-interval must be between 5 and 86400 seconds", { exitCode: Exit.usage });
+    let webhookSecret: string | undefined;
+    if (flags.webhookSecretFile) {
+      try {
+        webhookSecret = readFileSync(flags.webhookSecretFile, "utf8").trim();
+      } catch (error) {
+        self.error(`error: --webhook-secret-file ${flags.webhookSecretFile}: ${(error as Error).message}`, { exitCode: Exit.usage });
+      }
+      if (!webhookSecret || webhookSecret.length < 16) self.error(`error: --webhook-secret-file ${flags.webhookSecretFile}: the secret must have 16 characters or more`, { exitCode: Exit.usage });
+    }
     const keystore = keystorePath(flags.keystore);
     const puppet = flags.puppetEnvDir
       ? { directory: flags.puppetEnvDir, keep: Number(flags.puppetKeep), eyamlPrivateKey: flags.eyamlPrivateKey, eyamlPublicKey: flags.eyamlPublicKey }
@@ -71,7 +91,9 @@ export function registerServe(program: Command): void {
     try {
       server = await serve({
         ...(flags.render ? { render: flags.render } : {}), ...(flags.repo ? { repo: flags.repo } : {}), ...(flags.branch ? { branch: flags.branch } : {}),
-        sourceBranch: flags.sourceBranch, inventoryBranch: flags.inventoryBranch, ...(keystore ? { keystore } : {}), ...(flags.compile ? { compile: true } : {}), ...(puppet ? { puppet } : {}),
+        sourceBranch: flags.sourceBranch, inventoryBranch: flags.inventoryBranch,
+        ...(flags.remote ? { remote: { url: flags.remote, fetchIntervalMs: fetchInterval * 1000, ...(webhookSecret ? { webhookSecret } : {}) } } : {}),
+        ...(keystore ? { keystore } : {}), ...(flags.compile ? { compile: true } : {}), ...(puppet ? { puppet } : {}),
         recheckMs: recheck * 1000,
         listen: flags.listen, dhcp: flags.dhcp, dhcpPort: port(flags.dhcpPort, "--dhcp-port"), tftp: flags.tftp, tftpPort: port(flags.tftpPort, "--tftp-port"), tftpEngine: flags.tftpEngine,
         httpPort: port(flags.httpPort, "--http-port"), stateDir: flags.stateDir,

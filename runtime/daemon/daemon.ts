@@ -76,6 +76,11 @@ export class Daemon {
     metrics.gauge("oci_release_failing", "1 when the newest source or rendered commit was refused", () => (this.failing ? 1 : 0));
   }
 
+  /** The rendered branch this host writes (site.yaml git.renderedBranch of the last source commit read). */
+  get renderedBranch(): string {
+    return this.#renderedBranch;
+  }
+
   get release(): Release | undefined {
     return this.#release;
   }

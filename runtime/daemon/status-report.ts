@@ -1,4 +1,5 @@
 import type { SetupOrder } from "../../compiler/emit/setup/render-setup-order.js";
+import type { RemoteState } from "../git/remote-mirror.js";
 import { textTable } from "../format/text-table.js";
 import { recordLookup } from "../inventory/machine-inventory.js";
 import { setupGates } from "../setup/setup-gates.js";
@@ -26,10 +27,12 @@ export interface StatusView {
   readonly machines: readonly MachineRow[];
   /** Serials that reported but are not machines of the release (discovered, not yet given a role). */
   readonly unassigned: readonly string[];
+  /** The forge the daemon follows, as its last exchange left it (oci serve --remote). */
+  readonly remote?: RemoteState;
 }
 
 /** `oci status`: the applied release, refused commits, and per machine its last report and whom it waits for. */
-export function statusView(daemon: DaemonState | undefined, order: SetupOrder | undefined, status: StatusSnapshot): StatusView {
+export function statusView(daemon: DaemonState | undefined, order: SetupOrder | undefined, status: StatusSnapshot, remote?: RemoteState): StatusView {
   const machines: MachineRow[] = [];
   const known = new Set<string>();
   if (order) {
@@ -50,7 +53,7 @@ export function statusView(daemon: DaemonState | undefined, order: SetupOrder | 
     }
   }
   const unassigned = Object.keys(status.machines).filter((s) => !known.has(s)).sort();
-  return { ...(daemon ? { daemon } : {}), machines, unassigned };
+  return { ...(daemon ? { daemon } : {}), machines, unassigned, ...(remote ? { remote } : {}) };
 }
 
 export function formatStatusView(view: StatusView): string {
@@ -59,6 +62,11 @@ export function formatStatusView(view: StatusView): string {
   lines.push(release ? `release: ${release.id} (source ${release.source ?? "?"}), applied ${new Date(release.appliedAt).toISOString()}` : "release: none applied");
   for (const r of view.daemon?.refusals ?? []) lines.push(`refused: ${r.commit.slice(0, 12)} at ${r.stage}: ${r.reason}`);
   for (const w of view.daemon?.warnings ?? []) lines.push(`warning: ${w}`);
+  const remote = view.remote;
+  if (remote) {
+    const last = remote.lastSuccessAt === undefined ? "never reached" : `last exchange ${new Date(remote.lastSuccessAt).toISOString()}`;
+    lines.push(remote.ok === false ? `remote: ${remote.url}: FAILING: ${remote.error ?? "?"} (${last})` : `remote: ${remote.url}: ${remote.ok ? "ok" : "first exchange under way"}, ${last}`);
+  }
   if (view.machines.length > 0) {
     const rows = view.machines.map((m) => [
       m.fqdn, m.cluster, String(m.wave), m.status + (m.step ? ` (${m.step})` : ""),

@@ -10,6 +10,7 @@ import type { BootAnswer } from "../release/boot-answer.js";
 import type { Release } from "../release/release.js";
 import { parsePuppetReport, PuppetReportError, type PuppetRun } from "../puppet/puppet-report.js";
 import { MACHINE_REPORTED_STATUSES, type MachineStatus } from "../state/status-store.js";
+import { verifyGitHook } from "./git-hook.js";
 import { clientAddress, isLocalAddress } from "./local-address.js";
 import { STATUS_PAGE_ROUTES, type StatusPage } from "./status-page.js";
 import { parseRange } from "./byte-range.js";
@@ -42,6 +43,8 @@ export interface HttpServerOptions {
   readonly autosignToken?: (address: string) => Promise<string | undefined>;
   /** The status page at `/`, its JSON (`/api/v1/overview`, `/api/v1/machines`) and its event stream. */
   readonly statusPage?: StatusPage;
+  /** `POST /api/v1/hooks/git`: a forge's push webhook, signed with `secret`, makes the host fetch now. */
+  readonly gitHook?: { readonly secret: string; readonly fetchNow: () => void };
 }
 
 export class HttpBindError extends Error {
@@ -67,7 +70,7 @@ const MAX_CONNECTIONS = 1024;
 const JSON_TYPE = "application/json";
 /** A whole catalog's resource statuses: a controller's report is a few MiB. */
 const MAX_PUPPET_REPORT = 32 * 1024 * 1024;
-const KNOWN_ROUTES = new Set(["/boot.ipxe", "/healthz", "/metrics", "/api/v1/discovery", "/api/v1/status", "/api/v1/autosign-token", "/api/v1/puppet-report", "/api/v1/network-config", ...STATUS_PAGE_ROUTES]);
+const KNOWN_ROUTES = new Set(["/boot.ipxe", "/healthz", "/metrics", "/api/v1/hooks/git", "/api/v1/discovery", "/api/v1/status", "/api/v1/autosign-token", "/api/v1/puppet-report", "/api/v1/network-config", ...STATUS_PAGE_ROUTES]);
 
 /** Boot scripts, live image files with Range, the two report APIs, metrics and health, on node's http. */
 export async function startHttpServer(options: HttpServerOptions): Promise<{ close(): Promise<void>; port: number }> {
@@ -132,6 +135,19 @@ async function route(request: IncomingMessage, response: ServerResponse, options
   if (path === "/api/v1/puppet-report") {
     if (method !== "POST") return send(response, 405, "use POST\n", "text/plain", { allow: "POST" });
     return puppetReport(request, response, options);
+  }
+  if (path === "/api/v1/hooks/git") {
+    if (!options.gitHook) return json(response, 404, { error: "no webhook here: oci serve follows a remote with --remote and --webhook-secret-file" });
+    if (method !== "POST") return send(response, 405, "use POST\n", "text/plain", { allow: "POST" });
+    const body = await readBody(request);
+    if (body === "too-large") return send(response, 413, `body larger than ${MAX_BODY} bytes\n`, "text/plain", { connection: "close" });
+    if (!verifyGitHook(request.headers, body, options.gitHook.secret)) {
+      options.metrics.count("oci_git_hooks_total", "forge webhooks received", { outcome: "refused" });
+      return json(response, 401, { error: "the webhook's signature (X-Hub-Signature-256, X-Gitea-Signature) or token (X-Gitlab-Token) does not match this host's secret" });
+    }
+    options.metrics.count("oci_git_hooks_total", "forge webhooks received", { outcome: "accepted" });
+    options.gitHook.fetchNow();
+    return json(response, 202, { fetching: true });
   }
   if (path === "/api/v1/discovery" || path === "/api/v1/status") {
     if (method !== "POST") return send(response, 405, "use POST\n", "text/plain", { allow: "POST" });

@@ -6,6 +6,7 @@ import { Daemon } from "../daemon/daemon.js";
 import { startDhcpServer } from "../dhcp/dhcp-server.js";
 import { LeaseStore } from "../dhcp/lease-store.js";
 import { UnavailableError, startHttpServer } from "../http/http-server.js";
+import { RemoteMirror, remoteStateFile } from "../git/remote-mirror.js";
 import { DEFAULT_INVENTORY_BRANCH, InventoryCommitter } from "../inventory/inventory-committer.js";
 import { discoveredRecord, machineInventory } from "../inventory/machine-inventory.js";
 import { overview } from "../daemon/overview.js";
@@ -13,12 +14,14 @@ import { StatusPage, statusPageSettings } from "../http/status-page.js";
 import { ActivityHistory } from "../observe/activity-history.js";
 import { logEvent, Metrics } from "../observe/metrics.js";
 import { progressOn } from "../observe/progress.js";
+
 import { loadKeystore, loadRenderSigner } from "../pki/keystore.js";
 import { autosignTokenFor } from "../puppet/autosign-token.js";
 import type { PuppetEnvironmentOptions } from "../puppet/publish-environment.js";
 import { puppetRunStatus } from "../puppet/puppet-run-status.js";
 import { bootAnswer } from "../release/boot-answer.js";
 import { RenderVerifier } from "../render/render-signature.js";
+import { DEFAULT_RENDERED_BRANCH } from "../render/render-branch.js";
 import { networkConfigFor } from "../release/network-config.js";
 import { EMPTY_RELEASE, loadReleaseDirectory, type Release } from "../release/release.js";
 import { setupOrderOf } from "../release/setup-order.js";
@@ -37,6 +40,8 @@ export interface ServeOptions {
   readonly sourceBranch: string;
   /** Where discoveries are committed (default oci/inventory): a branch of their own, so they never race people on the source branch. */
   readonly inventoryBranch?: string;
+  /** A forge to follow: its source branch fetched every `fetchIntervalMs` and on a signed webhook; this host's branches pushed back. */
+  readonly remote?: { readonly url: string; readonly fetchIntervalMs: number; readonly webhookSecret?: string; readonly timeoutMs?: number };
   /** The CA keystore: with it, this host compiles source commits and commits their render. */
   readonly keystore?: string;
   /** Compile source commits even without a keystore (certificates are then listed, not issued). */
@@ -110,6 +115,22 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   };
 
   let ready: Record<string, unknown>;
+  // Following a forge: the exchange runs beside serving and never holds it up (an unreachable remote is shown, not waited for).
+  const mirror = options.remote && options.repo ? new RemoteMirror({
+    gitdir: openRepository(options.repo).gitdir, url: options.remote.url, sourceBranch: options.sourceBranch,
+    hostBranches: () => [daemon?.renderedBranch ?? options.branch ?? DEFAULT_RENDERED_BRANCH, options.inventoryBranch ?? DEFAULT_INVENTORY_BRANCH],
+    stateFile: remoteStateFile(options.stateDir), now, ...(options.remote.timeoutMs ? { timeoutMs: options.remote.timeoutMs } : {}),
+    onState: (state, before) => {
+      metrics.count("oci_remote_syncs_total", "exchanges with the followed remote (fetch the source branch, push this host's branches)", { outcome: state.ok ? "ok" : "failed" });
+      // A line when something changed (a new source commit, the remote lost or back), not every minute.
+      if (state.ok && (before.ok !== true || before.source !== state.source)) logEvent("remote.synced", { url: state.url, ...(state.source ? { source: state.source } : {}) });
+      if (!state.ok && (before.ok !== false || before.error !== state.error)) logEvent("remote.sync_error", { url: state.url, error: state.error });
+      notifyPage();
+    },
+  }) : undefined;
+  const syncRemote = () => void mirror?.sync();
+  if (mirror) metrics.gauge("oci_remote_up", "1 when the last exchange with the followed remote succeeded, 0 when it failed, -1 before the first", () => (mirror.state.ok === undefined ? -1 : mirror.state.ok ? 1 : 0));
+  let notifyPage = (): void => undefined;
   try {
     const leases = new LeaseStore(join(options.stateDir, "dhcp-leases.jsonl"), now);
     closers.push(async () => leases.close());
@@ -142,13 +163,16 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
           health: serviceHealth({
             dhcp, tftp, httpPort: options.httpPort, release: current, refusals: daemon?.refusals ?? [],
             ...(options.puppet ? { puppetDirectory: options.puppet.directory } : {}), ...(options.repo ? { repo: options.repo } : {}),
+            ...(mirror ? { remote: mirror.state } : {}),
           }),
           history: history.samples, ...(commitUrl ? { commitUrl } : {}),
         });
       },
     });
+    notifyPage = () => statusPage.notify();
     const http = await startHttpServer({
       statusPage,
+      ...(mirror && options.remote?.webhookSecret ? { gitHook: { secret: options.remote.webhookSecret, fetchNow: syncRemote } } : {}),
       port: options.httpPort, listen: options.listen, release: () => current, metrics, bootAnswer: bootAnswerNow, serving: () => serving,
       ...(options.liveDir ? { liveDir: options.liveDir } : {}),
       onDiscovery: async (report, from) => {
@@ -156,6 +180,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         const outcome = await inventory.submit(report);
         await status.record(discoveredRecord(report, from, now()));
         statusPage.notify();
+        if (outcome === "committed") syncRemote();
         return outcome;
       },
       onStatus: async (report) => {
@@ -182,6 +207,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
           detail: {
             release: current.id, ...(daemon?.compiledSource ? { source: daemon.compiledSource } : {}),
             ...(daemon && daemon.refusals.length > 0 ? { refused: daemon.refusals } : {}), ...(warnings.length > 0 ? { warnings } : {}),
+            ...(mirror ? { remote: mirror.state } : {}),
           },
         };
       },
@@ -215,10 +241,20 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
           current = release;
           recheck();
           statusPage.notify();
+          // A new rendered commit goes back to the forge.
+          syncRemote();
         },
       });
       closers.push(() => daemon!.close());
       await daemon.start();
+      if (mirror) {
+        const timer = setInterval(syncRemote, options.remote!.fetchIntervalMs);
+        closers.push(async () => {
+          clearInterval(timer);
+          await mirror.idle();
+        });
+        syncRemote();
+      }
       if (current === EMPTY_RELEASE) logEvent("release.none", { detail: "nothing could be applied yet: serving no DHCP reservation until a rendered commit applies", refusals: daemon.refusals });
     }
   } catch (error) {

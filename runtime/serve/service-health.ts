@@ -1,5 +1,6 @@
 import type { Refusal } from "../daemon/daemon-state.js";
 import type { ServiceHealth } from "../daemon/overview.js";
+import type { RemoteState } from "../git/remote-mirror.js";
 import { EMPTY_RELEASE, type Release } from "../release/release.js";
 
 export interface ServiceHealthInput {
@@ -12,6 +13,8 @@ export interface ServiceHealthInput {
   readonly puppetDirectory?: string;
   readonly refusals: readonly Refusal[];
   readonly repo?: string;
+  /** The forge followed (oci serve --remote), as the last exchange left it. */
+  readonly remote?: RemoteState;
 }
 
 /** The status page's service line: each of oci serve's parts, ok, failing, or not run (null). */
@@ -26,6 +29,15 @@ export function serviceHealth(input: ServiceHealthInput): ServiceHealth[] {
     input.puppetDirectory
       ? { name: "puppet", ok: !refusedPublish, detail: refusedPublish ? refusedPublish.reason : `environment ${input.puppetDirectory}` }
       : { name: "puppet", ok: null, detail: "not published (no --puppet-env-dir)" },
-    { name: "git remote", ok: null, detail: input.repo ? `follows the repository ${input.repo} on this host; no remote configured` : "serves one render directory" },
+    input.remote ? remoteHealth(input.remote)
+      : { name: "git remote", ok: null, detail: input.repo ? `follows the repository ${input.repo} on this host; no remote configured` : "serves one render directory" },
   ];
+}
+
+function remoteHealth(remote: RemoteState): ServiceHealth {
+  if (remote.ok === undefined) return { name: "git remote", ok: null, detail: `${remote.url}: first exchange under way` };
+  const last = remote.lastSuccessAt === undefined ? "never reached" : `last exchange ${new Date(remote.lastSuccessAt).toISOString()}`;
+  return remote.ok
+    ? { name: "git remote", ok: true, detail: `${remote.url}: ${last}` }
+    : { name: "git remote", ok: false, detail: `${remote.url}: ${remote.error ?? "failed"} (${last})` };
 }
