@@ -13,6 +13,7 @@ interface ServeFlags extends PuppetFlags {
   sourceBranch: string;
   inventoryBranch: string;
   remote?: string;
+  allowedSigners?: string;
   fetchInterval: string;
   webhookSecretFile?: string;
   logFormat?: LogFormat;
@@ -43,6 +44,7 @@ export function registerServe(program: Command): void {
     .addOption(new Option("--remote <url>", "a forge's repository to follow with --repo (ssh or https, the git CLI's credentials): its source branch is fetched into --repo, this host's rendered and inventory branches pushed back").env("OCI_REMOTE"))
     .addOption(new Option("--fetch-interval <seconds>", "with --remote: fetch this often, besides on the webhook").env("OCI_FETCH_INTERVAL").default("60"))
     .addOption(new Option("--webhook-secret-file <file>", "with --remote: the forge webhook's shared secret; POST /api/v1/hooks/git with its signature fetches at once").env("OCI_WEBHOOK_SECRET_FILE"))
+    .addOption(new Option("--allowed-signers <file>", "compile only source commits signed (SSH signatures) by a key of this allowed-signers file, kept on this host").env("OCI_ALLOWED_SIGNERS"))
     .addOption(new Option("--branch <name>", "the rendered branch, when site.yaml names none (default oci/rendered)").env("OCI_RENDERED_BRANCH"))
     .addOption(new Option("--keystore <dir>", "the CA keystore; with it this host compiles each source commit and commits its render (default $OCI_KEYSTORE)"))
     .option("--compile", "compile source commits even without a keystore (certificates are then listed, not issued)")
@@ -82,6 +84,13 @@ export function registerServe(program: Command): void {
       }
       if (!webhookSecret || webhookSecret.length < 16) self.error(`error: --webhook-secret-file ${flags.webhookSecretFile}: the secret must have 16 characters or more`, { exitCode: Exit.usage });
     }
+    if (flags.allowedSigners) {
+      try {
+        readFileSync(flags.allowedSigners, "utf8");
+      } catch (error) {
+        self.error(`error: --allowed-signers ${flags.allowedSigners}: ${(error as Error).message}`, { exitCode: Exit.usage });
+      }
+    }
     const keystore = keystorePath(flags.keystore);
     const puppet = flags.puppetEnvDir
       ? { directory: flags.puppetEnvDir, keep: Number(flags.puppetKeep), eyamlPrivateKey: flags.eyamlPrivateKey, eyamlPublicKey: flags.eyamlPublicKey }
@@ -92,6 +101,7 @@ export function registerServe(program: Command): void {
       server = await serve({
         ...(flags.render ? { render: flags.render } : {}), ...(flags.repo ? { repo: flags.repo } : {}), ...(flags.branch ? { branch: flags.branch } : {}),
         sourceBranch: flags.sourceBranch, inventoryBranch: flags.inventoryBranch,
+        ...(flags.allowedSigners ? { allowedSigners: flags.allowedSigners } : {}),
         ...(flags.remote ? { remote: { url: flags.remote, fetchIntervalMs: fetchInterval * 1000, ...(webhookSecret ? { webhookSecret } : {}) } } : {}),
         ...(keystore ? { keystore } : {}), ...(flags.compile ? { compile: true } : {}), ...(puppet ? { puppet } : {}),
         recheckMs: recheck * 1000,

@@ -2,6 +2,7 @@ import git from "isomorphic-git";
 import type { GitRepository } from "../../compiler/load/git-repository.js";
 import { GitTree } from "../../compiler/load/git-tree.js";
 import type { CertificateAuthority } from "../../compiler/pki/certificate-authority.js";
+import { commitSignatureProblem } from "../git/commit-signature.js";
 import { readRef, removeStaleLock, STALE_LOCK_MS } from "../git/compare-and-swap-ref.js";
 import { logEvent, type Metrics } from "../observe/metrics.js";
 import type { Progress } from "../observe/progress.js";
@@ -34,6 +35,8 @@ export interface DaemonOptions {
   readonly verifier?: RenderVerifier;
   /** Where a long compile says how far it is (a first compile issues every certificate). */
   readonly progress?: Progress;
+  /** An allowed-signers file (OpenSSH's format): only source commits whose own signature is by one of its keys are compiled. */
+  readonly allowedSigners?: string;
   /** Called with each newly applied release, after the puppet environment is published. */
   readonly onRelease: (release: Release) => void;
   readonly now?: () => number;
@@ -163,6 +166,16 @@ export class Daemon {
     if (tip && (await sourceOf(repo, tip)) === source && (await this.#trustProblem(tip)) === undefined) {
       this.#triedSource = source;
       return;
+    }
+    // The commit applied is the one vouched for: its signer answers for the whole tree (a reviewed
+    // merge vouches for the commits it brings), so the tip is checked, not each commit before it.
+    if (this.options.allowedSigners) {
+      const problem = await commitSignatureProblem(repo.gitdir, source, this.options.allowedSigners);
+      if (problem) {
+        this.#triedSource = source;
+        this.#refuse({ commit: source, stage: "signature", reason: problem, at: this.#now() });
+        return;
+      }
     }
     const started = this.#now();
     const outcome = await commitRender(repo, source, {

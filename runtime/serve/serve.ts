@@ -40,6 +40,8 @@ export interface ServeOptions {
   readonly sourceBranch: string;
   /** Where discoveries are committed (default oci/inventory): a branch of their own, so they never race people on the source branch. */
   readonly inventoryBranch?: string;
+  /** Only source commits signed by a key of this allowed-signers file (OpenSSH's format) are compiled. */
+  readonly allowedSigners?: string;
   /** A forge to follow: its source branch fetched every `fetchIntervalMs` and on a signed webhook; this host's branches pushed back. */
   readonly remote?: { readonly url: string; readonly fetchIntervalMs: number; readonly webhookSecret?: string; readonly timeoutMs?: number };
   /** The CA keystore: with it, this host compiles source commits and commits their render. */
@@ -237,6 +239,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         ...(signer ? { signer } : {}), ...(verifier ? { verifier } : {}),
         compile: Boolean(ca) || Boolean(options.compile), ...(options.puppet ? { puppet: options.puppet } : {}),
         stateDir: options.stateDir, recheckMs: options.recheckMs, metrics, now, progress: progressOn(process.stderr),
+        ...(options.allowedSigners ? { allowedSigners: options.allowedSigners } : {}),
         onRelease: (release) => {
           current = release;
           recheck();
