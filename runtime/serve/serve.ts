@@ -14,7 +14,6 @@ import { StatusPage, statusPageSettings } from "../http/status-page.js";
 import { ActivityHistory } from "../observe/activity-history.js";
 import { logEvent, Metrics } from "../observe/metrics.js";
 import { progressOn } from "../observe/progress.js";
-
 import { loadKeystore, loadRenderSigner } from "../pki/keystore.js";
 import { autosignTokenFor } from "../puppet/autosign-token.js";
 import type { PuppetEnvironmentOptions } from "../puppet/publish-environment.js";
@@ -117,23 +116,28 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   };
 
   let ready: Record<string, unknown>;
-  // Following a forge: the exchange runs beside serving and never holds it up (an unreachable remote is shown, not waited for).
-  const mirror = options.remote && options.repo ? new RemoteMirror({
-    gitdir: openRepository(options.repo).gitdir, url: options.remote.url, sourceBranch: options.sourceBranch,
-    hostBranches: () => [daemon?.renderedBranch ?? options.branch ?? DEFAULT_RENDERED_BRANCH, options.inventoryBranch ?? DEFAULT_INVENTORY_BRANCH],
-    stateFile: remoteStateFile(options.stateDir), now, ...(options.remote.timeoutMs ? { timeoutMs: options.remote.timeoutMs } : {}),
-    onState: (state, before) => {
-      metrics.count("oci_remote_syncs_total", "exchanges with the followed remote (fetch the source branch, push this host's branches)", { outcome: state.ok ? "ok" : "failed" });
-      // A line when something changed (a new source commit, the remote lost or back), not every minute.
-      if (state.ok && (before.ok !== true || before.source !== state.source)) logEvent("remote.synced", { url: state.url, ...(state.source ? { source: state.source } : {}) });
-      if (!state.ok && (before.ok !== false || before.error !== state.error)) logEvent("remote.sync_error", { url: state.url, error: state.error });
-      notifyPage();
-    },
-  }) : undefined;
-  const syncRemote = () => void mirror?.sync();
-  if (mirror) metrics.gauge("oci_remote_up", "1 when the last exchange with the followed remote succeeded, 0 when it failed, -1 before the first", () => (mirror.state.ok === undefined ? -1 : mirror.state.ok ? 1 : 0));
   let notifyPage = (): void => undefined;
+  // Following a forge: the exchange runs beside serving and never holds it up (an unreachable remote is shown, not waited for).
+  let mirror: RemoteMirror | undefined;
+  const syncRemote = () => void mirror?.sync();
   try {
+    if (options.remote && options.repo) {
+      const followed = new RemoteMirror({
+        gitdir: openRepository(options.repo).gitdir, url: options.remote.url, sourceBranch: options.sourceBranch,
+        hostBranches: () => [daemon?.renderedBranch ?? options.branch ?? DEFAULT_RENDERED_BRANCH, options.inventoryBranch ?? DEFAULT_INVENTORY_BRANCH],
+        stateFile: remoteStateFile(options.stateDir), now, ...(options.remote.timeoutMs ? { timeoutMs: options.remote.timeoutMs } : {}),
+        onState: (state, before) => {
+          metrics.count("oci_remote_syncs_total", "exchanges with the followed remote (fetch the source branch, push this host's branches)", { outcome: state.ok ? "ok" : "failed" });
+          // A line when something changed (a new source commit, the remote lost or back), not every minute.
+          if (state.ok && (before.ok !== true || before.source !== state.source)) logEvent("remote.synced", { url: state.url, ...(state.source ? { source: state.source } : {}) });
+          if (!state.ok && (before.ok !== false || before.error !== state.error)) logEvent("remote.sync_error", { url: state.url, error: state.error });
+          notifyPage();
+        },
+      });
+      metrics.gauge("oci_remote_up", "1 when the last exchange with the followed remote succeeded, 0 when it failed, -1 before the first", () => (followed.state.ok === undefined ? -1 : followed.state.ok ? 1 : 0));
+      closers.push(() => followed.idle());
+      mirror = followed;
+    }
     const leases = new LeaseStore(join(options.stateDir, "dhcp-leases.jsonl"), now);
     closers.push(async () => leases.close());
     metrics.gauge("oci_dhcp_leases", "DHCP leases currently held", () => leases.size);
@@ -250,12 +254,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       });
       closers.push(() => daemon!.close());
       await daemon.start();
-      if (mirror) {
-        const timer = setInterval(syncRemote, options.remote!.fetchIntervalMs);
-        closers.push(async () => {
-          clearInterval(timer);
-          await mirror.idle();
-        });
+      if (mirror && options.remote) {
+        const timer = setInterval(syncRemote, options.remote.fetchIntervalMs);
+        closers.push(async () => clearInterval(timer));
         syncRemote();
       }
       if (current === EMPTY_RELEASE) logEvent("release.none", { detail: "nothing could be applied yet: serving no DHCP reservation until a rendered commit applies", refusals: daemon.refusals });
