@@ -126,9 +126,11 @@ function machineText(
   placement: LldpPlacement | undefined,
 ): string {
   const disks = profile?.raid?.disks?.slice(0, profile.raid.level === 0 ? 1 : 2);
-  // The PXE network stays on the boot NIC; every other network a switch carries goes on the NIC facing it.
-  const placed = [...(placement?.nics ?? new Map<string, never[]>())].flatMap(([mac, list]) => list.map((p) => ({ mac, ...p }))).filter((p) => p.network !== pxe);
-  const placedNetworks = new Set(placed.map((p) => p.network));
+  // The PXE network stays on the boot NIC; every other network a switch carries goes on the NIC
+  // facing it, once (two switches carrying one network, a bond's two legs say, give the first NIC it).
+  const placedNetworks = new Set<string>();
+  const placed = [...(placement?.nics ?? new Map<string, never[]>())].flatMap(([mac, list]) => list.map((p) => ({ mac, ...p })))
+    .filter((p) => p.network !== pxe && !placedNetworks.has(p.network) && Boolean(placedNetworks.add(p.network)));
   const lines = [
     "apiVersion: oci/v1",
     "kind: Machine",
