@@ -113,7 +113,7 @@ describe("oci serve --repo: the daemon follows the repository", () => {
     await waitFor("/healthz to recover", async () => (await fetch(`${base}/healthz`)).status === 200);
   });
 
-  it("records status reports durably, and refuses discoveries when the source branch is checked out in a work tree", async () => {
+  it("records status reports durably; with the source branch checked out in a work tree, discoveries still go to their own branch and leave it alone", async () => {
     const status = await fetch(`${base}/api/v1/status`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ serial: "CZ300006", status: "installed", generation: 1 }) });
     assert.deepEqual(await status.json(), { accepted: "CZ300006", outcome: "recorded" });
     assert.match(await (await fetch(`${base}/metrics`)).text(), /^oci_machines\{status="installed"\} 1$/m);
@@ -123,8 +123,9 @@ describe("oci serve --repo: the daemon follows the repository", () => {
     assert.match(((await forged.json()) as { error: string }).error, /comes from puppetserver's report/);
     assert.match(await (await fetch(`${base}/metrics`)).text(), /^oci_machines\{status="puppet-success"\} 0$/m);
     const discovery = await fetch(`${base}/api/v1/discovery`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ serial: "ZZ1", nics: [{ name: "eno1", mac: "52:54:00:aa:00:01" }] }) });
-    assert.equal(discovery.status, 503);
-    assert.match(((await discovery.json()) as { error: string }).error, /checked out in a work tree.*bare repository/);
+    assert.deepEqual(await discovery.json(), { accepted: "ZZ1", outcome: "committed" });
+    assert.match(await gitCli(repo, "show", "oci/inventory:inventory/discovered/ZZ1.yaml"), /mac: "52:54:00:aa:00:01"/);
     assert.doesNotMatch(await gitCli(repo, "log", "--format=%s", "main"), /Inventory/);
+    assert.equal(await gitCli(repo, "status", "--porcelain"), "", "the checked-out work tree is untouched");
   });
 });
