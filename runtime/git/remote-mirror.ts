@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { ApplyLoop } from "../daemon/apply-loop.js";
 import { readRef } from "./compare-and-swap-ref.js";
 
 /** What the last exchange with the remote gave: for /healthz, /metrics, the status page and `oci status`. */
@@ -43,8 +44,8 @@ export const REMOTE_STATE_FILE = "remote.json";
  */
 export class RemoteMirror {
   #state: RemoteState;
-  #running: Promise<void> | undefined;
-  #again = false;
+  // #exchange catches its own failures into the state: the loop's error handler never runs.
+  readonly #loop = new ApplyLoop(() => this.#exchange(), () => undefined);
 
   constructor(private readonly options: RemoteMirrorOptions) {
     this.#state = { url: redactUrl(options.url) };
@@ -54,25 +55,14 @@ export class RemoteMirror {
     return this.#state;
   }
 
-  /** Resolves once no exchange is running (for a clean stop). */
-  async idle(): Promise<void> {
-    while (this.#running) await this.#running;
+  /** Ends the exchanges: the one running finishes, no other starts. */
+  close(): Promise<void> {
+    return this.#loop.close();
   }
 
-  /** Fetches the source branch and pushes the host's branches; a call during a run makes one more run after it. */
+  /** Fetches the source branch and pushes the host's branches; calls during a run fold into one more run after it. */
   sync(): Promise<void> {
-    if (this.#running) {
-      this.#again = true;
-      return this.#running;
-    }
-    this.#running = (async () => {
-      do {
-        this.#again = false;
-        await this.#exchange();
-      } while (this.#again);
-      this.#running = undefined;
-    })();
-    return this.#running;
+    return this.#loop.kick();
   }
 
   async #exchange(): Promise<void> {

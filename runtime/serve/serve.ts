@@ -135,7 +135,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         },
       });
       metrics.gauge("oci_remote_up", "1 when the last exchange with the followed remote succeeded, 0 when it failed, -1 before the first", () => (followed.state.ok === undefined ? -1 : followed.state.ok ? 1 : 0));
-      closers.push(() => followed.idle());
+      closers.push(() => followed.close());
       mirror = followed;
     }
     const leases = new LeaseStore(join(options.stateDir, "dhcp-leases.jsonl"), now);
