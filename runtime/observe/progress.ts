@@ -3,14 +3,14 @@ import type { ProgressSink } from "../../compiler/index.js";
 /** A progress display on a stream (stderr): a bar on a terminal, a line now and then otherwise. */
 export interface Progress {
   readonly sink: ProgressSink;
-  /** Ends the display: the bar's line cleared; a last line if lines were printed. */
+  /** Ends a piece of work: the bar's line cleared; the next step starts a new quiet time. */
   finish(): void;
 }
 
 export interface ProgressOptions {
   /** Whether to draw a bar (a terminal) or print lines. Default: the stream's isTTY. */
   readonly bar?: boolean;
-  /** Nothing is shown for work done within this many milliseconds. Default 2,000. */
+  /** Nothing is shown for work done within this many milliseconds of its first step. Default 2,000. */
   readonly quietMs?: number;
   /** Milliseconds between lines (without a bar). Default 5,000. */
   readonly everyMs?: number;
@@ -32,7 +32,8 @@ export function progressOn(stream: NodeJS.WritableStream & { isTTY?: boolean }, 
   const quietMs = envEvery !== undefined ? everyMs : options.quietMs ?? 2_000;
   const bar = mode === "lines" ? false : options.bar ?? stream.isTTY === true;
   const now = options.now ?? Date.now;
-  const started = now();
+  // The quiet time runs from the first step of each piece of work (a daemon's compiles come and go).
+  let started: number | undefined;
   let last = -Infinity;
   let drawn = false;
   let shown: { phase: string; done: number } | undefined;
@@ -41,6 +42,7 @@ export function progressOn(stream: NodeJS.WritableStream & { isTTY?: boolean }, 
   return {
     sink: (phase, done, total) => {
       const t = now();
+      started ??= t;
       if (t - started < quietMs) return;
       // A phase that was shown is shown ending, whatever the interval.
       const closesShown = done === total && shown?.phase === phase && shown.done !== done;
@@ -57,6 +59,10 @@ export function progressOn(stream: NodeJS.WritableStream & { isTTY?: boolean }, 
     },
     finish: () => {
       if (drawn) stream.write("\r\x1b[2K");
+      drawn = false;
+      started = undefined;
+      shown = undefined;
+      last = -Infinity;
     },
   };
 }

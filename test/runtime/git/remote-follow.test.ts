@@ -69,8 +69,7 @@ describe("oci serve --remote over SSH: a forge's main reaches the host, the host
 
   it("at start: the host renders the forge's main and pushes oci/rendered back to it", async () => {
     const main = (await gitCli(forge, "rev-parse", "main")).trim();
-    await waitFor("oci/rendered on the forge, rendering its main", async () => (await renderedSource(forge)) === main || undefined, 60_000, 200);
-    assert.equal((await health()).remote?.ok, true);
+    await waitFor("oci/rendered on the forge, rendering its main, and the exchange recorded", async () => ((await renderedSource(forge)) === main && (await health()).remote?.ok === true) || undefined, 60_000, 200);
   });
 
   it("a merge on the forge reaches the host on a signed webhook; a bad signature gets 401", async () => {

@@ -13,6 +13,22 @@ function harness(bar: boolean) {
 }
 
 describe("progress on stderr", () => {
+  it("a daemon's next piece of work has a quiet time of its own: a short compile after a long one says nothing", () => {
+    const { written, progress, at } = harness(false);
+    progress.sink("certificates", 0, 10);
+    at(3_000);
+    progress.sink("certificates", 10, 10);
+    progress.finish();
+    const shown = written.length;
+    assert.equal(shown, 1);
+    at(600_000);
+    progress.sink("secrets", 0, 5);
+    at(601_000);
+    progress.sink("secrets", 5, 5);
+    progress.finish();
+    assert.equal(written.length, shown);
+  });
+
   it("says nothing for work done within the quiet time", () => {
     const { written, progress, at } = harness(false);
     for (let i = 0; i <= 100; i++) (at(i * 10), progress.sink("certificates", i, 100));
@@ -22,7 +38,7 @@ describe("progress on stderr", () => {
 
   it("without a terminal: a line once the quiet time passed, then one per interval, and the end of a phase it showed", () => {
     const { written, progress, at } = harness(false);
-    const steps: [number, number][] = [[500, 10], [2_100, 200], [3_000, 300], [7_100, 700], [8_000, 800], [8_500, 1000]];
+    const steps: [number, number][] = [[0, 0], [500, 10], [2_100, 200], [3_000, 300], [7_100, 700], [8_000, 800], [8_500, 1000]];
     for (const [ms, done] of steps) (at(ms), progress.sink("certificates", done, 1000));
     at(8_600);
     progress.sink("secrets", 5, 5); // a phase never shown, ending within the interval: nothing
@@ -32,6 +48,7 @@ describe("progress on stderr", () => {
 
   it("on a terminal: one bar line redrawn in place, at most ten times a second, cleared at the end", () => {
     const { written, progress, at } = harness(true);
+    progress.sink("certificates", 0, 4);
     at(2_000);
     progress.sink("certificates", 1, 4);
     at(2_050);
