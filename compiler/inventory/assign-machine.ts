@@ -56,7 +56,7 @@ export function assignMachines(model: SiteModel, request: AssignRequest): Assign
   const refused: { serial: string; reason: string }[] = [];
   for (const serial of serials) {
     const hw = discovered.get(serial);
-    if (!hw) { refused.push({ serial, reason: `no inventory/discovered/${serial}.yaml: it has not reported, or its report is not committed yet` }); continue; }
+    if (!hw) { refused.push({ serial, reason: `no inventory/discovered/${serial}.yaml: it has not reported yet, or this clone lacks the inventory branch the provisioning host commits reports to (git fetch brings origin/oci/inventory; --inventory REV reads another)` }); continue; }
     if (assignedSerials.has(serial)) { refused.push({ serial, reason: "a machine file of the site already has this serial" }); continue; }
     const profile = matchingProfile(profiles, hw);
     const role = request.role ?? profile?.role;
