@@ -65,6 +65,7 @@ export class UnavailableError extends Error {
 }
 
 const MAX_BODY = 256 * 1024;
+const MAX_HOOK_BODY = 8 * 1024 * 1024;
 const MAX_CONNECTIONS = 1024;
 /** The report APIs take JSON only: a web page cannot post that cross-origin without a preflight, which oci never answers. */
 const JSON_TYPE = "application/json";
@@ -139,8 +140,9 @@ async function route(request: IncomingMessage, response: ServerResponse, options
   if (path === "/api/v1/hooks/git") {
     if (!options.gitHook) return json(response, 404, { error: "no webhook here: oci serve follows a remote with --remote and --webhook-secret-file" });
     if (method !== "POST") return send(response, 405, "use POST\n", "text/plain", { allow: "POST" });
-    const body = await readBody(request);
-    if (body === "too-large") return send(response, 413, `body larger than ${MAX_BODY} bytes\n`, "text/plain", { connection: "close" });
+    // A forge's push event lists every commit pushed: bigger than a report, and signed whole.
+    const body = await readBody(request, MAX_HOOK_BODY);
+    if (body === "too-large") return send(response, 413, `body larger than ${MAX_HOOK_BODY} bytes\n`, "text/plain", { connection: "close" });
     if (!verifyGitHook(request.headers, body, options.gitHook.secret)) {
       options.metrics.count("oci_git_hooks_total", "forge webhooks received", { outcome: "refused" });
       return json(response, 401, { error: "the webhook's signature (X-Hub-Signature-256, X-Gitea-Signature) or token (X-Gitlab-Token) does not match this host's secret" });
