@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { runOci } from "../helpers/run-cli.js";
 import { sampleSite } from "../helpers/paths.js";
 import { runTool } from "../helpers/run-tool.js";
-import { copySite, tempDir } from "../helpers/temp-dirs.js";
+import { copySite } from "../helpers/temp-dirs.js";
 
 const git = async (dir: string, ...args: string[]) => {
   const result = await runTool("git", ["-C", dir, ...args]);

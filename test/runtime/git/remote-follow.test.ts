@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { appendFile, writeFile } from "node:fs/promises";
+import { appendFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setLogSink } from "../../../runtime/observe/metrics.js";
@@ -158,7 +158,7 @@ describe("oci serve --remote over smart HTTP (git http-backend behind lighttpd, 
 
   it("fetches main and pushes oci/rendered with the right password; a wrong one is shown, password redacted, and nothing is pushed", async () => {
     const repo = forge.split("/").at(-1)!;
-    const wrong = await startHost(await hostRepository(forge, join(work)), join(work), `http://oci:not-it@127.0.0.1:${port}/git/${repo}`);
+    const wrong = await startHost(await hostRepository(forge, work), work, `http://oci:not-it@127.0.0.1:${port}/git/${repo}`);
     try {
       await waitFor("the refused exchange", async () => wrong.daemon && (await (await fetch(`http://127.0.0.1:${wrong.httpPort}/healthz`)).json() as { remote?: { ok?: boolean } }).remote?.ok === false || undefined, 30_000, 200);
       const detail = (await (await fetch(`http://127.0.0.1:${wrong.httpPort}/healthz`)).json()) as { remote: { url: string; error: string } };
@@ -178,6 +178,5 @@ describe("oci serve --remote over smart HTTP (git http-backend behind lighttpd, 
     } finally {
       await server.close();
     }
-    await writeFile(join(work, "done"), "");
   });
 });
