@@ -122,11 +122,12 @@ describe("oci serve --remote over SSH: a forge's main reaches the host, the host
     assert.equal((await signed("{}")).status, 202);
     await waitFor("the failed exchange seen", async () => (await health()).remote?.ok === false || undefined, 30_000, 200);
     const failing = await health();
-    assert.match(failing.remote?.error ?? "", /^git fetch: ssh: connect to host 127\.0\.0\.1 port \d+: Connection refused/);
+    // An exchange in flight when sshd stopped fails at its push, a later one at its fetch: either says the forge is unreachable.
+    assert.match(failing.remote?.error ?? "", /^git (fetch|push): ssh: connect to host 127\.0\.0\.1 port \d+: Connection refused/);
     assert.equal((await fetch(`${base}/boot.ipxe`)).status, 200, "HTTP still serves boot files");
     assert.match(await (await fetch(`${base}/metrics`)).text(), /^oci_remote_up 0$/m);
     const status = await runOci(["status", "--state-dir", join(work, "state"), "--puppet-env-dir", join(work, "none")]);
-    assert.match(status.stdout, new RegExp(`^remote: ssh://root@127\\.0\\.0\\.1:${port}\\S+: FAILING: git fetch: `, "m"));
+    assert.match(status.stdout, new RegExp(`^remote: ssh://root@127\\.0\\.0\\.1:${port}\\S+: FAILING: git (fetch|push): `, "m"));
     // Meanwhile a change lands on the forge; the forge comes back.
     await appendFile(join(clone, "clusters/cl1/machines/cl1-compute-1.yaml"), "# while the host could not reach it\n");
     await gitCli(clone, "commit", "-q", "-am", "During the outage");
