@@ -23,19 +23,19 @@ const NODES: readonly LabNode[] = [controller(1), controller(2), controller(3)];
 describe("a highly available control plane from the site: three controllers, configured by Puppet through oci", { timeout: 300 * MINUTE }, () => {
   let lab: CloudLab;
   const settle = <T>(what: string, probe: () => Promise<T | undefined | false>, minutes: number) => waitFor(what, probe, minutes * MINUTE, 3_000);
-  const running = () => NODES.filter((n) => lab.containers.has(n.hostname));
+  const running = () => NODES.filter((n) => lab.machines.has(n.hostname));
 
   /** Which controller holds the VIP: the one with the address on its management interface. */
   async function vipHolder(): Promise<string | undefined> {
     for (const n of running()) {
-      if ((await lab.container(n.hostname).exec("ip -o -4 addr show dev mgmt0")).output.includes(` ${lab.vip}/`)) return n.hostname;
+      if ((await lab.machine(n.hostname).exec("ip -o -4 addr show dev mgmt0")).output.includes(` ${lab.vip}/`)) return n.hostname;
     }
     return undefined;
   }
 
   /** A Galera status variable as a member reports it, over the socket as root. */
   async function wsrep(hostname: string, variable: string): Promise<string> {
-    const result = await lab.container(hostname).exec(`mysql -N -B -e "SHOW STATUS LIKE '${variable}'" | cut -f2`);
+    const result = await lab.machine(hostname).exec(`mysql -N -B -e "SHOW STATUS LIKE '${variable}'" | cut -f2`);
     return result.code === 0 ? result.output.trim() : `(mysql: ${result.output.trim()})`;
   }
 
@@ -75,10 +75,10 @@ describe("a highly available control plane from the site: three controllers, con
       assert.equal(await wsrep(n.hostname, "wsrep_cluster_size"), "3", `${n.hostname}: Galera members`);
       assert.equal(await wsrep(n.hostname, "wsrep_cluster_status"), "Primary", `${n.hostname}: primary component`);
     }
-    const rabbit = (await lab.container("c1-ctl-2").exec("rabbitmqctl cluster_status --formatter json")).output;
+    const rabbit = (await lab.machine("c1-ctl-2").exec("rabbitmqctl cluster_status --formatter json")).output;
     const running = (JSON.parse(rabbit.slice(rabbit.indexOf("{"))) as { running_nodes: string[] }).running_nodes.sort();
     assert.deepEqual(running, NODES.map((n) => `rabbit@${n.hostname}`), "RabbitMQ's running nodes");
-    const crm = (await lab.container("c1-ctl-3").exec("crm_mon -1 -r")).output;
+    const crm = (await lab.machine("c1-ctl-3").exec("crm_mon -1 -r")).output;
     assert.match(crm, /3 nodes configured/, crm);
     assert.match(crm, /Online: \[ c1-ctl-1 c1-ctl-2 c1-ctl-3 \]/, crm);
     const holder = await settle("the VIP on one controller", vipHolder, 3);
@@ -123,23 +123,23 @@ describe("a highly available control plane from the site: three controllers, con
   });
 
   it("powered on again, it rejoins: Galera of three with the outage's write, RabbitMQ and pacemaker of three", async () => {
-    const down = NODES.find((n) => !lab.containers.has(n.hostname));
+    const down = NODES.find((n) => !lab.machines.has(n.hostname));
     assert.ok(down);
     const on = Date.now();
     await lab.powerOn(down.hostname);
     note(`${down.hostname}: booted again`);
     await settle(`${down.hostname}: back in Galera`, async () => (await wsrep(down.hostname, "wsrep_cluster_size")) === "3" || undefined, 10);
     assert.equal(await wsrep(down.hostname, "wsrep_local_state_comment"), "Synced");
-    const projects = (await lab.container(down.hostname).exec("mysql -N -B -e \"SELECT name FROM keystone.project\"")).output;
+    const projects = (await lab.machine(down.hostname).exec("mysql -N -B -e \"SELECT name FROM keystone.project\"")).output;
     assert.match(projects, /^during-the-outage$/m, "the write made while it was down");
     note(`${down.hostname}: Galera synced in ${((Date.now() - on) / 1000).toFixed(0)} s`);
     await settle(`${down.hostname}: back in RabbitMQ`, async () => {
-      const status = (await lab.container(down.hostname).exec("rabbitmqctl cluster_status --formatter json")).output;
+      const status = (await lab.machine(down.hostname).exec("rabbitmqctl cluster_status --formatter json")).output;
       const nodes = status.includes("{") ? (JSON.parse(status.slice(status.indexOf("{"))) as { running_nodes: string[] }).running_nodes : [];
       return nodes.length === 3 || undefined;
     }, 10);
     await settle(`${down.hostname}: online in pacemaker`, async () =>
-      /Online: \[ c1-ctl-1 c1-ctl-2 c1-ctl-3 \]/.test((await lab.container(down.hostname).exec("crm_mon -1 -r")).output) || undefined, 10);
+      /Online: \[ c1-ctl-1 c1-ctl-2 c1-ctl-3 \]/.test((await lab.machine(down.hostname).exec("crm_mon -1 -r")).output) || undefined, 10);
     assert.ok(await tokenIssued(), "a token through the VIP");
     note(`${down.hostname}: rejoined everything in ${((Date.now() - on) / 1000).toFixed(0)} s`);
   });

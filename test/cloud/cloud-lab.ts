@@ -1,8 +1,10 @@
-// The nodes of a cloud test: each a Debian 12 booted with its own systemd in a systemd-nspawn
+// The nodes of a cloud test: each a Debian 12 booted with its own systemd, on bridges in a network
+// namespace the lab creates, installed by oci's installer for the root it boots, against a
+// provisioning host (oci serve, puppetserver) in that namespace. A node is a systemd-nspawn
 // container (native speed; the host kernel's features: no VLAN, no device-mapper, no kernel Open
-// vSwitch), on bridges in a network namespace the lab creates, installed by oci's installer for the
-// root it boots, against a provisioning host (oci serve, puppetserver) in that namespace. The
-// packages are in the containers' image ahead of time (a cached root); Puppet does all the rest.
+// vSwitch), or a qemu VM where it needs Debian's own kernel (LVM for cinder), at a tenth of the
+// speed. The packages are in the image ahead of time (a cached root, and a cached layer on it for
+// the VMs); Puppet does all the rest.
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -18,11 +20,14 @@ import { repoRoot } from "../helpers/paths.js";
 import { startProvisioningHost, type ProvisioningHost } from "../helpers/provisioning-host.js";
 import { runTool } from "../helpers/run-tool.js";
 import { tempDir } from "../helpers/temp-dirs.js";
+import { VirtualMachine } from "../helpers/virtual-machine.js";
 
 export const CACHE = process.env["OCI_E2E_CACHE"] ?? "/var/cache/oci-e2e";
 const BUILD_ROOT = join(repoRoot, "test/cloud/build-cloud-root.sh");
 // Keyed by the build script: a changed package list builds a new root instead of reusing a stale one.
 const ROOT = join(CACHE, `cloud-root-${createHash("sha256").update(readFileSync(BUILD_ROOT)).digest("hex").slice(0, 12)}`);
+const BUILD_VM_LAYER = join(repoRoot, "test/cloud/build-vm-layer.sh");
+const VM_LAYER = `${ROOT}-vm-${createHash("sha256").update(readFileSync(BUILD_VM_LAYER)).digest("hex").slice(0, 12)}`;
 const PROVISIONING = "192.168.200.2";
 export const MINUTE = 60_000;
 const BRIDGES = ["brpxe", "brmgmt", "brpub", "brvm"] as const;
@@ -34,7 +39,12 @@ export interface LabNode {
   readonly bootMac: string;
   /** Linux device → bridge in the provisioning namespace. */
   readonly links: Readonly<Record<string, (typeof BRIDGES)[number]>>;
+  /** A VM instead of a container: its memory, its NICs' MACs (by device, as the site names them) and its blank disks. */
+  readonly vm?: { readonly memoryMb: number; readonly macs: Readonly<Record<string, string>>; readonly dataDisksGb: readonly number[] };
 }
+
+/** A running node: a container or a VM, commands run inside as root. */
+export type LabMachine = Container | VirtualMachine;
 
 export async function must(...command: string[]): Promise<string> {
   const result = await runTool(command[0]!, command.slice(1), { timeout: 600_000 });
@@ -53,13 +63,25 @@ async function cloudRoot(note: (line: string) => void): Promise<string> {
   return ROOT;
 }
 
+/** What a VM node adds on the root: Debian's kernel and initramfs, tgt, OpenSSH. */
+async function vmLayer(note: (line: string) => void): Promise<string> {
+  if (existsSync(join(VM_LAYER, "etc/kernel-cmdline"))) return VM_LAYER;
+  note(`building ${VM_LAYER} (a kernel, tgt and sshd for the VM nodes)`);
+  await must("rm", "-rf", `${VM_LAYER}.building`);
+  const built = await runTool("sh", [BUILD_VM_LAYER, ROOT, `${VM_LAYER}.building`], { timeout: 1_800_000 });
+  assert.equal(built.code, 0, built.output.slice(-4000));
+  await must("mv", `${VM_LAYER}.building`, VM_LAYER);
+  return VM_LAYER;
+}
+
 export class CloudLab {
-  readonly containers = new Map<string, Container>();
+  readonly machines = new Map<string, LabMachine>();
   /** Per hostname, network name → its address in the site's render. */
   readonly addresses: Map<string, Record<string, string>>;
   readonly ns: string;
   private credentials: string[] = [];
   private root = "";
+  private vmLayer = "";
   private readonly id: string;
   private provisioningHost?: ProvisioningHost;
 
@@ -84,6 +106,7 @@ export class CloudLab {
     )]));
     const lab = new CloudLab(site, nodes, work, vip, addresses, note);
     lab.root = await cloudRoot(note);
+    if (nodes.some((n) => n.vm)) lab.vmLayer = await vmLayer(note);
     await lab.network();
     return lab;
   }
@@ -103,8 +126,8 @@ export class CloudLab {
     return found;
   }
 
-  container(hostname: string): Container {
-    const found = this.containers.get(hostname);
+  machine(hostname: string): LabMachine {
+    const found = this.machines.get(hostname);
     assert.ok(found, `${hostname} is not running`);
     return found;
   }
@@ -147,7 +170,10 @@ export class CloudLab {
   }
 
   async stop(): Promise<void> {
-    for (const container of this.containers.values()) await container.stop();
+    for (const [hostname, machine] of this.machines) {
+      if (machine instanceof VirtualMachine) await machine.saveConsole(join(this.work, `${hostname}-console.log`));
+      await machine.stop();
+    }
     await this.provisioningHost?.stop();
     for (const n of this.nodes) await runTool("ip", ["netns", "del", this.nodeNs(n)]);
     await runTool("ip", ["netns", "del", this.ns]);
@@ -155,26 +181,48 @@ export class CloudLab {
   }
 
   /** Installs the node with oci's installer (its mode for an existing root) and boots it. */
-  async installAndBoot(n: LabNode): Promise<Container> {
-    const container = await Container.boot(this.root, join(this.work, n.hostname), ["/usr/bin/node"],
+  async installAndBoot(n: LabNode): Promise<LabMachine> {
+    const machine = n.vm ? await this.createVm(n) : await Container.boot(this.root, join(this.work, n.hostname), ["/usr/bin/node"],
       { network: this.nodeNs(n), capabilities: "all", prepare: (root) => this.install(n, root) });
-    this.containers.set(n.hostname, container);
-    return container;
+    this.machines.set(n.hostname, machine);
+    return machine;
   }
 
-  /** Powers the node off the hard way: its PID 1 killed, every process of it with it, nothing flushed. */
+  /**
+   * A VM node: installed on its root tree in the node's namespace (the installer's requests come
+   * from its PXE address, as on the real path), whose links then go; the VM's own NICs, with the
+   * MACs the site names, are taps on the same bridges.
+   */
+  private async createVm(n: LabNode): Promise<VirtualMachine> {
+    const vm = n.vm!;
+    return VirtualMachine.create([this.vmLayer, this.root], join(this.work, n.hostname), {
+      ns: this.ns, memoryMb: vm.memoryMb, dataDisksGb: vm.dataDisksGb, sshAddress: this.addresses.get(n.hostname)!["management"]!,
+      nics: Object.entries(n.links).map(([device, bridge], i) => ({ bridge, mac: vm.macs[device]!, tap: `tv${i}${this.id}${n.hostname.slice(-2)}` })),
+    }, async (root) => {
+      await this.install(n, root);
+      await must("ip", "netns", "del", this.nodeNs(n));
+    });
+  }
+
+  /** Powers the node off the hard way: its PID 1 (or its qemu) killed, every process of it with it, nothing flushed. */
   async cutPower(hostname: string): Promise<void> {
-    const container = this.container(hostname);
-    await must("kill", "-KILL", String(container.pid));
-    await container.stop();
-    this.containers.delete(hostname);
+    const machine = this.machine(hostname);
+    if (machine instanceof VirtualMachine) {
+      await machine.cutPower();
+      this.machines.delete(hostname);
+      return;
+    }
+    await must("kill", "-KILL", String(machine.pid));
+    await machine.stop();
+    this.machines.delete(hostname);
   }
 
   /** Boots the node again from its own disk (its overlay's upper layer), as a power-on does. */
-  async powerOn(hostname: string): Promise<Container> {
+  async powerOn(hostname: string): Promise<LabMachine> {
     const n = this.node(hostname);
+    assert.ok(!n.vm, "a VM node powers on with VirtualMachine.powerOn");
     const container = await Container.boot(this.root, join(this.work, n.hostname), ["/usr/bin/node"], { network: this.nodeNs(n), capabilities: "all" });
-    this.containers.set(n.hostname, container);
+    this.machines.set(n.hostname, container);
     return container;
   }
 
@@ -206,7 +254,7 @@ export class CloudLab {
 
   /** `puppet agent -t` on the node, as an operator runs it (after the agent service's own run, if one is going); the whole output when the report says it failed. */
   async agentRun(n: LabNode): Promise<void> {
-    const run = await this.container(n.hostname).exec("puppet agent --test --color=false --waitforlock 5 --maxwaitforlock 3600 2>&1 | tail -60", { timeout: 7_200_000 });
+    const run = await this.machine(n.hostname).exec("puppet agent --test --color=false --waitforlock 5 --maxwaitforlock 3600 2>&1 | tail -60", { timeout: 7_200_000 });
     this.note(`${n.hostname}: puppet agent -t ended; status ${this.statusOf(n.serial)?.status}`);
     if (this.statusOf(n.serial)?.status === "puppet-failure") console.log(run.output);
   }
@@ -215,7 +263,7 @@ export class CloudLab {
   async secondRuns(): Promise<string[]> {
     const changed: string[] = [];
     for (const n of this.nodes) {
-      const run = await this.container(n.hostname).exec("puppet agent --test --color=false --waitforlock 5 --maxwaitforlock 3600 --detailed-exitcodes > /tmp/second-run.log 2>&1; echo $?; grep -E '^(Notice|Error|Warning)' /tmp/second-run.log | grep -v 'Applied catalog' | tail -40", { timeout: 3_600_000 });
+      const run = await this.machine(n.hostname).exec("puppet agent --test --color=false --waitforlock 5 --maxwaitforlock 3600 --detailed-exitcodes > /tmp/second-run.log 2>&1; echo $?; grep -E '^(Notice|Error|Warning)' /tmp/second-run.log | grep -v 'Applied catalog' | tail -40", { timeout: 3_600_000 });
       const [code, ...changes] = run.output.trim().split("\n");
       this.note(`${n.hostname}: second run, exit ${code}`);
       if (code !== "0") changed.push(`${n.hostname}: exit ${code} (2: changes, 4/6: failures)\n${changes.join("\n")}`);
