@@ -8,8 +8,11 @@ import { generateSite } from "./generate-site.js";
 import { benchDhcp } from "./dhcp-bench.js";
 import { benchLatency } from "./latency-bench.js";
 import { benchTftp } from "./tftp-bench.js";
+import { benchIncremental } from "./incremental-bench.js";
 
-const benches: Record<string, () => Promise<void>> = { compile: benchCompile, commit: benchCommit, pki: benchPki, tftp: benchTftp, dhcp: benchDhcp, latency: benchLatency };
+const benches: Record<string, () => Promise<void>> = {
+  compile: benchCompile, commit: benchCommit, incremental: benchIncremental, pki: benchPki, tftp: benchTftp, dhcp: benchDhcp, latency: benchLatency,
+};
 
 /** Certificate issuance, ECDSA P-256 (chosen) against RSA-2048, then a first compile of 1,000 machines with issuance. */
 async function benchPki(): Promise<void> {

@@ -23,6 +23,7 @@ import type { SiteIndex } from "./validate/site-index.js";
 import { renderPxelinux } from "./emit/pxe/render-pxelinux.js";
 import { IPAM_STATE_PATH, renderIpamState } from "./emit/state/render-ipam-state.js";
 import { loadSite } from "./load/load-site.js";
+import type { SiteFileCache } from "./load/site-file-cache.js";
 import type { SiteTree } from "./load/site-tree.js";
 import { parseIpamState } from "./resolve/ipam.js";
 import { resolveSite } from "./resolve/resolve-site.js";
@@ -32,6 +33,7 @@ import { validateSite } from "./validate/validate-site.js";
 export type { Diagnostic } from "./diagnostics/diagnostic.js";
 export type { OutputFile } from "./emit/output-file.js";
 export type { SiteTree } from "./load/site-tree.js";
+export { SiteFileCache } from "./load/site-file-cache.js";
 export type { SiteIR } from "./resolve/site-ir.js";
 export type { ProgressSink } from "./secrets/credentials.js";
 
@@ -52,6 +54,8 @@ export interface CompileInput {
   /** Secrets to generate anew (`oci secrets rotate`). */
   readonly rotate?: readonly string[];
   readonly progress?: ProgressSink;
+  /** Per-file results of earlier compiles (the daemon's, or the other revision of a plan): same output, less work. */
+  readonly cache?: SiteFileCache;
 }
 
 export interface CompileResult {
@@ -77,7 +81,7 @@ export async function validateWithModel(tree: SiteTree): Promise<{ diagnostics: 
 
 /** Site tree in, render out: load → validate → resolve → emit. Pure but for reading the two trees. */
 export async function compile(input: CompileInput): Promise<CompileResult> {
-  const { files: loaded, paths, diagnostics } = await loadSite(input.tree);
+  const { files: loaded, paths, diagnostics } = await loadSite(input.tree, undefined, input.cache);
   const index = validateSite(loaded, diagnostics);
   const previousIpam = await readPreviousIpam(input.previous, diagnostics);
   if (diagnostics.hasErrors) return { diagnostics: diagnostics.sorted() };

@@ -32,6 +32,10 @@ export class GitTree implements SiteTree {
     return Buffer.from(blob).toString("utf8");
   }
 
+  contentId(path: string): string | undefined {
+    return this.#blobs.get(path);
+  }
+
   async listUnfollowed(): Promise<UnfollowedEntry[]> {
     return [...this.#unfollowed].sort((a, b) => (a.path < b.path ? -1 : 1));
   }

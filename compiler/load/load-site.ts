@@ -4,12 +4,15 @@ import { Code } from "../diagnostics/codes.js";
 import { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import { isYamlFile, LAYOUT_HELP, placeOf, type FilePlace } from "./site-layout.js";
 import type { SiteTree } from "./site-tree.js";
+import { blobIdOf, type FileVerdict, type SiteFileCache } from "./site-file-cache.js";
 import { SourceFile } from "./source-file.js";
 
 /** A YAML file that parsed, at a place the site format knows. */
 export interface LoadedFile {
   readonly source: SourceFile;
   readonly place: FilePlace;
+  /** Its cached verdict, when the load had a cache: validation keeps its schema verdict there. */
+  readonly verdict?: FileVerdict;
 }
 
 export interface LoadResult {
@@ -19,8 +22,11 @@ export interface LoadResult {
   readonly diagnostics: DiagnosticBag;
 }
 
-/** Reads and parses every site file. Load only parses: it judges YAML syntax, never content. */
-export async function loadSite(tree: SiteTree, diagnostics = new DiagnosticBag()): Promise<LoadResult> {
+/**
+ * Reads and parses every site file. Load only parses: it judges YAML syntax, never content. With a
+ * cache, a file whose path and bytes it has seen is not read or parsed again.
+ */
+export async function loadSite(tree: SiteTree, diagnostics = new DiagnosticBag(), cache?: SiteFileCache): Promise<LoadResult> {
   const allPaths = await tree.listFiles();
   const paths = allPaths.filter(isYamlFile);
   // A link is never followed (it could pull a file from outside the site); one where a site file
@@ -31,12 +37,17 @@ export async function loadSite(tree: SiteTree, diagnostics = new DiagnosticBag()
       "replace it with the file itself (links are not followed: they could reach outside the site)");
   }
   const files: LoadedFile[] = [];
-  const texts = await mapWithLimit(paths, FILE_CONCURRENCY, (path) =>
-    tree.readFile(path).then(
-      (text) => ({ path, text }),
+  cache?.beginCompile();
+  const texts = await mapWithLimit(paths, FILE_CONCURRENCY, async (path): Promise<{ path: string; text?: string; verdict?: FileVerdict; contentId?: string } | { path: string; error: unknown }> => {
+    // A tree that knows its blob ids (a Git commit) is not read for a file the cache has.
+    const known = tree.contentId?.(path);
+    const cached = known === undefined ? undefined : cache?.get(path, known);
+    if (cached) return { path, verdict: cached };
+    return tree.readFile(path).then(
+      (text) => ({ path, text, contentId: known }),
       (error: unknown) => ({ path, error }),
-    ),
-  );
+    );
+  });
   for (const entry of texts) {
     const { path } = entry;
     if ("error" in entry) {
@@ -48,8 +59,25 @@ export async function loadSite(tree: SiteTree, diagnostics = new DiagnosticBag()
       diagnostics.warning(Code.FileIgnored, { file: path, line: 1, col: 1 }, "YAML file outside the site layout; it is ignored", `site files live in ${LAYOUT_HELP}`);
       continue;
     }
-    const source = parseSourceFile(path, entry.text, diagnostics);
-    if (source) files.push({ source, place });
+    if (!cache) {
+      const source = parseSourceFile(path, entry.text!, diagnostics);
+      if (source) files.push({ source, place });
+      continue;
+    }
+    let verdict = entry.verdict;
+    if (!verdict) {
+      // A tree that gave the id was looked up already; another is looked up by the bytes it read.
+      const contentId = entry.contentId ?? blobIdOf(entry.text!);
+      verdict = entry.contentId === undefined ? cache.get(path, contentId) : undefined;
+      if (!verdict) {
+        const own = new DiagnosticBag();
+        const source = parseSourceFile(path, entry.text!, own);
+        verdict = { ...(source ? { source } : {}), parseDiagnostics: own.sorted() };
+        cache.set(path, contentId, verdict);
+      }
+    }
+    for (const d of verdict.parseDiagnostics) diagnostics.add(d);
+    if (verdict.source) files.push({ source: verdict.source, place, verdict });
   }
   if (!paths.some((p) => p === "site.yaml" || p === "site.yml")) {
     diagnostics.error(Code.MissingSiteFile, { file: "site.yaml", line: 1, col: 1 }, "the site has no site.yaml", "create site.yaml with `kind: Site` at the root of the site repository");

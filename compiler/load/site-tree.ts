@@ -3,6 +3,8 @@ export interface SiteTree {
   /** Every regular file, as `/`-separated paths relative to the root, sorted. Hidden entries are left out. */
   listFiles(): Promise<string[]>;
   readFile(path: string): Promise<string>;
+  /** The file's Git blob id, when the tree knows it without reading the file (a commit's tree does). */
+  contentId?(path: string): string | undefined;
   /** Entries that are not regular files or directories (symbolic links, submodules, devices), which the site never follows. */
   listUnfollowed(): Promise<UnfollowedEntry[]>;
 }

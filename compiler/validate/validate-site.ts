@@ -1,6 +1,7 @@
 import { Code } from "../diagnostics/codes.js";
-import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
+import { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { LoadedFile } from "../load/load-site.js";
+import { deepFreeze, type SchemaVerdict } from "../load/site-file-cache.js";
 import { where } from "./rules/first-seen.js";
 import { checkAddressing } from "./rules/addressing.js";
 import { checkHostNetwork } from "./rules/host-network.js";
@@ -35,7 +36,7 @@ export function validateSite(files: readonly LoadedFile[], diagnostics: Diagnost
   for (const file of files) {
     const { source, place } = file;
     if (place.kind === "Cluster") clusterFilesPresent.add(place.cluster!);
-    const value = checkFileSchema(file, diagnostics, place.kind === "Machine" ? (raw, bad) => {
+    const value = checkFileSchemaOnce(file, diagnostics, place.kind === "Machine" ? (raw, bad) => {
       const identity = machineIdentity(raw, bad, source, place.cluster!);
       if (identity) machineIdentities.push(identity);
     } : undefined);
@@ -68,35 +69,65 @@ export function validateSite(files: readonly LoadedFile[], diagnostics: Diagnost
 }
 
 /**
+ * The file's schema check, done once per path and bytes when the load kept a verdict: its value is
+ * then frozen and shared by later compiles, so nothing after this point may change a document in place.
+ */
+function checkFileSchemaOnce(file: LoadedFile, diagnostics: DiagnosticBag, onRejected?: (value: unknown, badPaths: readonly string[]) => void): unknown | undefined {
+  const { verdict } = file;
+  if (!verdict) return checkFileSchema(file, diagnostics, onRejected);
+  if (!verdict.schema) {
+    const own = new DiagnosticBag();
+    let rejected: SchemaVerdict["rejected"];
+    const value = checkFileSchema(file, own, (raw, badPaths) => {
+      rejected = { value: deepFreeze(raw), badPaths };
+    });
+    verdict.schema = { value: deepFreeze(value), diagnostics: own.sorted(), ...(rejected ? { rejected } : {}) };
+  }
+  for (const d of verdict.schema.diagnostics) diagnostics.add(d);
+  if (verdict.schema.rejected) onRejected?.(verdict.schema.rejected.value, verdict.schema.rejected.badPaths);
+  return verdict.schema.value;
+}
+
+/**
  * OCI attaches networks to clusters and roles: a machine of a listed role that does not name the
  * network itself gets an interface there, `ip: auto`, placed as its own interfaces without a device
- * are. Its own entry wins. Diagnostics about it point at the machine's interfaces.
+ * are. Its own entry wins. Diagnostics about it point at the machine's interfaces. The machine's
+ * document is replaced, never changed: it may be shared with other compiles.
  */
-function attachClusterNetworks(clusters: readonly Located<ClusterDoc>[], machines: readonly LocatedMachine[], networks: ReadonlySet<string>): void {
+function attachClusterNetworks(clusters: readonly Located<ClusterDoc>[], machines: LocatedMachine[], networks: ReadonlySet<string>): void {
   const byName = new Map(clusters.map((c) => [c.doc.name, c.doc]));
-  for (const machine of machines) {
+  for (const [index, machine] of machines.entries()) {
+    const added: string[] = [];
     for (const attachment of byName.get(machine.cluster)?.networks ?? []) {
       // An unknown network is reported once, at the cluster's entry (references), not per machine.
       if (!networks.has(attachment.network) || (attachment.roles && !attachment.roles.includes(machine.doc.role))) continue;
-      if (machine.doc.interfaces.some((i) => i.network === attachment.network)) continue;
-      machine.doc.interfaces.push({ network: attachment.network });
+      if (machine.doc.interfaces.some((i) => i.network === attachment.network) || added.includes(attachment.network)) continue;
+      added.push(attachment.network);
     }
+    machines[index] = withInterfaces(machine, added);
   }
 }
 
 /** A machine standing in a Location (`location.dc`) is on its networks and its rack's, unless its file lists them. */
-function attachLocationNetworks(locations: readonly Located<LocationDoc>[], machines: readonly LocatedMachine[], networks: ReadonlySet<string>): void {
+function attachLocationNetworks(locations: readonly Located<LocationDoc>[], machines: LocatedMachine[], networks: ReadonlySet<string>): void {
   const byName = new Map(locations.map((l) => [l.doc.name, l.doc]));
-  for (const machine of machines) {
+  for (const [index, machine] of machines.entries()) {
     const where = machine.doc.location;
     const location = where?.dc === undefined ? undefined : byName.get(where.dc);
     if (!location) continue;
     const rack = location.racks?.find((r) => r.name === where!.rack);
+    const added: string[] = [];
     for (const network of [...(location.networks ?? []), ...(rack?.networks ?? [])]) {
-      if (!networks.has(network) || machine.doc.interfaces.some((i) => i.network === network)) continue;
-      machine.doc.interfaces.push({ network });
+      if (!networks.has(network) || machine.doc.interfaces.some((i) => i.network === network) || added.includes(network)) continue;
+      added.push(network);
     }
+    machines[index] = withInterfaces(machine, added);
   }
+}
+
+function withInterfaces(machine: LocatedMachine, networks: readonly string[]): LocatedMachine {
+  if (networks.length === 0) return machine;
+  return { ...machine, doc: { ...machine.doc, interfaces: [...machine.doc.interfaces, ...networks.map((network) => ({ network }))] } };
 }
 
 /** The hostname, serial and boot MACs of a rejected machine file that are valid where they stand (no schema error at or under them). */

@@ -2,6 +2,7 @@ import git from "isomorphic-git";
 import type { GitRepository } from "../../compiler/load/git-repository.js";
 import { GitTree } from "../../compiler/load/git-tree.js";
 import type { CertificateAuthority } from "../../compiler/pki/certificate-authority.js";
+import { SiteFileCache } from "../../compiler/load/site-file-cache.js";
 import { commitSignatureProblem } from "../git/commit-signature.js";
 import { readRef, removeStaleLock, STALE_LOCK_MS } from "../git/compare-and-swap-ref.js";
 import { logEvent, type Metrics } from "../observe/metrics.js";
@@ -64,6 +65,8 @@ export class Daemon {
   #state: DaemonState;
   #watcher: RefWatcher | undefined;
   readonly #loop: ApplyLoop;
+  /** What each site file alone decided (parse, schema), by path and blob id: a commit costs the files it changed. */
+  readonly #files = new SiteFileCache();
   readonly #now: () => number;
 
   constructor(private readonly options: DaemonOptions) {
@@ -182,7 +185,7 @@ export class Daemon {
       removeStaleLocks: true, ...(this.options.ca ? { ca: this.options.ca } : {}), ...(this.options.signer ? { signer: this.options.signer } : {}),
       ...(this.options.verifier ? { verifier: this.options.verifier } : {}),
       ...(this.#state.release?.commit ? { known: this.#state.release.commit } : {}),
-      ...(this.options.progress ? { progress: this.options.progress.sink } : {}),
+      ...(this.options.progress ? { progress: this.options.progress.sink } : {}), cache: this.#files,
     });
     this.options.progress?.finish();
     this.#triedSource = source;

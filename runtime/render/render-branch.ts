@@ -10,6 +10,7 @@ import { writeFilesAsTree } from "../git/write-tree.js";
 import { HISTORY_TRAILER, historyAdvice, historyProblem, historyRef, type HistoryProblem } from "./render-history.js";
 import { RenderVerifier, type RenderSigner, type RenderStatement } from "./render-signature.js";
 import { branchNameProblem } from "../../compiler/validate/ref-name.js";
+import type { SiteFileCache } from "../../compiler/load/site-file-cache.js";
 
 export const DEFAULT_RENDERED_BRANCH = "oci/rendered";
 export const SOURCE_TRAILER = "Source-Commit";
@@ -72,6 +73,8 @@ export interface CommitRenderOptions {
    * `accept-rewind`: go on from a branch that no longer descends from the last known render.
    */
   readonly history?: "bootstrap" | "accept-rewind";
+  /** Per-file results of earlier compiles in this process (the daemon's). */
+  readonly cache?: SiteFileCache;
   /** Who asked for this render (`oci secrets rotate`): the commit's author, instead of oci. */
   readonly author?: { readonly name: string; readonly email: string };
 }
@@ -105,6 +108,7 @@ export async function commitRender(repo: GitRepository, source: string, options:
     const previous = rendered ? previousRenderFrom(rendered, `${branch}@${parent!.slice(0, 7)}:`) : undefined;
     const result = await compile({
       tree, ...(previous ? { previous } : {}), ...(options.ca ? { ca: options.ca } : {}), rotate: options.rotate ?? [], ...(options.progress ? { progress: options.progress } : {}),
+      ...(options.cache ? { cache: options.cache } : {}),
     });
     if (!result.files) return { status: "invalid", compile: result };
 
