@@ -31,9 +31,9 @@ cp "$HERE/init" "$root/init"
 cp "$HERE/udhcpc.script" "$root/etc/udhcpc.script"
 cp "$HERE/../agent/oci-agent.sh" "$root/bin/oci-agent"
 chmod 0755 "$root/init" "$root/etc/udhcpc.script" "$root/bin/oci-agent"
-# insmod takes the modules in this order: dependencies first.
+# insmod takes the modules in this order: dependencies first (virtio uses virtio_ring's virtio_break_device: Linux 6.1's modules.dep).
 n=10
-for m in failover net_failover virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_net e1000; do
+for m in failover net_failover virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_net e1000; do
 	if [ -f "$root/lib/modules/$m.ko" ]; then mv "$root/lib/modules/$m.ko" "$root/lib/modules/$n-$m.ko"; n=$((n + 1)); fi
 done
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible) | gzip -9n >"$OUT/initrd.img"
