@@ -25,7 +25,7 @@ const NODES: readonly LabNode[] = [
   },
 ];
 
-describe("a working OpenStack from the site: a controller and a compute, configured by Puppet through oci", { timeout: 300 * MINUTE }, () => {
+describe("a working OpenStack from the site: a controller, a compute and a volume node, configured by Puppet through oci", { timeout: 300 * MINUTE }, () => {
   let lab: CloudLab;
   let work: string;
   const statusOf = (serial: string) => lab.statusOf(serial);
@@ -194,7 +194,7 @@ describe("a working OpenStack from the site: a controller and a compute, configu
     assert.equal(status, "available");
     const lvs = (await lab.machine("c1-vol-1").exec("lvs --noheadings -o lv_name,lv_size cinder-volumes")).output;
     assert.match(lvs, new RegExp(`volume-${id}\\s+1\\.00g`));
-    note(`volume v1 available: ${lvs.trim()}`);
+    note(`volume v1 available; on c1-vol-1: ${lvs.split("\n").find((l) => l.includes(id))?.trim()}`);
   });
 
   it("heat creates a stack", async () => {
@@ -224,7 +224,7 @@ describe("a working OpenStack from the site: a controller and a compute, configu
     note("aodh alarm a1; ceilometer agents active");
   });
 
-  it("a second Puppet run changes nothing on either node", async () => {
+  it("a second Puppet run changes nothing on any node", async () => {
     // Every node runs, so one report shows what each changed.
     const changed = await lab.secondRuns();
     assert.deepEqual(changed, []);
