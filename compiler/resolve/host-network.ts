@@ -17,7 +17,7 @@ interface PlacedAddress {
  * VLAN larger than its link); the default route and the site's resolvers on one device.
  */
 export function hostNetwork(
-  doc: MachineDoc, layout: LinkLayout, addresses: readonly { network: NetworkIR; address: string }[], site: SiteSettings,
+  doc: MachineDoc, layout: LinkLayout, addresses: readonly { network: NetworkIR; address: string }[], site: SiteSettings, tunnelBridge?: string,
 ): HostNetworkIR | undefined {
   if (!layout.complete) return undefined;
   const placed: PlacedAddress[] = addresses.map((a, i) => {
@@ -48,6 +48,15 @@ export function hostNetwork(
       parent.vlans = [...parent.vlans, p.device].sort();
       parent.mtu = Math.max(parent.mtu, p.network.mtu);
     }
+  }
+  // With a tunnel bridge (Open vSwitch's userspace datapath), the vm network's address is on the
+  // bridge's own port and its device carries no address: it is a port of that bridge.
+  const tunnel = tunnelBridge === undefined ? undefined : placed.find((p) => p.network.purpose === "vm");
+  if (tunnel) {
+    const address = `${tunnel.address}/${tunnel.network.prefix}`;
+    const carrier = device(tunnel.vlan === undefined ? tunnel.link : tunnel.device, "nic");
+    carrier.addresses = carrier.addresses.filter((a) => a !== address);
+    Object.assign(device(tunnelBridge!, "ovs-bridge"), { mtu: tunnel.network.mtu, addresses: [address], port: carrier.name });
   }
   for (const d of [...devices.values()]) {
     if (d.mtu === 0) d.mtu = 1500;

@@ -65,7 +65,8 @@ export function resolveSite(index: SiteIndex, previousIpam: IpamState | undefine
     });
     const waveOf = new Map(waves.flatMap((w) => w.machines.map((hostname) => [hostname, w.number] as const)));
     for (const machine of members) {
-      machines.push(resolveMachine(machine, domain, backends.nova, waveOf.get(machine.doc.hostname)!, networkByName, site, addresses, doc.ipmi?.user ?? "root"));
+      const ovsDatapath = doc.neutron?.ovsDatapath ?? "system";
+      machines.push(resolveMachine(machine, domain, backends.nova, waveOf.get(machine.doc.hostname)!, networkByName, site, addresses, doc.ipmi?.user ?? "root", ovsDatapath));
     }
   }
   machines.sort((a, b) => compare(a.fqdn, b.fqdn));
@@ -124,9 +125,18 @@ function addressRequests(index: SiteIndex): AddressRequest[] {
   return requests;
 }
 
+/**
+ * Open vSwitch's userspace datapath sends a VXLAN packet out of the bridge its route points at: the
+ * tunnel address must be on an OVS bridge's own port, with the vm network's device a port of that
+ * bridge (kernel routes to a plain NIC leave tunnels dead: found by npm run test:cloud, the guest's
+ * DHCP never reached the controller). The Puppet module makes the bridge; the render puts the
+ * address on it.
+ */
+export const TUNNEL_BRIDGE = "br-vm";
+
 function resolveMachine(
   machine: LocatedMachine, domain: string, novaDefault: "local" | "ceph", wave: number, networks: ReadonlyMap<string, NetworkIR>, site: SiteSettings,
-  addresses: ReadonlyMap<string, string>, bmcUser: string,
+  addresses: ReadonlyMap<string, string>, bmcUser: string, ovsDatapath: "system" | "netdev",
 ): MachineIR {
   const { doc } = machine;
   const layout = layOutLinks(doc, (name) => networks.get(name)!.vlan);
@@ -144,7 +154,7 @@ function resolveMachine(
     };
   });
   const management = interfaces.find((i) => networks.get(i.network)!.purpose === "management")!;
-  const network = hostNetwork(doc, layout, placed, site);
+  const network = hostNetwork(doc, layout, placed, site, ovsDatapath === "netdev" ? TUNNEL_BRIDGE : undefined);
   const options = doc.options ?? {};
   return {
     hostname: doc.hostname,

@@ -121,7 +121,10 @@ export interface InterfaceIR {
 /** One Linux network device of a machine, as systemd-networkd configures it. */
 export interface HostDeviceIR {
   readonly name: string;
-  readonly kind: "nic" | "bond" | "vlan";
+  /** `ovs-bridge`: an Open vSwitch bridge's own port, made by Puppet, which networkd addresses once it appears. */
+  readonly kind: "nic" | "bond" | "vlan" | "ovs-bridge";
+  /** An OVS bridge's port: the device it carries. */
+  readonly port?: string;
   /** A NIC known by MAC: a .link file gives it `name`. */
   readonly mac?: string;
   readonly bond?: { readonly mode: "802.3ad" | "active-backup"; readonly members: readonly string[] };

@@ -120,6 +120,17 @@ export function checkNodeCatalog(c: Catalog, cluster: Record<string, unknown>, n
       const mapping = c.find("Neutron_agent_ovs", "ovs/bridge_mappings")?.parameters;
       assert.deepEqual(isAgentHost ? mapping?.["value"] : mapping?.["ensure"], isAgentHost ? "external:br-ex" : "absent", `${at}: bridge mappings`);
     }
+    // On the userspace datapath the tunnel address is on br-vm, the vm device its port (found by npm run test:cloud: no VXLAN packet left the node).
+    const vmInterface = (node["oci::node::interfaces"] as (Interface & { device?: string; prefix: number })[]).find((i) => i.purpose === "vm");
+    const tunnelBridge = c.find("Exec", "oci: br-vm, the tunnel bridge");
+    assert.equal(tunnelBridge !== undefined, datapath === "netdev" && (isAgentHost || role === "compute") && vmInterface !== undefined, `${at}: the tunnel bridge where OVS tunnels on the userspace datapath`);
+    if (tunnelBridge) {
+      assert.match(String(tunnelBridge.parameters?.["command"]), new RegExp(`add-port br-vm ${vmInterface!.device}$`), `${at}: the vm device a port of br-vm`);
+      assert.ok([tunnelBridge.parameters?.["before"]].flat().includes("Class[Neutron::Agents::Ml2::Ovs]"), `${at}: br-vm before the agent`);
+      const files = node["oci::network::files"] as Record<string, string>;
+      assert.match(files["40-oci-br-vm.network"] ?? "", new RegExp(`^Address=${vmInterface!.address}/${vmInterface!.prefix}$`, "m"), `${at}: the tunnel address on br-vm`);
+      assert.ok(!Object.entries(files).some(([name, text]) => name !== "40-oci-br-vm.network" && text.includes(`Address=${vmInterface!.address}/`)), `${at}: the tunnel address on br-vm alone`);
+    }
     if (role === "compute") {
       const vm = (node["oci::node::interfaces"] as Interface[]).find((i) => i.purpose === "vm")?.address ?? address;
       assert.equal(c.config("Neutron_agent_ovs", "ovs/local_ip"), vm, `${at}: VXLAN on the vm network`);

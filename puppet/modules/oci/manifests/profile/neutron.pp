@@ -103,6 +103,21 @@ class oci::profile::neutron (
         before   => Vs_bridge['br-ex'],
       }
     }
+    # Open vSwitch's userspace datapath sends VXLAN out of the bridge the tunnel address is on: the
+    # vm network's device is a port of br-vm, whose own port holds the address (the render's
+    # networkd files put it there). Without it no tunnel packet left the node (npm run test:cloud).
+    if $oci::cluster::ovs_datapath == 'netdev' and !empty($vm_interfaces) {
+      $tunnel_port = $vm_interfaces[0]['device']
+      $add_bridge = 'ovs-vsctl --may-exist add-br br-vm -- set bridge br-vm datapath_type=netdev'
+      exec { 'oci: br-vm, the tunnel bridge':
+        command  => "${add_bridge} -- --may-exist add-port br-vm ${tunnel_port}",
+        unless   => "ovs-vsctl list-ports br-vm | grep -qx ${tunnel_port}",
+        path     => ['/usr/bin', '/bin', '/usr/sbin', '/sbin'],
+        provider => shell,
+        require  => Class['vswitch::ovs'],
+        before   => Class['neutron::agents::ml2::ovs'],
+      }
+    }
     # Debian's package maps external:br-ex by default, and the wrapped module leaves an empty list
     # unwritten: a node without br-ex then runs an agent that exits at start (found by npm run
     # test:cloud: the compute's agent restarted every 10 s). Only agent hosts map it.
