@@ -65,8 +65,10 @@ export function resolveSite(index: SiteIndex, previousIpam: IpamState | undefine
     });
     const waveOf = new Map(waves.flatMap((w) => w.machines.map((hostname) => [hostname, w.number] as const)));
     for (const machine of members) {
-      const ovsDatapath = doc.neutron?.ovsDatapath ?? "system";
-      machines.push(resolveMachine(machine, domain, backends.nova, waveOf.get(machine.doc.hostname)!, networkByName, site, addresses, doc.ipmi?.user ?? "root", ovsDatapath));
+      // The nodes whose OVS agent tunnels, as the module places it: computes and the agent hosts (network nodes, else controllers).
+      const agentRole = topology.networkNodes.length > 0 ? "network" : "controller";
+      const tunnels = doc.services.includes("neutron") && (doc.neutron?.ovsDatapath ?? "system") === "netdev" && ["compute", agentRole].includes(machine.doc.role);
+      machines.push(resolveMachine(machine, domain, backends.nova, waveOf.get(machine.doc.hostname)!, networkByName, site, addresses, doc.ipmi?.user ?? "root", tunnels));
     }
   }
   machines.sort((a, b) => compare(a.fqdn, b.fqdn));
@@ -136,7 +138,7 @@ export const TUNNEL_BRIDGE = "br-vm";
 
 function resolveMachine(
   machine: LocatedMachine, domain: string, novaDefault: "local" | "ceph", wave: number, networks: ReadonlyMap<string, NetworkIR>, site: SiteSettings,
-  addresses: ReadonlyMap<string, string>, bmcUser: string, ovsDatapath: "system" | "netdev",
+  addresses: ReadonlyMap<string, string>, bmcUser: string, userspaceTunnels: boolean,
 ): MachineIR {
   const { doc } = machine;
   const layout = layOutLinks(doc, (name) => networks.get(name)!.vlan);
@@ -154,7 +156,7 @@ function resolveMachine(
     };
   });
   const management = interfaces.find((i) => networks.get(i.network)!.purpose === "management")!;
-  const network = hostNetwork(doc, layout, placed, site, ovsDatapath === "netdev" ? TUNNEL_BRIDGE : undefined);
+  const network = hostNetwork(doc, layout, placed, site, userspaceTunnels ? TUNNEL_BRIDGE : undefined);
   const options = doc.options ?? {};
   return {
     hostname: doc.hostname,
