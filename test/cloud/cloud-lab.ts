@@ -18,7 +18,7 @@ import { Container } from "../helpers/container.js";
 import { eyamlDecrypt } from "../helpers/eyaml.js";
 import { repoRoot } from "../helpers/paths.js";
 import { startProvisioningHost, type ProvisioningHost } from "../helpers/provisioning-host.js";
-import { runTool } from "../helpers/run-tool.js";
+import { must, runTool } from "../helpers/run-tool.js";
 import { tempDir } from "../helpers/temp-dirs.js";
 import { VirtualMachine } from "../helpers/virtual-machine.js";
 
@@ -46,11 +46,7 @@ export interface LabNode {
 /** A running node: a container or a VM, commands run inside as root. */
 export type LabMachine = Container | VirtualMachine;
 
-export async function must(...command: string[]): Promise<string> {
-  const result = await runTool(command[0]!, command.slice(1), { timeout: 600_000 });
-  if (result.code !== 0) throw new Error(`${command.join(" ")}: ${result.output}`);
-  return result.output;
-}
+export { must };
 
 /** The containers' root: Debian 12 with the packages the roles install, put there natively ahead of time. */
 async function cloudRoot(note: (line: string) => void): Promise<string> {
@@ -220,7 +216,7 @@ export class CloudLab {
   /** Boots the node again from its own disk (its overlay's upper layer), as a power-on does. */
   async powerOn(hostname: string): Promise<LabMachine> {
     const n = this.node(hostname);
-    assert.ok(!n.vm, "a VM node powers on with VirtualMachine.powerOn");
+    assert.ok(!n.vm, `${hostname} is a VM: the lab powers on containers only`);
     const container = await Container.boot(this.root, join(this.work, n.hostname), ["/usr/bin/node"], { network: this.nodeNs(n), capabilities: "all" });
     this.machines.set(n.hostname, container);
     return container;

@@ -15,3 +15,10 @@ export function runTool(command: string, args: readonly string[], options: { cwd
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }
+
+/** Runs a command that must succeed (ten minutes at most); its output, or an error with it. */
+export async function must(...command: string[]): Promise<string> {
+  const result = await runTool(command[0]!, command.slice(1), { timeout: 600_000 });
+  if (result.code !== 0) throw new Error(`${command.join(" ")}: ${result.output}`);
+  return result.output;
+}

@@ -1,6 +1,6 @@
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { runTool, type ToolResult } from "./run-tool.js";
+import { must, runTool, type ToolResult } from "./run-tool.js";
 import { startService, type Service } from "./service.js";
 import { waitFor } from "./wait-for.js";
 
@@ -29,7 +29,7 @@ export interface VmSpec {
  * Commands run over SSH as root, with a key the test made: the operator's console on the node.
  */
 export class VirtualMachine {
-  private constructor(private readonly work: string, private readonly spec: VmSpec, private service: Service) {}
+  private constructor(private readonly work: string, private readonly spec: VmSpec, private readonly service: Service) {}
 
   get pid(): number {
     return this.service.child.pid ?? 0;
@@ -77,11 +77,6 @@ export class VirtualMachine {
       "-append", "root=/dev/vda rw console=ttyS0 net.ifnames=1", ...disks, ...nics], /Reached target.*Multi-User System/, 900_000);
   }
 
-  /** The console's lines so far (kernel, systemd, getty). */
-  get console(): readonly string[] {
-    return this.service.lines;
-  }
-
   private async waitForSsh(): Promise<void> {
     await waitFor(`SSH on ${this.spec.sshAddress}`, async () => (await this.exec("true", { timeout: 30_000 })).code === 0 || undefined, 300_000, 2_000);
   }
@@ -91,12 +86,6 @@ export class VirtualMachine {
     return runTool("ip", ["netns", "exec", this.spec.ns, "ssh", "-q", "-i", join(this.work, "ssh-key"), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
       "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=30", `root@${this.spec.sshAddress}`,
       `cd ${options.cwd ?? "/"} && bash -c ${shellQuote(script)}`], { timeout: options.timeout ?? 600_000, ...(options.input === undefined ? {} : { input: options.input }) });
-  }
-
-  /** Boots it again from its own disks (after a power cut, say). */
-  async powerOn(): Promise<void> {
-    this.service = await VirtualMachine.start(this.work, this.spec);
-    await this.waitForSsh();
   }
 
   /** Power off the hard way: qemu killed, nothing flushed in the guest. */
@@ -120,10 +109,4 @@ export class VirtualMachine {
 
 function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
-async function must(...command: string[]): Promise<string> {
-  const result = await runTool(command[0]!, command.slice(1), { timeout: 600_000 });
-  if (result.code !== 0) throw new Error(`${command.join(" ")}: ${result.output}`);
-  return result.output;
 }
