@@ -23,7 +23,7 @@ import type { SiteIndex } from "./validate/site-index.js";
 import { renderPxelinux } from "./emit/pxe/render-pxelinux.js";
 import { IPAM_STATE_PATH, renderIpamState } from "./emit/state/render-ipam-state.js";
 import { loadSite } from "./load/load-site.js";
-import type { SiteFileCache } from "./load/site-file-cache.js";
+import type { CompileCache, EmitMemo } from "./compile-cache.js";
 import type { SiteTree } from "./load/site-tree.js";
 import { parseIpamState } from "./resolve/ipam.js";
 import { resolveSite } from "./resolve/resolve-site.js";
@@ -33,7 +33,7 @@ import { validateSite } from "./validate/validate-site.js";
 export type { Diagnostic } from "./diagnostics/diagnostic.js";
 export type { OutputFile } from "./emit/output-file.js";
 export type { SiteTree } from "./load/site-tree.js";
-export { SiteFileCache } from "./load/site-file-cache.js";
+export { CompileCache } from "./compile-cache.js";
 export type { SiteIR } from "./resolve/site-ir.js";
 export type { ProgressSink } from "./secrets/credentials.js";
 
@@ -54,8 +54,8 @@ export interface CompileInput {
   /** Secrets to generate anew (`oci secrets rotate`). */
   readonly rotate?: readonly string[];
   readonly progress?: ProgressSink;
-  /** Per-file results of earlier compiles (the daemon's, or the other revision of a plan): same output, less work. */
-  readonly cache?: SiteFileCache;
+  /** Results of earlier compiles (the daemon's, or the other revision of a plan): same output, less work. */
+  readonly cache?: CompileCache;
 }
 
 export interface CompileResult {
@@ -81,12 +81,12 @@ export async function validateWithModel(tree: SiteTree): Promise<{ diagnostics: 
 
 /** Site tree in, render out: load → validate → resolve → emit. Pure but for reading the two trees. */
 export async function compile(input: CompileInput): Promise<CompileResult> {
-  const { files: loaded, paths, diagnostics } = await loadSite(input.tree, undefined, input.cache);
+  const { files: loaded, paths, diagnostics } = await loadSite(input.tree, undefined, input.cache?.files);
   const index = validateSite(loaded, diagnostics);
   const previousIpam = await readPreviousIpam(input.previous, diagnostics);
   if (diagnostics.hasErrors) return { diagnostics: diagnostics.sorted() };
   const eyaml = await readEyamlKey(input.tree, paths, index, diagnostics);
-  const ir = resolveSite(index, previousIpam, diagnostics);
+  const ir = resolveSite(index, previousIpam, diagnostics, input.cache?.machines);
   if (!ir || diagnostics.hasErrors) return { diagnostics: diagnostics.sorted() };
   const credentials = await materializeCredentials({
     ir, ...(input.previous ? { previous: input.previous } : {}), ...(input.ca ? { ca: input.ca } : {}), ...(eyaml ? { eyaml } : {}),
@@ -94,17 +94,17 @@ export async function compile(input: CompileInput): Promise<CompileResult> {
     siteFile: async (path) => (paths.includes(path) ? input.tree.readFile(path) : undefined),
   });
   if (diagnostics.hasErrors) return { diagnostics: diagnostics.sorted() };
-  return { diagnostics: diagnostics.sorted(), files: emitRender(ir, credentials), ir, credentials };
+  return { diagnostics: diagnostics.sorted(), files: emitRender(ir, credentials, input.cache?.emitted), ir, credentials };
 }
 
 /** Every emitter's files, sorted, with the manifest that hashes them. */
-export function emitRender(ir: SiteIR, credentials: Credentials): OutputFile[] {
+export function emitRender(ir: SiteIR, credentials: Credentials, memo?: EmitMemo): OutputFile[] {
   const files = sortFiles([
-    ...renderHiera(ir, credentials), ...renderEnc(ir), ...renderIpamState(ir), ...renderSecretsState(credentials), ...renderPki(credentials),
+    ...renderHiera(ir, credentials, memo?.nodeHiera), ...renderEnc(ir, memo?.enc), ...renderIpamState(ir), ...renderSecretsState(credentials), ...renderPki(credentials),
     ...renderDhcpdConf(ir), ...renderKeaDhcp4(ir), ...renderDnsmasqConf(ir), ...renderReservations(ir),
     ...renderIpxe(ir), ...renderPxelinux(ir), ...renderGrub(ir), ...renderSetupOrder(ir), ...renderStatusPage(ir),
   ]);
-  return sortFiles([...files, renderManifest(files)]);
+  return sortFiles([...files, renderManifest(files, memo?.digests)]);
 }
 
 /** The site's eyaml public key (a certificate in the site repository), when site.yaml names one. */

@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { compile, SiteFileCache, type CompileResult, type PreviousRender } from "../../compiler/index.js";
+import { compile, CompileCache, type CompileResult, type PreviousRender } from "../../compiler/index.js";
 import { openRepository, resolveRevision, type GitRepository } from "../../compiler/load/git-repository.js";
 import { GitTree } from "../../compiler/load/git-tree.js";
 import { formatPlan, type PlanFormat } from "../../compiler/plan/format-plan.js";
@@ -29,7 +29,7 @@ export function registerPlan(program: Command): void {
       if (rendered.state) process.stderr.write(`oci: plan: BASE compiled on the rendered state of ${rendered.state.ref} (${rendered.state.commit.slice(0, 12)})\n`);
       else process.stderr.write(`oci: plan: WARNING: no rendered branch here (${rendered.branch}, nor a remote's): addresses, certificates and secrets are allocated from nothing, a guess, not what the provisioning host will give; fetch it first: git fetch origin ${rendered.branch}\n`);
       // One cache for both: HEAD parses and checks only the files it changed.
-      const cache = new SiteFileCache();
+      const cache = new CompileCache();
       const base = await compile({ tree: baseTree, ...(rendered.previous ? { previous: rendered.previous } : {}), progress: labelled(baseRev), cache });
       const head = await compile({ tree: await GitTree.open(repo, headCommit), ...(await previousFor(repo, baseTree, base)), progress: labelled(headRev), cache });
       progress.finish();

@@ -10,14 +10,56 @@ export function jsonText(value: unknown): string {
   return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
 }
 
+// The render's large JSON files (IPAM state, setup order, manifest) are written on every compile,
+// and their large objects are built in key order already: only objects out of order are copied.
 function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
-    return out;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item = sortKeys(value[i]);
+      if (item !== value[i]) (copy ??= [...value])[i] = item;
+    }
+    return copy ?? value;
   }
-  return value;
+  if (!value || typeof value !== "object") return value;
+  const keys = Object.keys(value);
+  const record = value as Record<string, unknown>;
+  let changed: Map<string, unknown> | undefined;
+  for (const key of keys) {
+    const item = sortKeys(record[key]);
+    if (item !== record[key]) (changed ??= new Map()).set(key, item);
+  }
+  if (!changed && inKeyOrder(keys)) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of sortInPlace(keys)) out[key] = changed?.has(key) ? changed.get(key) : record[key];
+  return out;
+}
+
+/** Code-unit order. Insertion sort: these are a record's few keys, and Array.prototype.sort allocates for each call. */
+function sortInPlace(keys: string[]): string[] {
+  if (keys.length > 32) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    for (; j >= 0 && keys[j]! > key; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = key;
+  }
+  return keys;
+}
+
+/**
+ * Whether a key-sorted copy would have these keys in this order: array-index keys ("2") come first
+ * in any object, ascending, and Object.keys lists them so; the others must be in code-unit order.
+ */
+function inKeyOrder(keys: readonly string[]): boolean {
+  let i = 0;
+  while (i < keys.length && isArrayIndex(keys[i]!)) i++;
+  for (i++; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return false;
+  return true;
+}
+
+function isArrayIndex(key: string): boolean {
+  return /^(?:0|[1-9][0-9]*)$/.test(key) && Number(key) < 4294967295;
 }
 
 export function sortFiles(files: OutputFile[]): OutputFile[] {

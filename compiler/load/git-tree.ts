@@ -46,13 +46,51 @@ export class GitTree implements SiteTree {
   }
 
   async #walk(treeOid: string, prefix: string): Promise<void> {
-    const { tree } = await git.readTree({ ...this.repo, oid: treeOid });
-    for (const entry of tree) {
+    for (const entry of await readTreeEntries(this.repo, treeOid)) {
       if (entry.path.startsWith(".") || entry.path === "node_modules") continue;
       const path = prefix === "" ? entry.path : `${prefix}/${entry.path}`;
       if (entry.type === "tree") await this.#walk(entry.oid, path);
       else if (entry.type === "blob" && REGULAR_FILE.test(entry.mode)) this.#blobs.set(path, entry.oid);
       else this.#unfollowed.push({ path, kind: entry.mode === "120000" ? "symbolic link" : entry.type === "commit" ? "submodule" : "special file" });
     }
+  }
+}
+
+/** One entry of a Git tree object, as isomorphic-git's readTree gives it. */
+export interface GitTreeEntry {
+  readonly mode: string;
+  readonly path: string;
+  readonly oid: string;
+  readonly type: string;
+}
+
+// Tree objects never change under their id, so their parsed entries are kept for the process:
+// the daemon reads each commit's tree, and most of its subtrees are the previous commit's (a
+// 10,000-machine render has five folders of 10,000 entries each). Bounded by entries held.
+const TREE_CACHE_ENTRIES = 400_000;
+const trees = new Map<string, readonly GitTreeEntry[]>();
+let treeEntriesHeld = 0;
+
+async function readTreeEntries(repo: GitRepository, oid: string): Promise<readonly GitTreeEntry[]> {
+  const held = trees.get(oid);
+  if (held) {
+    trees.delete(oid);
+    trees.set(oid, held); // most recently used last: evicted last
+    return held;
+  }
+  const { tree } = await git.readTree({ ...repo, oid });
+  rememberTree(oid, tree);
+  return tree;
+}
+
+/** Records a tree's entries under its id: for a writer that has just written the tree (a later read is then free). */
+export function rememberTree(oid: string, entries: readonly GitTreeEntry[]): void {
+  if (trees.has(oid) || entries.length > TREE_CACHE_ENTRIES) return;
+  trees.set(oid, Object.freeze([...entries]));
+  treeEntriesHeld += entries.length;
+  for (const [old, held] of trees) {
+    if (treeEntriesHeld <= TREE_CACHE_ENTRIES) break;
+    trees.delete(old);
+    treeEntriesHeld -= held.length;
   }
 }

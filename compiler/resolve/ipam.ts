@@ -37,12 +37,12 @@ export function allocateAddresses(
     return set;
   };
   const addresses = new Map<string, string>();
-  const allocations: IpamAllocation[] = [];
+  const allocations: { readonly allocation: IpamAllocation; readonly address: number }[] = [];
   const record = (request: AddressRequest, address: number, origin: IpamAllocation["origin"]) => {
     takenOn(request.network).add(address);
     const text = formatIpv4(address);
     addresses.set(request.key, text);
-    allocations.push({ key: request.key, network: request.network, address: text, origin });
+    allocations.push({ allocation: { key: request.key, network: request.network, address: text, origin }, address });
   };
 
   const automatic: AddressRequest[] = [];
@@ -79,8 +79,8 @@ export function allocateAddresses(
     record(request, candidate, "auto");
   }
 
-  allocations.sort((a, b) => (a.network < b.network ? -1 : a.network > b.network ? 1 : parseIpv4(a.address) - parseIpv4(b.address) || (a.key < b.key ? -1 : 1)));
-  return { addresses, state: { version: 1, allocations } };
+  allocations.sort(({ allocation: a, address: x }, { allocation: b, address: y }) => (a.network < b.network ? -1 : a.network > b.network ? 1 : x - y || (a.key < b.key ? -1 : 1)));
+  return { addresses, state: { version: 1, allocations: allocations.map((a) => a.allocation) } };
 }
 
 // VIPs first, so a new cluster's VIP sits at the bottom of the free space, before its machines.

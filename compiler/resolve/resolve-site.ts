@@ -2,7 +2,8 @@ import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import { normalizeMac } from "../net/mac.js";
 import { formatIpv4, netmaskOf } from "../net/ipv4.js";
 import { clusterDomain, vipNetworkOf, type SiteIndex } from "../validate/site-index.js";
-import type { LocatedMachine, SiteDoc } from "../validate/site-model.js";
+import type { LocatedMachine, MachineDoc, SiteDoc } from "../validate/site-model.js";
+import type { KeyedMemo } from "../memo/keyed-memo.js";
 import { layOutLinks } from "../validate/interface-links.js";
 import { planBoot } from "./boot-plan.js";
 import { hostNetwork } from "./host-network.js";
@@ -14,7 +15,7 @@ import { chooseBackends, clusterTopology, setupWaves } from "./topology.js";
  * Decides everything the emitters need from a site that validated without errors: addresses,
  * topology, backends, setup waves. Returns undefined when IPAM could not satisfy the site.
  */
-export function resolveSite(index: SiteIndex, previousIpam: IpamState | undefined, diagnostics: DiagnosticBag): SiteIR | undefined {
+export function resolveSite(index: SiteIndex, previousIpam: IpamState | undefined, diagnostics: DiagnosticBag, memo?: KeyedMemo<MachineDoc, MachineIR>): SiteIR | undefined {
   const siteDoc = index.model.site!.doc;
   const { addresses, state } = allocateAddresses(index.networks, index.infrastructure, addressRequests(index), previousIpam, diagnostics);
   if (diagnostics.hasErrors) return undefined;
@@ -64,11 +65,20 @@ export function resolveSite(index: SiteIndex, previousIpam: IpamState | undefine
       waves,
     });
     const waveOf = new Map(waves.flatMap((w) => w.machines.map((hostname) => [hostname, w.number] as const)));
+    // The nodes whose OVS agent tunnels, as the module places it: computes and the agent hosts (network nodes, else controllers).
+    const userspaceTunnels = doc.services.includes("neutron") && (doc.neutron?.ovsDatapath ?? "system") === "netdev";
+    const context: MachineContext = {
+      domain, novaDefault: backends.nova, bmcUser: doc.ipmi?.user ?? "root", site, networks: networkByName,
+      tunnelRoles: userspaceTunnels ? ["compute", topology.networkNodes.length > 0 ? "network" : "controller"] : [],
+    };
+    // Everything a machine's resolution reads besides its own document, its wave and its addresses.
+    const contextKey = JSON.stringify([name, domain, context.novaDefault, context.bmcUser, context.tunnelRoles, site, networks]);
     for (const machine of members) {
-      // The nodes whose OVS agent tunnels, as the module places it: computes and the agent hosts (network nodes, else controllers).
-      const agentRole = topology.networkNodes.length > 0 ? "network" : "controller";
-      const tunnels = doc.services.includes("neutron") && (doc.neutron?.ovsDatapath ?? "system") === "netdev" && ["compute", agentRole].includes(machine.doc.role);
-      machines.push(resolveMachine(machine, domain, backends.nova, waveOf.get(machine.doc.hostname)!, networkByName, site, addresses, doc.ipmi?.user ?? "root", tunnels));
+      const wave = waveOf.get(machine.doc.hostname)!;
+      const placed = addressesOf(machine.doc, addresses);
+      const make = () => resolveMachine(machine, context, wave, placed);
+      // A frozen document is one a file cache shares between compiles: same document, same inputs, same machine.
+      machines.push(memo && Object.isFrozen(machine.doc) ? memo.get(machine.doc, [contextKey, wave, ...placed], make) : make());
     }
   }
   machines.sort((a, b) => compare(a.fqdn, b.fqdn));
@@ -136,13 +146,28 @@ function addressRequests(index: SiteIndex): AddressRequest[] {
  */
 export const TUNNEL_BRIDGE = "br-vm";
 
-function resolveMachine(
-  machine: LocatedMachine, domain: string, novaDefault: "local" | "ceph", wave: number, networks: ReadonlyMap<string, NetworkIR>, site: SiteSettings,
-  addresses: ReadonlyMap<string, string>, bmcUser: string, userspaceTunnels: boolean,
-): MachineIR {
+interface MachineContext {
+  readonly domain: string;
+  readonly novaDefault: "local" | "ceph";
+  readonly bmcUser: string;
+  /** The roles whose OVS agent tunnels on the userspace datapath: their tunnel address goes on TUNNEL_BRIDGE. */
+  readonly tunnelRoles: readonly string[];
+  readonly site: SiteSettings;
+  readonly networks: ReadonlyMap<string, NetworkIR>;
+}
+
+/** A machine's addresses in the order resolveMachine takes them: one per interface, then the BMC's. */
+function addressesOf(doc: MachineDoc, addresses: ReadonlyMap<string, string>): string[] {
+  const placed = doc.interfaces.map((iface) => addresses.get(`machine/${doc.hostname}/${iface.network}`)!);
+  if (doc.ipmi) placed.push(addresses.get(`ipmi/${doc.hostname}`)!);
+  return placed;
+}
+
+function resolveMachine(machine: LocatedMachine, context: MachineContext, wave: number, addresses: readonly string[]): MachineIR {
   const { doc } = machine;
+  const { networks, site } = context;
   const layout = layOutLinks(doc, (name) => networks.get(name)!.vlan);
-  const placed = doc.interfaces.map((iface) => ({ network: networks.get(iface.network)!, address: addresses.get(`machine/${doc.hostname}/${iface.network}`)! }));
+  const placed = doc.interfaces.map((iface, i) => ({ network: networks.get(iface.network)!, address: addresses[i]! }));
   const interfaces = doc.interfaces.map((iface, i) => {
     const { network, address } = placed[i]!;
     const laid = layout.interfaces[i];
@@ -156,25 +181,25 @@ function resolveMachine(
     };
   });
   const management = interfaces.find((i) => networks.get(i.network)!.purpose === "management")!;
-  const network = hostNetwork(doc, layout, placed, site, userspaceTunnels ? TUNNEL_BRIDGE : undefined);
+  const network = hostNetwork(doc, layout, placed, site, context.tunnelRoles.includes(doc.role) ? TUNNEL_BRIDGE : undefined);
   const options = doc.options ?? {};
   return {
     hostname: doc.hostname,
-    fqdn: `${doc.hostname}.${domain}`,
+    fqdn: `${doc.hostname}.${context.domain}`,
     cluster: machine.cluster,
     role: doc.role,
     ...(doc.serial === undefined ? {} : { serial: doc.serial }),
     bootMacs: (doc.bootMacs ?? []).map(normalizeMac),
     interfaces,
     managementAddress: management.address,
-    ...(doc.ipmi ? { ipmi: { network: doc.ipmi.network, address: addresses.get(`ipmi/${doc.hostname}`)!, user: doc.ipmi.user ?? bmcUser } } : {}),
+    ...(doc.ipmi ? { ipmi: { network: doc.ipmi.network, address: addresses[doc.interfaces.length]!, user: doc.ipmi.user ?? context.bmcUser } } : {}),
     ...(doc.location ? { location: { ...doc.location } } : {}),
     install: doc.install ?? false,
     installGeneration: doc.installGeneration ?? 1,
     ...(network ? { network } : {}),
     ...(doc.systemDisks ? { systemDisks: doc.systemDisks } : {}),
     setupWave: wave,
-    ...(doc.role === "compute" ? { compute: { storage: options.compute?.storage ?? novaDefault } } : {}),
+    ...(doc.role === "compute" ? { compute: { storage: options.compute?.storage ?? context.novaDefault } } : {}),
     ...(doc.role === "swiftstore" && options.swift
       ? { swift: { region: options.swift.region ?? 1, zone: options.swift.zone, weight: options.swift.weight ?? 100, disks: options.swift.disks ?? [] } }
       : (doc.role === "swiftproxy" || doc.role === "controller") && options.swift

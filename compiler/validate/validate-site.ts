@@ -12,6 +12,7 @@ import { checkTopology } from "./rules/topology.js";
 import { checkUniqueness } from "./rules/uniqueness.js";
 import type { SourceFile } from "../load/source-file.js";
 import { checkFileSchema } from "./schema-check.js";
+import { KeyedMemo } from "../memo/keyed-memo.js";
 import { SiteIndex } from "./site-index.js";
 import type {
   ClusterDoc, DiscoveredHardwareDoc, HardwareProfileDoc, Located, LocatedMachine, LocationDoc, MachineDoc, MachineIdentity, NetworkDoc, SiteDoc, SiteModel,
@@ -127,8 +128,14 @@ function attachLocationNetworks(locations: readonly Located<LocationDoc>[], mach
 
 function withInterfaces(machine: LocatedMachine, networks: readonly string[]): LocatedMachine {
   if (networks.length === 0) return machine;
-  return { ...machine, doc: { ...machine.doc, interfaces: [...machine.doc.interfaces, ...networks.map((network) => ({ network }))] } };
+  const make = () => ({ ...machine.doc, interfaces: [...machine.doc.interfaces, ...networks.map((network) => ({ network }))] });
+  // A shared (frozen) document gets the same extended document every compile: what resolves from it can be kept too.
+  const doc = Object.isFrozen(machine.doc) ? ATTACHED.get(machine.doc, [networks.join("\0")], () => deepFreeze(make())) : make();
+  return { ...machine, doc };
 }
+
+/** Pure, keyed by the frozen document it extends: safe to share by every compile of the process. */
+const ATTACHED = new KeyedMemo<MachineDoc, MachineDoc>();
 
 /** The hostname, serial and boot MACs of a rejected machine file that are valid where they stand (no schema error at or under them). */
 function machineIdentity(raw: unknown, badPaths: readonly string[], source: SourceFile, cluster: string): MachineIdentity | undefined {

@@ -6,11 +6,11 @@ import type { CertificateAuthority } from "../../compiler/pki/certificate-author
 import { GitTree } from "../../compiler/load/git-tree.js";
 import { compareAndSwapRef, readRef, RefLockedError, RefMovedError, removeStaleLock, STALE_LOCK_MS } from "../git/compare-and-swap-ref.js";
 import { writeCommitObject } from "../git/git-objects.js";
-import { writeFilesAsTree } from "../git/write-tree.js";
+import { writeFilesAsTree, type TreeWriteCache } from "../git/write-tree.js";
 import { HISTORY_TRAILER, historyAdvice, historyProblem, historyRef, type HistoryProblem } from "./render-history.js";
 import { RenderVerifier, type RenderSigner, type RenderStatement } from "./render-signature.js";
 import { branchNameProblem } from "../../compiler/validate/ref-name.js";
-import type { SiteFileCache } from "../../compiler/load/site-file-cache.js";
+import type { CompileCache } from "../../compiler/compile-cache.js";
 
 export const DEFAULT_RENDERED_BRANCH = "oci/rendered";
 export const SOURCE_TRAILER = "Source-Commit";
@@ -73,8 +73,10 @@ export interface CommitRenderOptions {
    * `accept-rewind`: go on from a branch that no longer descends from the last known render.
    */
   readonly history?: "bootstrap" | "accept-rewind";
-  /** Per-file results of earlier compiles in this process (the daemon's). */
-  readonly cache?: SiteFileCache;
+  /** Results of earlier compiles in this process (the daemon's). */
+  readonly cache?: CompileCache;
+  /** The last tree this process wrote, for the next render on top of it (the daemon's). */
+  readonly trees?: TreeWriteCache;
   /** Who asked for this render (`oci secrets rotate`): the commit's author, instead of oci. */
   readonly author?: { readonly name: string; readonly email: string };
 }
@@ -112,7 +114,8 @@ export async function commitRender(repo: GitRepository, source: string, options:
     });
     if (!result.files) return { status: "invalid", compile: result };
 
-    const treeOid = await writeFilesAsTree(repo, result.files, new Set(rendered?.blobIds().values() ?? []));
+    const base = rendered ? { treeId: rendered.treeId, blobIds: new Set(rendered.blobIds().values()) } : undefined;
+    const treeOid = await writeFilesAsTree(repo, result.files, base, options.trees);
     // The same render as the tip, and the tip vouched for as this host would sign it: nothing to commit.
     if (rendered && treeOid === rendered.treeId && !history && (!options.signer || (await signedBy(repo, parent!, options.signer)))) {
       await recordHistory(repo, branch, recorded, parent!);

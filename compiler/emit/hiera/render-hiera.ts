@@ -2,19 +2,26 @@ import type { ClusterIR, MachineIR, NetworkIR, SiteIR } from "../../resolve/site
 import { certificateKeyLocation, type Credentials } from "../../secrets/credentials.js";
 import { networkdFiles } from "../networkd-files.js";
 import { yamlText, type OutputFile } from "../output-file.js";
+import type { KeyedMemo } from "../../memo/keyed-memo.js";
 
 // Keys are in the `oci::` namespace: the Puppet module's classes read them by automatic parameter
 // lookup (`oci::cluster::vip` is parameter `vip` of class `oci::cluster`). Hierarchy:
 // nodes/<fqdn> → clusters/<cluster> → common.
 
 /** hiera/common.yaml, hiera/clusters/<name>.yaml and hiera/nodes/<fqdn>.yaml, with the encrypted secrets and TLS material. */
-export function renderHiera(ir: SiteIR, credentials: Credentials): OutputFile[] {
+export function renderHiera(ir: SiteIR, credentials: Credentials, memo?: KeyedMemo<MachineIR, OutputFile>): OutputFile[] {
   const extra = credentialData(credentials);
   const file = (path: string, data: Record<string, unknown>): OutputFile => ({ path, content: yamlText({ ...data, ...extra.get(path) }) });
   const files: OutputFile[] = [file("hiera/common.yaml", commonData(ir))];
   for (const cluster of ir.clusters) files.push(file(`hiera/clusters/${cluster.name}.yaml`, clusterData(cluster, ir)));
   const networks = new Map(ir.networks.map((n) => [n.name, n]));
-  for (const machine of ir.machines) files.push(file(`hiera/nodes/${machine.fqdn}.yaml`, nodeData(machine, networks)));
+  // A node's file is its machine, the networks and its secrets and certificates: the same three, the same file.
+  const networksKey = memo ? JSON.stringify(ir.networks) : "";
+  for (const machine of ir.machines) {
+    const path = `hiera/nodes/${machine.fqdn}.yaml`;
+    const make = () => file(path, nodeData(machine, networks));
+    files.push(memo ? memo.get(machine, [networksKey, ...Object.entries(extra.get(path) ?? {}).flat()], make) : make());
+  }
   return files;
 }
 
