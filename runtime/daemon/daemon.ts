@@ -2,14 +2,14 @@ import git from "isomorphic-git";
 import type { GitRepository } from "../../compiler/load/git-repository.js";
 import { GitTree } from "../../compiler/load/git-tree.js";
 import type { CertificateAuthority } from "../../compiler/pki/certificate-authority.js";
-import { SiteFileCache } from "../../compiler/load/site-file-cache.js";
 import { commitSignatureProblem } from "../git/commit-signature.js";
 import { readRef, removeStaleLock, STALE_LOCK_MS } from "../git/compare-and-swap-ref.js";
 import { logEvent, type Metrics } from "../observe/metrics.js";
 import type { Progress } from "../observe/progress.js";
 import { publishEnvironment, type PuppetEnvironmentOptions } from "../puppet/publish-environment.js";
-import { loadRelease, releaseFromFiles, type Release } from "../release/release.js";
-import { commitRender, DEFAULT_RENDERED_BRANCH, renderedBranchOf, renderStatementOf, SOURCE_TRAILER } from "../render/render-branch.js";
+import { releaseFromCheckedFiles, type Release } from "../release/release.js";
+import { BackgroundRenderer } from "../render/background-renderer.js";
+import { DEFAULT_RENDERED_BRANCH, renderedBranchOf, renderStatementOf, SOURCE_TRAILER } from "../render/render-branch.js";
 import { descends, HISTORY_TRAILER, historyAdvice } from "../render/render-history.js";
 import type { RenderSigner, RenderVerifier } from "../render/render-signature.js";
 import { watchRefs, type RefWatcher } from "../watch/ref-watcher.js";
@@ -65,12 +65,13 @@ export class Daemon {
   #state: DaemonState;
   #watcher: RefWatcher | undefined;
   readonly #loop: ApplyLoop;
-  /** What each site file alone decided (parse, schema), by path and blob id: a commit costs the files it changed. */
-  readonly #files = new SiteFileCache();
+  /** Compiles and reads releases on a worker thread, which keeps the compile caches: a commit costs about what it changed. */
+  readonly #renderer: BackgroundRenderer;
   readonly #now: () => number;
 
   constructor(private readonly options: DaemonOptions) {
     this.#now = options.now ?? Date.now;
+    this.#renderer = new BackgroundRenderer(options.repo);
     this.#renderedBranch = options.renderedBranch ?? DEFAULT_RENDERED_BRANCH;
     this.#state = readDaemonState(options.stateDir) ?? { format: 1, refusals: [] };
     this.#refusals = [...this.#state.refusals];
@@ -135,6 +136,7 @@ export class Daemon {
   async close(): Promise<void> {
     await this.#watcher?.close();
     await this.#loop.close();
+    await this.#renderer.close();
   }
 
   async #reconcile(): Promise<void> {
@@ -181,16 +183,16 @@ export class Daemon {
       }
     }
     const started = this.#now();
-    const outcome = await commitRender(repo, source, {
+    const outcome = await this.#renderer.commitRender(source, {
       removeStaleLocks: true, ...(this.options.ca ? { ca: this.options.ca } : {}), ...(this.options.signer ? { signer: this.options.signer } : {}),
       ...(this.options.verifier ? { verifier: this.options.verifier } : {}),
       ...(this.#state.release?.commit ? { known: this.#state.release.commit } : {}),
-      ...(this.options.progress ? { progress: this.options.progress.sink } : {}), cache: this.#files,
+      ...(this.options.progress ? { progress: this.options.progress.sink } : {}),
     });
     this.options.progress?.finish();
     this.#triedSource = source;
     if (outcome.status === "invalid") {
-      this.#refuse({ commit: source, stage: "compile", reason: refusalReason(outcome.compile.diagnostics), at: this.#now() });
+      this.#refuse({ commit: source, stage: "compile", reason: refusalReason(outcome.diagnostics), at: this.#now() });
       return;
     }
     if (outcome.status === "history") {
@@ -199,9 +201,7 @@ export class Daemon {
       return;
     }
     this.#clearRefusals("compile", "history", "signature");
-    if (outcome.status === "committed") {
-      this.#justRendered = { commit: outcome.commit, files: new Map(outcome.compile.files!.map((f) => [f.path, Buffer.from(f.content, "utf8")])) };
-    }
+    if (outcome.status === "committed" && outcome.files) this.#justRendered = { commit: outcome.commit, files: outcome.files };
     this.options.metrics.count("oci_source_compiled_total", "source commits compiled", { outcome: outcome.status });
     logEvent("source.compiled", { source, outcome: outcome.status, rendered: outcome.commit, ms: this.#now() - started });
   }
@@ -221,7 +221,7 @@ export class Daemon {
     const inMemory = this.#justRendered?.commit === commit ? this.#justRendered.files : undefined;
     this.#justRendered = undefined;
     try {
-      release = inMemory ? releaseFromFiles(inMemory, id) : await loadRelease(await GitTree.open(repo, commit), id);
+      release = releaseFromCheckedFiles(inMemory ?? (await this.#renderer.releaseFiles(commit, id)), id);
     } catch (error) {
       return this.#refuse({ commit, stage: "release", reason: (error as Error).message, at: this.#now() });
     }

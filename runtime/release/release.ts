@@ -32,6 +32,11 @@ export async function loadRelease(tree: SiteTree, id: string): Promise<Release> 
 /** A release from files already in memory (the render this process just committed), checked the same way. */
 export function releaseFromFiles(files: ReadonlyMap<string, Buffer>, id: string): Release {
   verifyManifest(id, files);
+  return releaseFromCheckedFiles(files, id);
+}
+
+/** A release from files already checked against their manifest (by the render worker, which read or made them). */
+export function releaseFromCheckedFiles(files: ReadonlyMap<string, Buffer>, id: string): Release {
   const reservations = files.get(RESERVATIONS_PATH);
   if (!reservations) throw new ReleaseError(id, `no ${RESERVATIONS_PATH}`);
   let dhcp: DhcpRelease;

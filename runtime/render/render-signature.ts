@@ -28,14 +28,20 @@ export class RenderSigner {
   readonly id: string;
   readonly #key: KeyObject;
 
-  constructor(privateKeyPem: string) {
-    this.#key = createPrivateKey(privateKeyPem);
+  constructor(privateKey: string | KeyObject) {
+    this.#key = typeof privateKey === "string" ? createPrivateKey(privateKey) : privateKey;
+    if (this.#key.type !== "private") throw new TypeError("a render signing key is a private key");
     if (this.#key.asymmetricKeyType !== "ed25519") throw new TypeError("a render signing key is Ed25519");
     this.id = keyId(this.#key);
   }
 
   get publicKey(): KeyObject {
     return createPublicKey(this.#key);
+  }
+
+  /** The key itself, for the render worker of this process (a KeyObject crosses threads, never a file or socket). */
+  get signingKey(): KeyObject {
+    return this.#key;
   }
 
   trailer(statement: RenderStatement): string {
@@ -57,6 +63,10 @@ export class RenderVerifier {
 
   get size(): number {
     return this.#keys.size;
+  }
+
+  get publicKeys(): KeyObject[] {
+    return [...this.#keys.values()];
   }
 
   /** Why `message`'s signature does not vouch for `statement`, or undefined when it does. */

@@ -1,0 +1,122 @@
+import { Worker } from "node:worker_threads";
+import type { CertificateAuthority } from "../../compiler/pki/certificate-authority.js";
+import type { ProgressSink } from "../../compiler/index.js";
+import type { GitRepository } from "../../compiler/load/git-repository.js";
+import { unpackFiles } from "./packed-files.js";
+import type { RenderSigner, RenderVerifier } from "./render-signature.js";
+import type { RenderOutcome, WorkerReply, WorkerRequest } from "./render-worker-protocol.js";
+
+export interface BackgroundRenderOptions {
+  readonly removeStaleLocks?: boolean;
+  readonly ca?: CertificateAuthority;
+  readonly signer?: RenderSigner;
+  readonly verifier?: RenderVerifier;
+  readonly known?: string;
+  readonly progress?: ProgressSink;
+}
+
+/** commitRender's outcome as the daemon takes it: a committed render's files by path. */
+export type BackgroundRenderOutcome =
+  | Exclude<RenderOutcome, { status: "unchanged" | "committed" }>
+  | (Omit<Extract<RenderOutcome, { status: "unchanged" | "committed" }>, "files"> & { readonly files?: ReadonlyMap<string, Buffer> });
+
+/** An error the worker threw, with its name and code (ConcurrentUpdateError, OCI3103, …). */
+export class RenderWorkerError extends Error {
+  constructor(name: string, message: string, readonly code?: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+interface Pending {
+  readonly resolve: (reply: WorkerReply) => void;
+  readonly reject: (error: Error) => void;
+  readonly progress?: ProgressSink;
+}
+
+/**
+ * The daemon's compiles and release reads, run on a worker thread that keeps the compile caches:
+ * the thread that answers DHCP, TFTP and HTTP is never held by a compile. One request at a time
+ * is what the daemon sends; more queue in the worker. A worker that dies fails what it had and is
+ * started again on the next request.
+ */
+export class BackgroundRenderer {
+  #worker: Worker | undefined;
+  #nextId = 1;
+  readonly #pending = new Map<number, Pending>();
+
+  constructor(private readonly repo: GitRepository) {}
+
+  async commitRender(source: string, options: BackgroundRenderOptions = {}): Promise<BackgroundRenderOutcome> {
+    const reply = await this.#ask({
+      kind: "render", gitdir: this.repo.gitdir, source,
+      options: {
+        removeStaleLocks: options.removeStaleLocks ?? false,
+        ...(options.ca ? { ca: options.ca } : {}),
+        ...(options.signer ? { signerKey: options.signer.signingKey } : {}),
+        ...(options.verifier ? { verifierKeys: options.verifier.publicKeys } : {}),
+        ...(options.known ? { known: options.known } : {}),
+      },
+    }, options.progress);
+    if (reply.kind !== "rendered") throw new Error(`render worker answered ${reply.kind} to a render`);
+    const { outcome } = reply;
+    if (outcome.status === "invalid" || outcome.status === "history") return outcome;
+    const { files, ...rest } = outcome;
+    return { ...rest, ...(files ? { files: unpackFiles(files) } : {}) };
+  }
+
+  /** A rendered commit's files, read and checked against its manifest (loadRelease) on the worker. */
+  async releaseFiles(commit: string, releaseId: string): Promise<Map<string, Buffer>> {
+    const reply = await this.#ask({ kind: "release", gitdir: this.repo.gitdir, commit, releaseId });
+    if (reply.kind !== "release") throw new Error(`render worker answered ${reply.kind} to a release read`);
+    return unpackFiles(reply.files);
+  }
+
+  async close(): Promise<void> {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    await worker?.terminate();
+  }
+
+  #ask(request: DistributiveOmit<WorkerRequest, "id">, progress?: ProgressSink): Promise<WorkerReply> {
+    const id = this.#nextId++;
+    const worker = this.#started();
+    return new Promise<WorkerReply>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, ...(progress ? { progress } : {}) });
+      worker.ref();
+      worker.postMessage({ ...request, id });
+    });
+  }
+
+  #started(): Worker {
+    if (this.#worker) return this.#worker;
+    const worker = new Worker(new URL("./render-worker.js", import.meta.url));
+    worker.unref();
+    worker.on("message", (reply: WorkerReply) => {
+      const pending = this.#pending.get(reply.id);
+      if (!pending) return;
+      if (reply.kind === "progress") return pending.progress?.(reply.phase, reply.done, reply.total);
+      this.#settled(reply.id);
+      if (reply.kind === "failed") pending.reject(new RenderWorkerError(reply.name, reply.message, reply.code));
+      else pending.resolve(reply);
+    });
+    const fail = (error: Error) => {
+      if (this.#worker === worker) this.#worker = undefined;
+      for (const [id, pending] of this.#pending) {
+        this.#settled(id);
+        pending.reject(error);
+      }
+    };
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`the render worker stopped (exit code ${code})`)));
+    this.#worker = worker;
+    return worker;
+  }
+
+  #settled(id: number): void {
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) this.#worker?.unref();
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

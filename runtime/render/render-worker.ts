@@ -1,0 +1,63 @@
+// The render worker's thread: compiles and commits renders, and reads releases, away from the
+// thread that answers DHCP, TFTP and HTTP (a 10,000-machine compile holds a thread for seconds).
+// It keeps the compile caches for the life of the daemon. See background-renderer.ts.
+import * as fs from "node:fs";
+import { parentPort } from "node:worker_threads";
+import { CompileCache } from "../../compiler/compile-cache.js";
+import type { GitRepository } from "../../compiler/load/git-repository.js";
+import { GitTree } from "../../compiler/load/git-tree.js";
+import { TreeWriteCache } from "../git/write-tree.js";
+import { loadRelease, releaseFromFiles } from "../release/release.js";
+import { packFiles, transferOf, unpackFiles } from "./packed-files.js";
+import { commitRender } from "./render-branch.js";
+import { RenderSigner, RenderVerifier } from "./render-signature.js";
+import type { WorkerReply, WorkerRequest } from "./render-worker-protocol.js";
+
+const port = parentPort!;
+const cache = new CompileCache();
+const trees = new TreeWriteCache();
+const repositories = new Map<string, GitRepository>();
+const repositoryAt = (gitdir: string) => repositories.get(gitdir) ?? repositories.set(gitdir, { fs, gitdir, cache: {} }).get(gitdir)!;
+
+port.on("message", (request: WorkerRequest) => {
+  void handle(request).then(
+    ([reply, transfer]) => port.postMessage(reply, transfer),
+    (error: Error) => port.postMessage({ id: request.id, kind: "failed", name: error.name, message: error.message, ...((error as { code?: string }).code ? { code: (error as { code?: string }).code } : {}) } satisfies WorkerReply),
+  );
+});
+
+async function handle(request: WorkerRequest): Promise<[WorkerReply, ArrayBuffer[]]> {
+  const repo = repositoryAt(request.gitdir);
+  if (request.kind === "release") {
+    // Read and checked here (every blob, every manifest digest); the daemon's thread only takes it.
+    const release = await loadRelease(await GitTree.open(repo, request.commit), request.releaseId);
+    const files = packFiles([...release.files].map(([path, content]) => ({ path, content })));
+    return [{ id: request.id, kind: "release", files }, transferOf(files)];
+  }
+  const { options } = request;
+  const outcome = await commitRender(repo, request.source, {
+    cache, trees, removeStaleLocks: options.removeStaleLocks,
+    ...(options.ca ? { ca: options.ca } : {}),
+    ...(options.signerKey ? { signer: new RenderSigner(options.signerKey) } : {}),
+    ...(options.verifierKeys ? { verifier: new RenderVerifier(options.verifierKeys) } : {}),
+    ...(options.known ? { known: options.known } : {}),
+    progress: (phase, done, total) => port.postMessage({ id: request.id, kind: "progress", phase, done, total } satisfies WorkerReply),
+  });
+  if (outcome.status === "history") return [{ id: request.id, kind: "rendered", outcome }, []];
+  const { diagnostics } = outcome.compile;
+  if (outcome.status === "invalid") return [{ id: request.id, kind: "rendered", outcome: { status: "invalid", diagnostics } }, []];
+  // Checked as any release is (manifest, reservations) before the daemon takes it from memory; a
+  // render that fails is left out, and the daemon reads it back from Git, where the check refuses it.
+  let files = outcome.status === "committed" ? packFiles(outcome.compile.files!) : undefined;
+  if (files) {
+    try {
+      releaseFromFiles(unpackFiles(files), `${outcome.branch}@${outcome.commit}`);
+    } catch {
+      files = undefined;
+    }
+  }
+  return [
+    { id: request.id, kind: "rendered", outcome: { status: outcome.status, diagnostics, commit: outcome.commit, branch: outcome.branch, ...(outcome.parent ? { parent: outcome.parent } : {}), ...(files ? { files } : {}) } },
+    files ? transferOf(files) : [],
+  ];
+}
