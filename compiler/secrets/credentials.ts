@@ -4,6 +4,7 @@ import { Code } from "../diagnostics/codes.js";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { CertificateAuthority } from "../pki/certificate-authority.js";
 import { certificateRequests, type CertificateRequest } from "../pki/certificate-requests.js";
+import { mapWithLimit } from "../async/map-with-limit.js";
 import { issueCertificate } from "../pki/issue-certificate.js";
 import { createPublicKeyRequest, judgeSignedCertificate, requestedNames } from "../pki/public-certificate.js";
 import { judgePreviousCertificate } from "../pki/reuse-certificate.js";
@@ -144,6 +145,10 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
   const issuerPem = ca?.intermediatePem ?? previousIntermediate;
   progress("secrets", catalog.length, catalog.length);
   const requests = certificateRequests(ir);
+  // Issued concurrently: key generation and signing run on libuv's thread pool, so a first compile
+  // uses every core. What each one draws from the ports (time, serial) is drawn here, in request
+  // order, so the same ports give the same certificates whatever order they finish in.
+  const toIssue: { readonly at: number; readonly request: CertificateRequest; readonly ports: CompilePorts }[] = [];
   for (const [i, request] of requests.entries()) {
     progress("certificates", i, requests.length);
     const [file, key] = certificateKeyLocation(request);
@@ -160,9 +165,21 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
     } else if (!eyaml) {
       pendingCertificates.push({ request, reason: `${verdict.reason}; the site has no eyaml public key to deliver its private key` });
     } else {
-      const issued = await issueCertificate(ca, request, ir.site.validityDays, ports);
-      certificates.push({ request, chainPem: issued.chainPem, encryptedKey: eyaml.encrypt(issued.keyPem), status: "issued" });
+      const now = ports.now();
+      const serial = ports.randomBytes(16);
+      toIssue.push({ at: certificates.length, request, ports: { now: () => now, randomBytes: () => serial } });
+      certificates.length++; // its place, filled once issued
     }
+  }
+  let issuedCount = 0;
+  const issuedNow = await mapWithLimit(toIssue, ISSUE_CONCURRENCY, async ({ request, ports: own }) => {
+    const issued = await issueCertificate(ca!, request, ir.site.validityDays, own);
+    progress("certificates issued", ++issuedCount, toIssue.length);
+    return issued;
+  });
+  for (const [i, { at, request }] of toIssue.entries()) {
+    const issued = issuedNow[i]!;
+    certificates[at] = { request, chainPem: issued.chainPem, encryptedKey: eyaml!.encrypt(issued.keyPem), status: "issued" };
   }
   progress("certificates", requests.length, requests.length);
   const publicEndpoints = await bringYourOwnEndpoints(input, previousHiera);
@@ -174,6 +191,9 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
     ...(eyaml ? { eyamlFingerprint: eyaml.fingerprint } : {}),
   };
 }
+
+/** Certificates in flight at once: enough to keep every thread of libuv's pool (4 by default) busy. */
+const ISSUE_CONCURRENCY = 8;
 
 export const PUBLIC_CERTIFICATE_FILE = (cluster: string) => `clusters/${cluster}/public-certificate.pem`;
 export const PUBLIC_CSR_FILE = (endpoint: string) => `pki/csr/${endpoint}.csr`;

@@ -10,24 +10,21 @@ export interface PackedFiles {
 }
 
 export function packFiles(files: Iterable<{ readonly path: string; readonly content: string | Buffer }>): PackedFiles {
-  const paths: string[] = [];
-  const chunks: Buffer[] = [];
+  const list = [...files];
+  const paths = list.map((file) => file.path);
+  const ends = new Uint32Array(list.length);
   let length = 0;
-  for (const file of files) {
-    const chunk = typeof file.content === "string" ? Buffer.from(file.content, "utf8") : file.content;
-    paths.push(file.path);
-    chunks.push(chunk);
-    length += chunk.length;
-  }
-  if (length > 0xffffffff) throw new RangeError(`a render of ${length} bytes is too large to hand over (4 GiB at most)`);
+  list.forEach((file, i) => {
+    length += typeof file.content === "string" ? Buffer.byteLength(file.content, "utf8") : file.content.length;
+    if (length > 0xffffffff) throw new RangeError(`a render of more than ${length} bytes is too large to hand over (4 GiB at most)`);
+    ends[i] = length;
+  });
   const bytes = new ArrayBuffer(length);
-  const view = new Uint8Array(bytes);
-  const ends = new Uint32Array(chunks.length);
-  let offset = 0;
-  chunks.forEach((chunk, i) => {
-    view.set(chunk, offset);
-    offset += chunk.length;
-    ends[i] = offset;
+  const view = Buffer.from(bytes);
+  list.forEach((file, i) => {
+    const start = i === 0 ? 0 : ends[i - 1]!;
+    if (typeof file.content === "string") view.write(file.content, start, "utf8");
+    else file.content.copy(view, start);
   });
   return { paths, ends, bytes };
 }

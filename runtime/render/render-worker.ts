@@ -7,8 +7,8 @@ import { CompileCache } from "../../compiler/compile-cache.js";
 import type { GitRepository } from "../../compiler/load/git-repository.js";
 import { GitTree } from "../../compiler/load/git-tree.js";
 import { TreeWriteCache } from "../git/write-tree.js";
-import { loadRelease, releaseFromFiles } from "../release/release.js";
-import { packFiles, transferOf, unpackFiles } from "./packed-files.js";
+import { loadRelease } from "../release/release.js";
+import { packFiles, transferOf } from "./packed-files.js";
 import { commitRender } from "./render-branch.js";
 import { RenderSigner, RenderVerifier } from "./render-signature.js";
 import type { WorkerReply, WorkerRequest } from "./render-worker-protocol.js";
@@ -46,16 +46,9 @@ async function handle(request: WorkerRequest): Promise<[WorkerReply, ArrayBuffer
   if (outcome.status === "history") return [{ id: request.id, kind: "rendered", outcome }, []];
   const { diagnostics } = outcome.compile;
   if (outcome.status === "invalid") return [{ id: request.id, kind: "rendered", outcome: { status: "invalid", diagnostics } }, []];
-  // Checked as any release is (manifest, reservations) before the daemon takes it from memory; a
-  // render that fails is left out, and the daemon reads it back from Git, where the check refuses it.
-  let files = outcome.status === "committed" ? packFiles(outcome.compile.files!) : undefined;
-  if (files) {
-    try {
-      releaseFromFiles(unpackFiles(files), `${outcome.branch}@${outcome.commit}`);
-    } catch {
-      files = undefined;
-    }
-  }
+  // Not checked against its manifest again: the manifest was made from these very files, in this
+  // compile. A render read back from Git (above) is checked.
+  const files = outcome.status === "committed" ? packFiles(outcome.compile.files!) : undefined;
   return [
     { id: request.id, kind: "rendered", outcome: { status: outcome.status, diagnostics, commit: outcome.commit, branch: outcome.branch, ...(outcome.parent ? { parent: outcome.parent } : {}), ...(files ? { files } : {}) } },
     files ? transferOf(files) : [],
