@@ -19,7 +19,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 export async function benchIncremental(): Promise<void> {
   console.log("\n## one machine changed: source commit → rendered commit, in one process (the daemon's way), median of 3\n");
-  console.log("| machines | first render ms | clean compile + commit ms | with the per-file cache ms | peer: git add -A && git commit ms | oci plan (CLI) ms | heap with the cache held MiB | target (10,000) |");
+  console.log("| machines | first render ms | clean compile + commit ms | with the compile cache ms | peer: git add -A && git commit ms | oci plan (CLI) ms | heap with the cache held MiB | target (10,000) |");
   console.log("|---:|---:|---:|---:|---:|---:|---:|---|");
   for (const size of [1_000, 10_000]) {
     const root = await mkdtemp(join(tmpdir(), `oci-bench-incremental-${size}-`));
