@@ -2,13 +2,21 @@ import { DigestMemo } from "./emit/manifest/render-manifest.js";
 import type { OutputFile } from "./emit/output-file.js";
 import { SiteFileCache } from "./load/site-file-cache.js";
 import { KeyedMemo } from "./memo/keyed-memo.js";
+import type { BootHostIR } from "./resolve/boot-plan.js";
+import type { ResolveMemo } from "./resolve/resolve-site.js";
 import type { MachineIR } from "./resolve/site-ir.js";
-import type { MachineDoc } from "./validate/site-model.js";
 
 /** What the per-machine emitters keep: a machine's file, by its resolved machine and the rest of what the file is made of. */
 export interface EmitMemo {
   readonly nodeHiera: KeyedMemo<MachineIR, OutputFile>;
   readonly enc: KeyedMemo<MachineIR, OutputFile>;
+  /** A boot entry's iPXE, GRUB and pxelinux files, by the entry (and the HTTP base, for iPXE). */
+  readonly ipxe: KeyedMemo<BootHostIR, OutputFile[]>;
+  readonly grub: KeyedMemo<BootHostIR, OutputFile[]>;
+  readonly pxelinux: KeyedMemo<BootHostIR, OutputFile[]>;
+  /** A machine's entry in setup/order.json and a boot entry's in dhcp/reservations.json, as JSON text. */
+  readonly setupOrder: KeyedMemo<MachineIR, string>;
+  readonly reservations: KeyedMemo<BootHostIR, string>;
   /** The manifest's digests, by path and content. */
   readonly digests: DigestMemo;
 }
@@ -18,12 +26,17 @@ export interface EmitMemo {
  * revisions), so that a change costs about what it changed:
  * - each file's parse and schema verdict, by path and bytes;
  * - each machine's resolution, by its (shared, frozen) document and everything else it reads;
- * - each machine's hiera and ENC file, by its resolved machine and everything else they read;
+ * - each machine's boot entry, by its resolved machine, the site's settings and the networks;
+ * - each machine's hiera and ENC file, by its resolved machine and everything else they read, and
+ *   its boot files by its boot entry;
  * - the manifest's digest of each file, by path and content.
  * Work across machines (references, IPAM, waves, cluster hiera, DHCP) is done on every compile.
  */
 export class CompileCache {
   readonly files = new SiteFileCache();
-  readonly machines = new KeyedMemo<MachineDoc, MachineIR>();
-  readonly emitted: EmitMemo = { nodeHiera: new KeyedMemo(), enc: new KeyedMemo(), digests: new DigestMemo() };
+  readonly resolved: ResolveMemo = { machines: new KeyedMemo(), bootHosts: new KeyedMemo() };
+  readonly emitted: EmitMemo = {
+    nodeHiera: new KeyedMemo(), enc: new KeyedMemo(), ipxe: new KeyedMemo(), grub: new KeyedMemo(), pxelinux: new KeyedMemo(),
+    setupOrder: new KeyedMemo(), reservations: new KeyedMemo(), digests: new DigestMemo(),
+  };
 }

@@ -86,7 +86,7 @@ export async function compile(input: CompileInput): Promise<CompileResult> {
   const previousIpam = await readPreviousIpam(input.previous, diagnostics);
   if (diagnostics.hasErrors) return { diagnostics: diagnostics.sorted() };
   const eyaml = await readEyamlKey(input.tree, paths, index, diagnostics);
-  const ir = resolveSite(index, previousIpam, diagnostics, input.cache?.machines);
+  const ir = resolveSite(index, previousIpam, diagnostics, input.cache?.resolved);
   if (!ir || diagnostics.hasErrors) return { diagnostics: diagnostics.sorted() };
   const credentials = await materializeCredentials({
     ir, ...(input.previous ? { previous: input.previous } : {}), ...(input.ca ? { ca: input.ca } : {}), ...(eyaml ? { eyaml } : {}),
@@ -101,8 +101,8 @@ export async function compile(input: CompileInput): Promise<CompileResult> {
 export function emitRender(ir: SiteIR, credentials: Credentials, memo?: EmitMemo): OutputFile[] {
   const files = sortFiles([
     ...renderHiera(ir, credentials, memo?.nodeHiera), ...renderEnc(ir, memo?.enc), ...renderIpamState(ir), ...renderSecretsState(credentials), ...renderPki(credentials),
-    ...renderDhcpdConf(ir), ...renderKeaDhcp4(ir), ...renderDnsmasqConf(ir), ...renderReservations(ir),
-    ...renderIpxe(ir), ...renderPxelinux(ir), ...renderGrub(ir), ...renderSetupOrder(ir), ...renderStatusPage(ir),
+    ...renderDhcpdConf(ir), ...renderKeaDhcp4(ir), ...renderDnsmasqConf(ir), ...renderReservations(ir, memo?.reservations),
+    ...renderIpxe(ir, memo?.ipxe), ...renderPxelinux(ir, memo?.pxelinux), ...renderGrub(ir, memo?.grub), ...renderSetupOrder(ir, memo?.setupOrder), ...renderStatusPage(ir),
   ]);
   return sortFiles([...files, renderManifest(files, memo?.digests)]);
 }

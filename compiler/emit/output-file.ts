@@ -62,6 +62,25 @@ function isArrayIndex(key: string): boolean {
   return /^(?:0|[1-9][0-9]*)$/.test(key) && Number(key) < 4294967295;
 }
 
+const LIST = "\u0000oci-list\u0000";
+
+/**
+ * jsonText of `value` with `key`, a top-level key, holding a list whose items are given as texts
+ * (jsonListItem of each, which callers keep per item): the same bytes as jsonText of the whole, with
+ * the unchanged items of a 10,000-machine list not serialized again. A text may hold several items.
+ */
+export function jsonTextWithList(value: Record<string, unknown>, key: string, items: readonly string[]): string {
+  const text = jsonText({ ...value, [key]: LIST });
+  const quoted = JSON.stringify(LIST);
+  const at = text.indexOf(quoted);
+  return `${text.slice(0, at)}${items.length === 0 ? "[]" : `[\n${items.join(",\n")}\n  ]`}${text.slice(at + quoted.length)}`;
+}
+
+/** An item of a top-level key's list, as jsonTextWithList takes it: its JSON text, indented for that depth. */
+export function jsonListItem(item: unknown): string {
+  return `    ${jsonText(item === undefined ? null : item).slice(0, -1).replaceAll("\n", "\n    ")}`;
+}
+
 export function sortFiles(files: OutputFile[]): OutputFile[] {
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

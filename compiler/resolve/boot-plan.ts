@@ -2,6 +2,7 @@
 // GRUB). Emitters only format this plan.
 
 import { normalizeMac } from "../net/mac.js";
+import type { KeyedMemo } from "../memo/keyed-memo.js";
 import type { MachineIR, NetworkIR, SiteSettings } from "./site-ir.js";
 
 /** Boot programs from Debian's `ipxe` package, fetched by TFTP, by client architecture (DHCP option 93, RFC 4578). */
@@ -95,7 +96,7 @@ function bmcLan(ipmi: NonNullable<MachineIR["ipmi"]>, networks: readonly Network
   return [ipmi.address, network.netmask, ...(network.gateway === undefined ? [] : [network.gateway])].join(",");
 }
 
-export function planBoot(site: SiteSettings, networks: readonly NetworkIR[], machines: readonly MachineIR[]): BootPlanIR {
+export function planBoot(site: SiteSettings, networks: readonly NetworkIR[], machines: readonly MachineIR[], memo?: KeyedMemo<MachineIR, BootHostIR | undefined>): BootPlanIR {
   const served = networks.filter((n) => n.purpose === "pxe" || n.relay !== undefined);
   const servedNames = new Set(served.map((n) => n.name));
   const subnets = served.map((n): DhcpSubnetIR => ({
@@ -111,10 +112,28 @@ export function planBoot(site: SiteSettings, networks: readonly NetworkIR[], mac
     ...(site.serialConsole ? [kernelArg("console", "tty0"), kernelArg("console", site.serialConsole)] : []),
   ];
   const hosts: BootHostIR[] = [];
+  // A machine's host entry is its machine, the site's settings and the networks: the same three, the same entry.
+  const contextKey = memo ? JSON.stringify([site, networks]) : "";
   for (const machine of machines) {
+    const host = memo ? memo.get(machine, [contextKey], () => bootHost(machine)) : bootHost(machine);
+    if (host) hosts.push(host);
+  }
+  hosts.sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
+  return {
+    server: site.provisioningAddress,
+    httpBase: site.provisioningUrl,
+    ipxeScriptUrl: `${site.provisioningUrl}/boot.ipxe`,
+    domain: site.domain,
+    dnsServers: site.dnsServers,
+    subnets,
+    hosts,
+    discoveryArgs: [...common, kernelArg("oci.mode", "discovery")],
+  };
+
+  function bootHost(machine: MachineIR): BootHostIR | undefined {
     const boot = machine.interfaces.find((i) => servedNames.has(i.network));
-    if (!boot || machine.bootMacs.length === 0) continue;
-    hosts.push({
+    if (!boot || machine.bootMacs.length === 0) return undefined;
+    return {
       hostname: machine.hostname,
       fqdn: machine.fqdn,
       network: boot.network,
@@ -136,17 +155,6 @@ export function planBoot(site: SiteSettings, networks: readonly NetworkIR[], mac
         kernelArg("oci.generation", String(machine.installGeneration)),
         ...(machine.ipmi ? [kernelArg("oci.ipmi", bmcLan(machine.ipmi, networks))] : []),
       ],
-    });
+    };
   }
-  hosts.sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
-  return {
-    server: site.provisioningAddress,
-    httpBase: site.provisioningUrl,
-    ipxeScriptUrl: `${site.provisioningUrl}/boot.ipxe`,
-    domain: site.domain,
-    dnsServers: site.dnsServers,
-    subnets,
-    hosts,
-    discoveryArgs: [...common, kernelArg("oci.mode", "discovery")],
-  };
 }

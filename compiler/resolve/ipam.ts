@@ -42,7 +42,7 @@ export function allocateAddresses(
     takenOn(request.network).add(address);
     const text = formatIpv4(address);
     addresses.set(request.key, text);
-    allocations.push({ allocation: { key: request.key, network: request.network, address: text, origin }, address });
+    allocations.push({ allocation: { address: text, key: request.key, network: request.network, origin }, address });
   };
 
   const automatic: AddressRequest[] = [];

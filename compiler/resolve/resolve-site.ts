@@ -5,17 +5,23 @@ import { clusterDomain, vipNetworkOf, type SiteIndex } from "../validate/site-in
 import type { LocatedMachine, MachineDoc, SiteDoc } from "../validate/site-model.js";
 import type { KeyedMemo } from "../memo/keyed-memo.js";
 import { layOutLinks } from "../validate/interface-links.js";
-import { planBoot } from "./boot-plan.js";
+import { planBoot, type BootHostIR } from "./boot-plan.js";
 import { hostNetwork } from "./host-network.js";
 import { allocateAddresses, type AddressRequest } from "./ipam.js";
 import type { ClusterIR, IpamState, MachineIR, NetworkIR, SiteIR, SiteSettings } from "./site-ir.js";
 import { chooseBackends, clusterTopology, setupWaves } from "./topology.js";
 
+/** What resolution keeps between compiles (CompileCache): each machine by its document, each boot entry by its machine. */
+export interface ResolveMemo {
+  readonly machines: KeyedMemo<MachineDoc, MachineIR>;
+  readonly bootHosts: KeyedMemo<MachineIR, BootHostIR | undefined>;
+}
+
 /**
  * Decides everything the emitters need from a site that validated without errors: addresses,
  * topology, backends, setup waves. Returns undefined when IPAM could not satisfy the site.
  */
-export function resolveSite(index: SiteIndex, previousIpam: IpamState | undefined, diagnostics: DiagnosticBag, memo?: KeyedMemo<MachineDoc, MachineIR>): SiteIR | undefined {
+export function resolveSite(index: SiteIndex, previousIpam: IpamState | undefined, diagnostics: DiagnosticBag, memo?: ResolveMemo): SiteIR | undefined {
   const siteDoc = index.model.site!.doc;
   const { addresses, state } = allocateAddresses(index.networks, index.infrastructure, addressRequests(index), previousIpam, diagnostics);
   if (diagnostics.hasErrors) return undefined;
@@ -78,11 +84,11 @@ export function resolveSite(index: SiteIndex, previousIpam: IpamState | undefine
       const placed = addressesOf(machine.doc, addresses);
       const make = () => resolveMachine(machine, context, wave, placed);
       // A frozen document is one a file cache shares between compiles: same document, same inputs, same machine.
-      machines.push(memo && Object.isFrozen(machine.doc) ? memo.get(machine.doc, [contextKey, wave, ...placed], make) : make());
+      machines.push(memo && Object.isFrozen(machine.doc) ? memo.machines.get(machine.doc, [contextKey, wave, ...placed], make) : make());
     }
   }
   machines.sort((a, b) => compare(a.fqdn, b.fqdn));
-  return deepFreeze({ site, networks, clusters, machines, ipam: state, boot: planBoot(site, networks, machines) });
+  return deepFreeze({ site, networks, clusters, machines, ipam: state, boot: planBoot(site, networks, machines, memo?.bootHosts) });
 }
 
 function siteSettings(doc: SiteDoc): SiteSettings {

@@ -36,7 +36,7 @@ export function renderKeaDhcp4(ir: SiteIR): OutputFile[] {
         ],
         reservations: plan.hosts
           .filter((h) => h.network === subnet.network)
-          .flatMap((h) => h.macs.map((mac) => ({ "hw-address": mac, "ip-address": h.address, hostname: h.hostname }))),
+          .flatMap((h) => h.macs.map((mac) => ({ hostname: h.hostname, "hw-address": mac, "ip-address": h.address }))),
       })),
     },
   };

@@ -1,20 +1,22 @@
 import { normalizeMac, pxeClientId } from "../../net/mac.js";
-import { formatKernelArgs, LIVE_IMAGE, type KernelArg } from "../../resolve/boot-plan.js";
+import type { KeyedMemo } from "../../memo/keyed-memo.js";
+import { formatKernelArgs, LIVE_IMAGE, type BootHostIR, type KernelArg } from "../../resolve/boot-plan.js";
 import type { SiteIR } from "../../resolve/site-ir.js";
 import type { OutputFile } from "../output-file.js";
 
 /** pxe/grub/grub.cfg-01-<mac>, grub.cfg and grub.cfg-localboot: UEFI GRUB netboot looks for the per-MAC file first. */
-export function renderGrub(ir: SiteIR): OutputFile[] {
+export function renderGrub(ir: SiteIR, memo?: KeyedMemo<BootHostIR, OutputFile[]>): OutputFile[] {
   const plan = ir.boot;
   const files: OutputFile[] = [
     { path: "pxe/grub/grub.cfg", content: liveEntry("oci discovery", plan.discoveryArgs) },
     // Never asked for by name: oci serve answers it for a machine's own file once the machine is installed.
     { path: "pxe/grub/grub.cfg-localboot", content: LOCAL_BOOT },
   ];
-  for (const host of plan.hosts) {
+  const hostFiles = (host: BootHostIR): OutputFile[] => {
     const content = host.action === "install" ? liveEntry(`oci install ${host.fqdn}`, host.installArgs) : LOCAL_BOOT;
-    for (const mac of host.macs) files.push({ path: `pxe/grub/grub.cfg-${pxeClientId(normalizeMac(mac))}`, content });
-  }
+    return host.macs.map((mac) => ({ path: `pxe/grub/grub.cfg-${pxeClientId(normalizeMac(mac))}`, content }));
+  };
+  for (const host of plan.hosts) files.push(...(memo ? memo.get(host, [], () => hostFiles(host)) : hostFiles(host)));
   return files;
 }
 

@@ -1,4 +1,5 @@
-import { formatKernelArgs, LIVE_IMAGE, type BootPlanIR, type KernelArg } from "../../resolve/boot-plan.js";
+import type { KeyedMemo } from "../../memo/keyed-memo.js";
+import { formatKernelArgs, LIVE_IMAGE, type BootHostIR, type BootPlanIR, type KernelArg } from "../../resolve/boot-plan.js";
 import type { SiteIR } from "../../resolve/site-ir.js";
 import type { OutputFile } from "../output-file.js";
 
@@ -11,7 +12,7 @@ export function macFileName(mac: string): string {
  * pxe/boot.ipxe (what DHCP sends iPXE to), pxe/ipxe/<mac>.ipxe per known boot MAC, and the two
  * shared scripts: default.ipxe (discovery, for unknown MACs) and localboot.ipxe (once installed).
  */
-export function renderIpxe(ir: SiteIR): OutputFile[] {
+export function renderIpxe(ir: SiteIR, memo?: KeyedMemo<BootHostIR, OutputFile[]>): OutputFile[] {
   const plan = ir.boot;
   const files: OutputFile[] = [
     {
@@ -29,12 +30,14 @@ export function renderIpxe(ir: SiteIR): OutputFile[] {
     { path: "pxe/ipxe/default.ipxe", content: script(["# Unknown machine: boot the discovery image.", ...liveBoot(plan, plan.discoveryArgs)]) },
     { path: "pxe/ipxe/localboot.ipxe", content: script(localBoot()) },
   ];
-  for (const host of plan.hosts) {
+  const hostFiles = (host: BootHostIR): OutputFile[] => {
     const body = host.action === "install"
       ? [`# ${host.fqdn}: install Debian.`, ...liveBoot(plan, host.installArgs)]
       : [`# ${host.fqdn}: boot from the local disk.`, ...localBoot()];
-    for (const mac of host.macs) files.push({ path: `pxe/ipxe/${macFileName(mac)}.ipxe`, content: script(body) });
-  }
+    const content = script(body);
+    return host.macs.map((mac) => ({ path: `pxe/ipxe/${macFileName(mac)}.ipxe`, content }));
+  };
+  for (const host of plan.hosts) files.push(...(memo ? memo.get(host, [plan.httpBase], () => hostFiles(host)) : hostFiles(host)));
   return files;
 }
 

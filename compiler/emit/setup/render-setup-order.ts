@@ -1,5 +1,7 @@
-import type { SiteIR } from "../../resolve/site-ir.js";
-import { jsonText, type OutputFile } from "../output-file.js";
+import type { KeyedMemo } from "../../memo/keyed-memo.js";
+import type { BootHostIR } from "../../resolve/boot-plan.js";
+import type { MachineIR, SiteIR } from "../../resolve/site-ir.js";
+import { jsonListItem, jsonTextWithList, type OutputFile } from "../output-file.js";
 
 export const SETUP_ORDER_PATH = "setup/order.json";
 
@@ -30,15 +32,16 @@ export interface SetupOrder {
  * the same cluster has reported success, to answer a machine's PXE boot with local boot once it is
  * installed, and with the status store it is the inventory `oci machines` shows.
  */
-export function renderSetupOrder(ir: SiteIR): OutputFile[] {
+export function renderSetupOrder(ir: SiteIR, memo?: KeyedMemo<MachineIR, string>): OutputFile[] {
   const pxe = new Map(ir.boot.hosts.map((h) => [h.fqdn, h]));
-  const order: SetupOrder = {
-    format: 1,
-    machines: ir.machines.map((m) => ({
-      fqdn: m.fqdn, hostname: m.hostname, cluster: m.cluster, role: m.role, wave: m.setupWave, ...(m.serial ? { serial: m.serial } : {}),
-      ...(pxe.has(m.fqdn) ? { bootMacs: pxe.get(m.fqdn)!.macs, pxeAddress: pxe.get(m.fqdn)!.address } : {}),
-      ...(m.install ? { installGeneration: m.installGeneration } : {}),
-    })),
-  };
-  return [{ path: SETUP_ORDER_PATH, content: jsonText(order) }];
+  const item = (m: MachineIR, boot: BootHostIR | undefined): SetupOrderMachine => ({
+    fqdn: m.fqdn, hostname: m.hostname, cluster: m.cluster, role: m.role, wave: m.setupWave, ...(m.serial ? { serial: m.serial } : {}),
+    ...(boot ? { bootMacs: boot.macs, pxeAddress: boot.address } : {}),
+    ...(m.install ? { installGeneration: m.installGeneration } : {}),
+  });
+  const items = ir.machines.map((m) => {
+    const boot = pxe.get(m.fqdn);
+    return memo ? memo.get(m, [boot], () => jsonListItem(item(m, boot))) : jsonListItem(item(m, boot));
+  });
+  return [{ path: SETUP_ORDER_PATH, content: jsonTextWithList({ format: 1 }, "machines", items) }];
 }

@@ -24,7 +24,9 @@ export const checkTopology: Rule = (index, diagnostics) => {
   for (const [name, located] of index.clusters) {
     const { doc: cluster, source } = located;
     const machines = index.machinesByCluster.get(name) ?? [];
-    const count = (role: Role) => machines.filter((m) => m.doc.role === role).length;
+    const roles = new Map<Role, number>();
+    for (const m of machines) roles.set(m.doc.role, (roles.get(m.doc.role) ?? 0) + 1);
+    const count = (role: Role) => roles.get(role) ?? 0;
     const services = new Set(cluster.services);
     const controllers = count("controller");
 

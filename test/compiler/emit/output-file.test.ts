@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { jsonText } from "../../../compiler/emit/output-file.js";
+import { jsonListItem, jsonText, jsonTextWithList } from "../../../compiler/emit/output-file.js";
 
 /** What jsonText promises, the slow way: sort every object's keys into a copy, then JSON.stringify. */
 function sortedCopy(value: unknown): unknown {
@@ -36,6 +36,15 @@ describe("jsonText", () => {
     for (let i = 0; i < 2_000; i++) {
       const value = make(0);
       assert.equal(jsonText(value), `${JSON.stringify(sortedCopy(value), null, 2)}\n`, JSON.stringify(value));
+    }
+    // A top-level list given as item texts (one text may hold several items) gives the same bytes as the whole.
+    for (let i = 0; i < 500; i++) {
+      const head = Object.fromEntries(Array.from({ length: random(4) }, () => [strings[random(strings.length)]! + random(3), make(1)]));
+      const key = ["machines", "a", "zz", "reservations"][random(4)]!;
+      const items = Array.from({ length: random(4) }, () => make(1));
+      const texts = items.map(jsonListItem);
+      const grouped = texts.length > 1 && random(2) === 0 ? [texts.slice(0, 2).join(",\n"), ...texts.slice(2)] : texts;
+      assert.equal(jsonTextWithList(head, key, grouped), jsonText({ ...head, [key]: items }), JSON.stringify({ head, key, items }));
     }
   });
 });
