@@ -4,7 +4,7 @@ import { SiteFileCache } from "./load/site-file-cache.js";
 import { KeyedMemo } from "./memo/keyed-memo.js";
 import type { BootHostIR } from "./resolve/boot-plan.js";
 import type { ResolveMemo } from "./resolve/resolve-site.js";
-import type { MachineIR } from "./resolve/site-ir.js";
+import type { IpamAllocation, IpamState, MachineIR } from "./resolve/site-ir.js";
 
 /** What the per-machine emitters keep: a machine's file, by its resolved machine and the rest of what the file is made of. */
 export interface EmitMemo {
@@ -17,6 +17,8 @@ export interface EmitMemo {
   /** A machine's entry in setup/order.json and a boot entry's in dhcp/reservations.json, as JSON text. */
   readonly setupOrder: KeyedMemo<MachineIR, string>;
   readonly reservations: KeyedMemo<BootHostIR, string>;
+  /** An allocation's line of state/ipam.json. */
+  readonly ipamLines: KeyedMemo<IpamAllocation, string>;
   /** The manifest's digests, by path and content. */
   readonly digests: DigestMemo;
 }
@@ -34,9 +36,11 @@ export interface EmitMemo {
  */
 export class CompileCache {
   readonly files = new SiteFileCache();
+  /** The previous render's IPAM state, parsed, with the text it was parsed from. */
+  previousIpam?: { readonly text: string; readonly state: IpamState };
   readonly resolved: ResolveMemo = { machines: new KeyedMemo(), bootHosts: new KeyedMemo() };
   readonly emitted: EmitMemo = {
     nodeHiera: new KeyedMemo(), enc: new KeyedMemo(), ipxe: new KeyedMemo(), grub: new KeyedMemo(), pxelinux: new KeyedMemo(),
-    setupOrder: new KeyedMemo(), reservations: new KeyedMemo(), digests: new DigestMemo(),
+    setupOrder: new KeyedMemo(), reservations: new KeyedMemo(), ipamLines: new KeyedMemo(), digests: new DigestMemo(),
   };
 }

@@ -24,6 +24,7 @@ import { renderPxelinux } from "./emit/pxe/render-pxelinux.js";
 import { IPAM_STATE_PATH, renderIpamState } from "./emit/state/render-ipam-state.js";
 import { loadSite } from "./load/load-site.js";
 import type { CompileCache, EmitMemo } from "./compile-cache.js";
+import { deepFreeze } from "./load/site-file-cache.js";
 import type { SiteTree } from "./load/site-tree.js";
 import { parseIpamState } from "./resolve/ipam.js";
 import { resolveSite } from "./resolve/resolve-site.js";
@@ -83,7 +84,7 @@ export async function validateWithModel(tree: SiteTree): Promise<{ diagnostics: 
 export async function compile(input: CompileInput): Promise<CompileResult> {
   const { files: loaded, paths, diagnostics } = await loadSite(input.tree, undefined, input.cache?.files);
   const index = validateSite(loaded, diagnostics);
-  const previousIpam = await readPreviousIpam(input.previous, diagnostics);
+  const previousIpam = await readPreviousIpam(input.previous, diagnostics, input.cache);
   if (diagnostics.hasErrors) return { diagnostics: diagnostics.sorted() };
   const eyaml = await readEyamlKey(input.tree, paths, index, diagnostics);
   const ir = resolveSite(index, previousIpam, diagnostics, input.cache?.resolved);
@@ -94,13 +95,17 @@ export async function compile(input: CompileInput): Promise<CompileResult> {
     siteFile: async (path) => (paths.includes(path) ? input.tree.readFile(path) : undefined),
   });
   if (diagnostics.hasErrors) return { diagnostics: diagnostics.sorted() };
-  return { diagnostics: diagnostics.sorted(), files: emitRender(ir, credentials, input.cache?.emitted), ir, credentials };
+  const files = emitRender(ir, credentials, input.cache?.emitted);
+  // The next compile's previous IPAM state is most often this one: kept with its text, it is not parsed again, and its allocations stay the same objects.
+  const ipamText = files.find((f) => f.path === IPAM_STATE_PATH)?.content;
+  if (input.cache && ipamText !== undefined) input.cache.previousIpam = { text: ipamText, state: ir.ipam };
+  return { diagnostics: diagnostics.sorted(), files, ir, credentials };
 }
 
 /** Every emitter's files, sorted, with the manifest that hashes them. */
 export function emitRender(ir: SiteIR, credentials: Credentials, memo?: EmitMemo): OutputFile[] {
   const files = sortFiles([
-    ...renderHiera(ir, credentials, memo?.nodeHiera), ...renderEnc(ir, memo?.enc), ...renderIpamState(ir), ...renderSecretsState(credentials), ...renderPki(credentials),
+    ...renderHiera(ir, credentials, memo?.nodeHiera), ...renderEnc(ir, memo?.enc), ...renderIpamState(ir, memo?.ipamLines), ...renderSecretsState(credentials), ...renderPki(credentials),
     ...renderDhcpdConf(ir), ...renderKeaDhcp4(ir), ...renderDnsmasqConf(ir), ...renderReservations(ir, memo?.reservations),
     ...renderIpxe(ir, memo?.ipxe), ...renderPxelinux(ir, memo?.pxelinux), ...renderGrub(ir, memo?.grub), ...renderSetupOrder(ir, memo?.setupOrder), ...renderStatusPage(ir),
   ]);
@@ -126,10 +131,12 @@ async function readEyamlKey(tree: SiteTree, paths: readonly string[], index: Sit
   }
 }
 
-async function readPreviousIpam(previous: PreviousRender | undefined, diagnostics: DiagnosticBag): Promise<IpamState | undefined> {
+async function readPreviousIpam(previous: PreviousRender | undefined, diagnostics: DiagnosticBag, cache?: CompileCache): Promise<IpamState | undefined> {
   const text = await previous?.readFile(IPAM_STATE_PATH);
   if (text === undefined) return undefined;
-  const state = parseIpamState(text);
+  // The daemon's previous render is the one it just made: the same text (often the same string), parsed once.
+  const state = cache?.previousIpam?.text === text ? cache.previousIpam.state : parseIpamState(text);
+  if (cache && !("problem" in state) && state !== cache.previousIpam?.state) cache.previousIpam = { text, state: deepFreeze(state) };
   if ("problem" in state) {
     diagnostics.error(Code.BadPreviousState, { file: `${previous!.label}${IPAM_STATE_PATH}`, line: 1, col: 1 }, `previous render's IPAM state is damaged: ${state.problem}`, "restore it from Git; deleting it would renumber every `auto` address");
     return undefined;

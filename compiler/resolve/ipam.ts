@@ -38,11 +38,15 @@ export function allocateAddresses(
   };
   const addresses = new Map<string, string>();
   const allocations: { readonly allocation: IpamAllocation; readonly address: number }[] = [];
+  // An allocation the previous state holds as it is stays the same object: what is kept by it (its line of state/ipam.json) stays too.
+  const previousByKey = new Map((previous?.allocations ?? []).map((a) => [a.key, a]));
   const record = (request: AddressRequest, address: number, origin: IpamAllocation["origin"]) => {
     takenOn(request.network).add(address);
     const text = formatIpv4(address);
     addresses.set(request.key, text);
-    allocations.push({ allocation: { address: text, key: request.key, network: request.network, origin }, address });
+    const old = previousByKey.get(request.key);
+    const same = old !== undefined && old.address === text && old.network === request.network && old.origin === origin;
+    allocations.push({ allocation: same ? old : { address: text, key: request.key, network: request.network, origin }, address });
   };
 
   const automatic: AddressRequest[] = [];

@@ -23,10 +23,15 @@ export class ConcurrentUpdateError extends Error {
   }
 }
 
-/** A rendered commit's tree, read as the previous render of the next compile. */
-export function previousRenderFrom(tree: GitTree, label: string): PreviousRender {
-  const paths = new Set(tree.blobIds().keys());
-  return { label, readFile: async (path) => (paths.has(path) ? tree.readFile(path) : undefined) };
+/**
+ * A rendered commit's tree, read as the previous render of the next compile. When it is the tree
+ * this process wrote last (`written`), its files are read from memory: the same bytes, as the tree's
+ * id is their hash.
+ */
+export function previousRenderFrom(tree: GitTree, label: string, written?: TreeWriteCache): PreviousRender {
+  const inMemory = written?.last?.treeId === tree.treeId ? written.last.files : undefined;
+  const paths = tree.blobIds();
+  return { label, readFile: async (path) => (!paths.has(path) ? undefined : inMemory?.get(path)?.content ?? tree.readFile(path)) };
 }
 
 /** The rendered branch a site asks for in site.yaml (`git.renderedBranch`), read before the full compile. */
@@ -107,7 +112,7 @@ export async function commitRender(repo: GitRepository, source: string, options:
     const parent = history === "bootstrap" ? undefined : tip;
 
     const rendered = parent ? await GitTree.open(repo, parent) : undefined;
-    const previous = rendered ? previousRenderFrom(rendered, `${branch}@${parent!.slice(0, 7)}:`) : undefined;
+    const previous = rendered ? previousRenderFrom(rendered, `${branch}@${parent!.slice(0, 7)}:`, options.trees) : undefined;
     const result = await compile({
       tree, ...(previous ? { previous } : {}), ...(options.ca ? { ca: options.ca } : {}), rotate: options.rotate ?? [], ...(options.progress ? { progress: options.progress } : {}),
       ...(options.cache ? { cache: options.cache } : {}),
