@@ -106,7 +106,7 @@ export function parseSourceFile(path: string, text: string, diagnostics: Diagnos
       diagnostics.error(Code.YamlSyntax, at, firstLine(error.message));
     }
   }
-  return document.errors.length === 0 ? new SourceFile(path, document, lines) : undefined;
+  return document.errors.length === 0 ? new SourceFile(path, document, lines, text) : undefined;
 }
 
 function firstLine(message: string): string {

@@ -1,15 +1,49 @@
-import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import type { SourcePosition } from "../diagnostics/diagnostic.js";
 
 export type DocumentPath = readonly (string | number)[];
 
-/** One parsed YAML file, kept with its node ranges so any value can be traced to file:line:col. */
+/**
+ * One parsed YAML file, kept with its node ranges so any value can be traced to file:line:col. A file
+ * kept between compiles may `forget` its parse (a parsed document weighs about ten times its text):
+ * the next position asked for parses the text again, the same way.
+ */
 export class SourceFile {
+  #document: Document | undefined;
+  #lines: LineCounter | undefined;
+
   constructor(
     readonly path: string,
-    readonly document: Document,
-    readonly lines: LineCounter,
-  ) {}
+    document: Document,
+    lines: LineCounter,
+    readonly text?: string,
+  ) {
+    this.#document = document;
+    this.#lines = lines;
+  }
+
+  get document(): Document {
+    if (!this.#document) this.#parse();
+    return this.#document!;
+  }
+
+  get lines(): LineCounter {
+    if (!this.#lines) this.#parse();
+    return this.#lines!;
+  }
+
+  /** Drops the parsed document when the text is kept to parse again. */
+  forget(): void {
+    if (this.text === undefined) return;
+    this.#document = undefined;
+    this.#lines = undefined;
+  }
+
+  #parse(): void {
+    const lines = new LineCounter();
+    this.#document = parseDocument(this.text!, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    this.#lines = lines;
+  }
 
   at(offset: number): SourcePosition {
     const { line, col } = this.lines.linePos(offset);
