@@ -1,6 +1,7 @@
 import { DigestMemo } from "./emit/manifest/render-manifest.js";
 import type { OutputFile } from "./emit/output-file.js";
 import { SiteFileCache } from "./load/site-file-cache.js";
+import { CredentialMemo } from "./secrets/credentials.js";
 import { KeyedMemo } from "./memo/keyed-memo.js";
 import type { BootHostIR } from "./resolve/boot-plan.js";
 import type { ResolveMemo } from "./resolve/resolve-site.js";
@@ -31,13 +32,16 @@ export interface EmitMemo {
  * - each machine's boot entry, by its resolved machine, the site's settings and the networks;
  * - each machine's hiera and ENC file, by its resolved machine and everything else they read, and
  *   its boot files by its boot entry;
- * - the manifest's digest of each file, by path and content.
+ * - the manifest's digest of each file, by path and content;
+ * - the previous render's hiera files parsed (by text), and the certificates judged reusable (by
+ *   chain, issuer, names, until their renew time).
  * Work across machines (references, IPAM, waves, cluster hiera, DHCP) is done on every compile.
  */
 export class CompileCache {
   readonly files = new SiteFileCache();
   /** The previous render's IPAM state, parsed, with the text it was parsed from. */
   previousIpam?: { readonly text: string; readonly state: IpamState };
+  readonly credentials = new CredentialMemo();
   readonly resolved: ResolveMemo = { machines: new KeyedMemo(), bootHosts: new KeyedMemo() };
   readonly emitted: EmitMemo = {
     nodeHiera: new KeyedMemo(), enc: new KeyedMemo(), ipxe: new KeyedMemo(), grub: new KeyedMemo(), pxelinux: new KeyedMemo(),

@@ -92,6 +92,7 @@ export async function compile(input: CompileInput): Promise<CompileResult> {
   const credentials = await materializeCredentials({
     ir, ...(input.previous ? { previous: input.previous } : {}), ...(input.ca ? { ca: input.ca } : {}), ...(eyaml ? { eyaml } : {}),
     ports: input.ports ?? systemPorts, rotate: new Set(input.rotate ?? []), diagnostics, ...(input.progress ? { progress: input.progress } : {}),
+    ...(input.cache ? { memo: input.cache.credentials } : {}),
     siteFile: async (path) => (paths.includes(path) ? input.tree.readFile(path) : undefined),
   });
   if (diagnostics.hasErrors) return { diagnostics: diagnostics.sorted() };

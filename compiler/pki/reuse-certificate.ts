@@ -3,7 +3,8 @@ import type { CertificateRequest } from "./certificate-requests.js";
 
 const DAY_MS = 24 * 3600 * 1000;
 
-export type ReuseVerdict = { readonly reuse: true } | { readonly reuse: false; readonly reason: string };
+/** `renewAt`: from then on (ms since the epoch) the certificate is within its renew window. */
+export type ReuseVerdict = { readonly reuse: true; readonly renewAt: number } | { readonly reuse: false; readonly reason: string };
 
 /**
  * A previous certificate is kept while it is valid for longer than the renew window, names exactly
@@ -19,10 +20,49 @@ export function judgePreviousCertificate(chainPem: string, request: CertificateR
     return { reuse: false, reason: "the previous certificate cannot be parsed" };
   }
   if (!cert.verify(issuer.publicKey)) return { reuse: false, reason: "signed by another CA" };
-  const remaining = new Date(cert.validTo).getTime() - now.getTime();
-  if (remaining < renewBeforeDays * DAY_MS) return { reuse: false, reason: `expires ${new Date(cert.validTo).toISOString().slice(0, 10)}, within ${renewBeforeDays} days` };
-  const wanted = [...request.dnsNames.map((n) => `DNS:${n}`), ...request.ipAddresses.map((a) => `IP Address:${a}`)].sort();
+  const renewAt = new Date(cert.validTo).getTime() - renewBeforeDays * DAY_MS;
+  if (now.getTime() > renewAt) return { reuse: false, reason: `expires ${new Date(cert.validTo).toISOString().slice(0, 10)}, within ${renewBeforeDays} days` };
+  const wanted = wantedNames(request);
   const present = (cert.subjectAltName ?? "").split(", ").filter(Boolean).sort();
   if (wanted.join(",") !== present.join(",")) return { reuse: false, reason: `names changed (${present.join(" ")} → ${wanted.join(" ")})` };
-  return { reuse: true };
+  return { reuse: true, renewAt };
+}
+
+/** The subject alternative names a request asks for, as OpenSSL prints them, sorted. */
+export function wantedNames(request: CertificateRequest): string[] {
+  return [...request.dnsNames.map((n) => `DNS:${n}`), ...request.ipAddresses.map((a) => `IP Address:${a}`)].sort();
+}
+
+/**
+ * The verdicts that kept a certificate, by request name, for the next compile of the process: a
+ * certificate judged with the same chain, issuer and names before its renew time is kept again
+ * without being parsed and verified (10,000 of them cost seconds on every compile).
+ */
+export class ReuseMemo {
+  readonly #kept = new Map<string, { readonly chainPem: string; readonly issuerPem: string; readonly names: string; readonly renewBeforeDays: number; readonly renewAt: number }>();
+  #hits = 0;
+  #misses = 0;
+
+  get stats(): { hits: number; misses: number } {
+    return { hits: this.#hits, misses: this.#misses };
+  }
+
+  judge(chainPem: string, request: CertificateRequest, issuerPem: string, now: Date, renewBeforeDays: number): ReuseVerdict {
+    const names = wantedNames(request).join(",");
+    const kept = this.#kept.get(request.name);
+    if (kept && kept.chainPem === chainPem && kept.issuerPem === issuerPem && kept.names === names && kept.renewBeforeDays === renewBeforeDays && now.getTime() <= kept.renewAt) {
+      this.#hits++;
+      return { reuse: true, renewAt: kept.renewAt };
+    }
+    this.#misses++;
+    const verdict = judgePreviousCertificate(chainPem, request, issuerPem, now, renewBeforeDays);
+    if (verdict.reuse) this.#kept.set(request.name, { chainPem, issuerPem, names, renewBeforeDays, renewAt: verdict.renewAt });
+    else this.#kept.delete(request.name);
+    return verdict;
+  }
+
+  /** Forgets the requests not in `names`. */
+  retain(names: ReadonlySet<string>): void {
+    for (const name of this.#kept.keys()) if (!names.has(name)) this.#kept.delete(name);
+  }
 }

@@ -7,7 +7,7 @@ import { certificateRequests, type CertificateRequest } from "../pki/certificate
 import { mapWithLimit } from "../async/map-with-limit.js";
 import { issueCertificate } from "../pki/issue-certificate.js";
 import { createPublicKeyRequest, judgeSignedCertificate, requestedNames } from "../pki/public-certificate.js";
-import { judgePreviousCertificate } from "../pki/reuse-certificate.js";
+import { ReuseMemo } from "../pki/reuse-certificate.js";
 import type { CompilePorts } from "../ports.js";
 import type { SiteIR } from "../resolve/site-ir.js";
 import { ENCRYPTED_VALUE, type EyamlEncryptor } from "./eyaml.js";
@@ -77,6 +77,14 @@ export interface CredentialInputs {
   readonly diagnostics: DiagnosticBag;
   /** Told how far the long loops are (secrets, certificates): a first compile of a big site issues thousands. */
   readonly progress?: ProgressSink;
+  /** What earlier compiles of the process judged and parsed (CompileCache). */
+  readonly memo?: CredentialMemo;
+}
+
+/** The previous render's hiera files parsed, by path with their text, and the certificates kept, for the next compile. */
+export class CredentialMemo {
+  hiera = new Map<string, { readonly text: string; readonly value: Record<string, unknown> | undefined }>();
+  readonly reuse = new ReuseMemo();
 }
 
 /** Where a long phase reports how far it is: `done` of `total` items. */
@@ -94,12 +102,17 @@ interface SecretsState {
  * issued by the intermediate CA and their keys delivered eyaml-encrypted in the node's hiera.
  */
 export async function materializeCredentials(input: CredentialInputs): Promise<Credentials> {
-  const { ir, previous, ca, eyaml, ports, rotate, diagnostics } = input;
+  const { ir, previous, ca, eyaml, ports, rotate, diagnostics, memo } = input;
   const hieraCache = new Map<string, Record<string, unknown> | undefined>();
+  const hieraRead = new Map<string, { readonly text: string; readonly value: Record<string, unknown> | undefined }>();
   const previousHiera = async (file: string, key: string): Promise<string | undefined> => {
     if (!hieraCache.has(file)) {
       const text = await previous?.readFile(file);
-      hieraCache.set(file, text === undefined ? undefined : (parse(text, { version: "1.1" }) as Record<string, unknown>));
+      // The daemon's previous render is the one it made: the same text, often the same string, parsed once.
+      const kept = memo?.hiera.get(file);
+      const value = text === undefined ? undefined : kept?.text === text ? kept.value : (parse(text, { version: "1.1" }) as Record<string, unknown>);
+      if (text !== undefined) hieraRead.set(file, { text, value });
+      hieraCache.set(file, value);
     }
     const value = hieraCache.get(file)?.[key];
     return typeof value === "string" && ENCRYPTED_VALUE.test(value) ? value : undefined;
@@ -156,7 +169,7 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
     // Only a previous certificate makes its key worth reading (a hiera file read and parsed per node).
     const oldKey = oldChain ? await previousHiera(file, key) : undefined;
     const verdict = oldChain && oldKey && issuerPem
-      ? judgePreviousCertificate(oldChain, request, issuerPem, ports.now(), ir.site.renewBeforeDays)
+      ? (memo?.reuse ?? new ReuseMemo()).judge(oldChain, request, issuerPem, ports.now(), ir.site.renewBeforeDays)
       : { reuse: false as const, reason: "new" };
     if (verdict.reuse) {
       certificates.push({ request, chainPem: oldChain!, encryptedKey: oldKey!, status: "reused" });
@@ -182,6 +195,11 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
     certificates[at] = { request, chainPem: issued.chainPem, encryptedKey: eyaml!.encrypt(issued.keyPem), status: "issued" };
   }
   progress("certificates", requests.length, requests.length);
+  if (memo) {
+    // What this compile read is what the next will: files and certificates gone from the site are not kept.
+    memo.hiera = hieraRead;
+    memo.reuse.retain(new Set(requests.map((r) => r.name)));
+  }
   const publicEndpoints = await bringYourOwnEndpoints(input, previousHiera);
   const caPem = ca?.rootPem ?? (await previous?.readFile("pki/ca.pem"));
   return {

@@ -4,6 +4,7 @@
 // diagnostic, byte for byte, with each render the next one's previous (its IPAM state, secrets,
 // certificates).
 import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -12,6 +13,7 @@ import { compile, type CompileResult, type PreviousRender } from "../../compiler
 import { blobIdOf } from "../../compiler/load/site-file-cache.js";
 import { MemoryTree } from "../../compiler/load/site-tree.js";
 import type { CompilePorts } from "../../compiler/ports.js";
+import { freshKeystore } from "../helpers/keystore.js";
 import { repoRoot } from "../helpers/paths.js";
 
 /** A tree that knows its blob ids, as a Git commit's tree does: cached files are not read. */
@@ -54,12 +56,21 @@ function previousOf(result: CompileResult | undefined): PreviousRender | undefin
 // eyaml's PKCS#7 envelopes take a fresh random key and IV by design (node-forge's own generator):
 // the two compiles' ciphertexts differ even for one plaintext, which comes from the seeded ports.
 const ENVELOPE = /ENC\[PKCS7,[A-Za-z0-9+/=]+\]/g;
+// A certificate issued by both compiles has its own random key (WebCrypto's) and signature: it is
+// compared by what the compile decides, its serial (from the seeded ports) and its names. A kept
+// certificate is the previous render's, the same bytes in both.
+// (In hiera, a certificate is a double-quoted YAML string: its line breaks are written `\n`.)
+const CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\\A-Za-z0-9+/=]+?-----END CERTIFICATE-----/g;
+const certificateSummary = (pem: string) => {
+  const cert = new X509Certificate(pem.replaceAll("\\n", "\n"));
+  return `CERTIFICATE[${cert.serialNumber} ${cert.subjectAltName ?? ""}]`;
+};
 
 /** Where two compiles' renders differ (a path and the first differing line), ciphertexts aside. */
 function firstDifference(a: CompileResult, b: CompileResult): string | undefined {
   // The manifest hashes the files, ciphertexts included: its paths are compared, its digests are not.
   const text = (r: CompileResult) => new Map((r.files ?? []).map((f) => [f.path,
-    f.path === "manifest.json" ? f.content.replace(/"[0-9a-f]{64}"/g, '"…"') : f.content.replace(ENVELOPE, "ENC[…]")]));
+    f.path === "manifest.json" ? f.content.replace(/"[0-9a-f]{64}"/g, '"…"') : f.content.replace(ENVELOPE, "ENC[…]").replace(CERTIFICATE, certificateSummary)]));
   const [left, right] = [text(a), text(b)];
   for (const path of [...new Set([...left.keys(), ...right.keys()])].sort()) {
     const [x, y] = [left.get(path), right.get(path)];
@@ -112,6 +123,8 @@ describe("a compile with the cache equals a clean compile", () => {
     };
     const site = startingSite();
     const cache = new CompileCache();
+    // With the keystore: certificates are issued for new machines and names, and kept otherwise.
+    const { ca } = await freshKeystore();
     let previous: CompileResult | undefined;
     let nextSerial = 100;
     const counts: Record<string, number> = {};
@@ -159,12 +172,14 @@ describe("a compile with the cache equals a clean compile", () => {
         site.set("site.yaml", SITE.replace("eq.example.org\n", `${domain}\n`).replace("  address: 10.100.0.2\n", `  address: 10.100.0.2\n${port}`).replace("  server: puppet.eq.example.org\n", `  server: puppet.eq.example.org\n${environment}`));
       }
       const previousRender = previousOf(previous);
-      const common = { ...(previousRender ? { previous: previousRender } : {}) };
+      const common = { ca, ...(previousRender ? { previous: previousRender } : {}) };
       const clean = await compile({ tree: new MemoryTree(site), ports: seededPorts(step), ...common });
       const tree = new BlobTree(site);
       const cached = await compile({ tree, ports: seededPorts(step), cache, ...common });
       assert.deepEqual(cached.diagnostics, clean.diagnostics, `step ${step} (${edit}): diagnostics`);
       assert.equal(firstDifference(cached, clean), undefined, `step ${step} (${edit}): render`);
+      const statuses = (r: CompileResult) => (r.credentials?.certificates ?? []).map((c) => `${c.request.name} ${c.status}`);
+      assert.deepEqual(statuses(cached), statuses(clean), `step ${step} (${edit}): certificates kept and issued`);
       if (step > 0 && edit !== "none") assert.ok(tree.reads.length <= 2, `step ${step} (${edit}): read ${tree.reads.length} files: ${tree.reads.join(", ")}`);
       if (!clean.files) errorsSeen++;
       else previous = clean;
@@ -173,7 +188,7 @@ describe("a compile with the cache equals a clean compile", () => {
     for (const kind of KINDS) assert.ok((counts[kind] ?? 0) >= 15, `${kind}: ${JSON.stringify(counts)}`);
     assert.ok(errorsSeen > 0 && errorsSeen < 150, `steps with errors: ${errorsSeen}`);
     // And the cache was used, at every level, and missed too (what changed was made anew).
-    for (const [level, stats] of Object.entries({ files: cache.files.stats, machines: cache.resolved.machines.stats, boot: cache.resolved.bootHosts.stats, setupOrder: cache.emitted.setupOrder.stats, reservations: cache.emitted.reservations.stats, ipam: cache.emitted.ipamLines.stats, hiera: cache.emitted.nodeHiera.stats, enc: cache.emitted.enc.stats, ipxe: cache.emitted.ipxe.stats, grub: cache.emitted.grub.stats, pxelinux: cache.emitted.pxelinux.stats })) {
+    for (const [level, stats] of Object.entries({ files: cache.files.stats, machines: cache.resolved.machines.stats, boot: cache.resolved.bootHosts.stats, setupOrder: cache.emitted.setupOrder.stats, reservations: cache.emitted.reservations.stats, ipam: cache.emitted.ipamLines.stats, certificates: cache.credentials.reuse.stats, hiera: cache.emitted.nodeHiera.stats, enc: cache.emitted.enc.stats, ipxe: cache.emitted.ipxe.stats, grub: cache.emitted.grub.stats, pxelinux: cache.emitted.pxelinux.stats })) {
       assert.ok(stats.hits > stats.misses * 2 && stats.misses > 0, `${level}: ${JSON.stringify(stats)}`);
     }
   });
