@@ -17,11 +17,20 @@ export function writeLooseObject(gitdir: string, type: "blob" | "tree" | "commit
   const dir = join(gitdir, "objects", oid.slice(0, 2));
   const path = join(dir, oid.slice(2));
   if (freshen(path)) return oid;
-  mkdirSync(dir, { recursive: true });
-  const temporary = join(dir, `tmp_obj_${randomBytes(6).toString("hex")}`);
-  writeFileSync(temporary, deflateSync(Buffer.concat([header, content]), { level: 1 }), { mode: 0o444 });
-  renameSync(temporary, path);
-  return oid;
+  const compressed = deflateSync(Buffer.concat([header, content]), { level: 1 });
+  // A `git gc` running beside us (git commit and receive-pack start one on their own) removes object
+  // folders it has emptied: the folder is made again and the write retried, as git itself does.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      const temporary = join(dir, `tmp_obj_${randomBytes(6).toString("hex")}`);
+      writeFileSync(temporary, compressed, { mode: 0o444 });
+      renameSync(temporary, path);
+      return oid;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 5) throw error;
+    }
+  }
 }
 
 /**
