@@ -81,9 +81,18 @@ export interface CredentialInputs {
   readonly memo?: CredentialMemo;
 }
 
+/** The eyaml-encrypted values of a hiera file, by key: all the previous render's hiera is read for (a parsed node file weighs ten times these). */
+type EncryptedValues = Readonly<Record<string, string>>;
+
+function encryptedValuesOf(data: Record<string, unknown> | null): EncryptedValues {
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(data ?? {})) if (typeof value === "string" && ENCRYPTED_VALUE.test(value)) values[key] = value;
+  return values;
+}
+
 /** The previous render's hiera files parsed, by path with their text, and the certificates kept, for the next compile. */
 export class CredentialMemo {
-  hiera = new Map<string, { readonly text: string; readonly value: Record<string, unknown> | undefined }>();
+  hiera = new Map<string, { readonly text: string; readonly value: EncryptedValues | undefined }>();
   readonly reuse = new ReuseMemo();
 }
 
@@ -103,14 +112,14 @@ interface SecretsState {
  */
 export async function materializeCredentials(input: CredentialInputs): Promise<Credentials> {
   const { ir, previous, ca, eyaml, ports, rotate, diagnostics, memo } = input;
-  const hieraCache = new Map<string, Record<string, unknown> | undefined>();
-  const hieraRead = new Map<string, { readonly text: string; readonly value: Record<string, unknown> | undefined }>();
+  const hieraCache = new Map<string, EncryptedValues | undefined>();
+  const hieraRead = new Map<string, { readonly text: string; readonly value: EncryptedValues | undefined }>();
   const previousHiera = async (file: string, key: string): Promise<string | undefined> => {
     if (!hieraCache.has(file)) {
       const text = await previous?.readFile(file);
       // The daemon's previous render is the one it made: the same text, often the same string, parsed once.
       const kept = memo?.hiera.get(file);
-      const value = text === undefined ? undefined : kept?.text === text ? kept.value : (parse(text, { version: "1.1" }) as Record<string, unknown>);
+      const value = text === undefined ? undefined : kept?.text === text ? kept.value : encryptedValuesOf(parse(text, { version: "1.1" }) as Record<string, unknown>);
       if (text !== undefined) hieraRead.set(file, { text, value });
       hieraCache.set(file, value);
     }

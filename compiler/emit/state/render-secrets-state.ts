@@ -8,7 +8,7 @@ export function renderSecretsState(credentials: Credentials): OutputFile[] {
     content: jsonText({
       version: 1,
       ...(credentials.eyamlFingerprint ? { eyamlFingerprint: credentials.eyamlFingerprint } : {}),
-      secrets: credentials.secrets.map((s) => ({ name: s.name, file: s.hieraFile, key: s.hieraKey })),
+      secrets: credentials.secrets.map((s) => ({ file: s.hieraFile, key: s.hieraKey, name: s.name })), // in key order: not copied to sort
     }),
   }];
 }
