@@ -32,6 +32,7 @@ function percentile(values: number[], p: number): number {
  */
 export async function benchLatency(): Promise<void> {
   setLogSink(() => undefined);
+  process.env["OCI_PROGRESS"] = "off"; // the daemon's first render (every certificate issued) would print between the rows
   console.log("\n## commit → served latency (oci serve --repo with keystore; commits each flipping one machine's install flag)\n");
   console.log("While the commits are compiled, a second thread asks HTTP for another machine's iPXE script every 20 ms, and the");
   console.log("serving thread's event-loop delay is sampled: DHCP, TFTP and HTTP all answer from that thread.\n");

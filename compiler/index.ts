@@ -100,6 +100,7 @@ export async function compile(input: CompileInput): Promise<CompileResult> {
   // The next compile's previous IPAM state is most often this one: kept with its text, it is not parsed again, and its allocations stay the same objects.
   const ipamText = files.find((f) => f.path === IPAM_STATE_PATH)?.content;
   if (input.cache && ipamText !== undefined) input.cache.previousIpam = { text: ipamText, state: ir.ipam };
+  input.cache?.credentials.rememberRender(files, credentials);
   return { diagnostics: diagnostics.sorted(), files, ir, credentials };
 }
 

@@ -11,6 +11,11 @@ export interface IssuedCertificate {
 
 const DAY_MS = 24 * 3600 * 1000;
 
+/** When a certificate issued at `now` for `validityDays` expires, in ms since the epoch. */
+export function certificateNotAfter(now: Date, validityDays: number): number {
+  return now.getTime() + validityDays * DAY_MS;
+}
+
 export async function issueCertificate(ca: CertificateAuthority, request: CertificateRequest, validityDays: number, ports: CompilePorts): Promise<IssuedCertificate> {
   const issuer = new x509.X509Certificate(ca.intermediatePem);
   const keys = await generateKeyPair();
@@ -21,7 +26,7 @@ export async function issueCertificate(ca: CertificateAuthority, request: Certif
     issuer: issuer.subject,
     // An hour of slack for clocks that lag the provisioning host.
     notBefore: new Date(now - 3600_000),
-    notAfter: new Date(now + validityDays * DAY_MS),
+    notAfter: new Date(certificateNotAfter(ports.now(), validityDays)),
     signingAlgorithm: KEY_ALGORITHM,
     publicKey: keys.publicKey,
     signingKey: ca.intermediateKey,

@@ -61,6 +61,11 @@ export class ReuseMemo {
     return verdict;
   }
 
+  /** A certificate just issued for `request`: the next compile keeps it without judging it, until `renewAt`. */
+  remember(request: CertificateRequest, chainPem: string, issuerPem: string, renewBeforeDays: number, renewAt: number): void {
+    this.#kept.set(request.name, { chainPem, issuerPem, names: wantedNames(request).join(","), renewBeforeDays, renewAt });
+  }
+
   /** Forgets the requests not in `names`. */
   retain(names: ReadonlySet<string>): void {
     for (const name of this.#kept.keys()) if (!names.has(name)) this.#kept.delete(name);

@@ -5,7 +5,7 @@ import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { CertificateAuthority } from "../pki/certificate-authority.js";
 import { certificateRequests, type CertificateRequest } from "../pki/certificate-requests.js";
 import { mapWithLimit } from "../async/map-with-limit.js";
-import { issueCertificate } from "../pki/issue-certificate.js";
+import { certificateNotAfter, issueCertificate } from "../pki/issue-certificate.js";
 import { createPublicKeyRequest, judgeSignedCertificate, requestedNames } from "../pki/public-certificate.js";
 import { ReuseMemo } from "../pki/reuse-certificate.js";
 import type { CompilePorts } from "../ports.js";
@@ -90,10 +90,28 @@ function encryptedValuesOf(data: Record<string, unknown> | null): EncryptedValue
   return values;
 }
 
+const DAY_MS = 24 * 3600 * 1000;
+
 /** The previous render's hiera files parsed, by path with their text, and the certificates kept, for the next compile. */
 export class CredentialMemo {
   hiera = new Map<string, { readonly text: string; readonly value: EncryptedValues | undefined }>();
   readonly reuse = new ReuseMemo();
+
+  /**
+   * The render just made, as the next compile's previous: each hiera file's text with the encrypted
+   * values this compile put in it (the only ones a hiera file holds), so that none is parsed to be read back.
+   */
+  rememberRender(files: readonly { readonly path: string; readonly content: string }[], credentials: Credentials): void {
+    const values = new Map<string, Record<string, string>>();
+    const put = (file: string, key: string, value: string) => {
+      const record = values.get(file) ?? values.set(file, {}).get(file)!;
+      record[key] = value;
+    };
+    for (const secret of credentials.secrets) put(secret.hieraFile, secret.hieraKey, secret.encrypted);
+    for (const cert of credentials.certificates) put(...certificateKeyLocation(cert.request), cert.encryptedKey);
+    for (const byo of credentials.publicEndpoints) put(`hiera/clusters/${byo.cluster}.yaml`, "oci::profile::haproxy::public_private_key", byo.encryptedKey);
+    this.hiera = new Map(files.filter((f) => f.path.startsWith("hiera/")).map((f) => [f.path, { text: f.content, value: values.get(f.path) ?? {} }]));
+  }
 }
 
 /** Where a long phase reports how far it is: `done` of `total` items. */
@@ -170,7 +188,7 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
   // Issued concurrently: key generation and signing run on libuv's thread pool, so a first compile
   // uses every core. What each one draws from the ports (time, serial) is drawn here, in request
   // order, so the same ports give the same certificates whatever order they finish in.
-  const toIssue: { readonly at: number; readonly request: CertificateRequest; readonly ports: CompilePorts }[] = [];
+  const toIssue: { readonly at: number; readonly request: CertificateRequest; readonly now: Date; readonly ports: CompilePorts }[] = [];
   for (const [i, request] of requests.entries()) {
     progress("certificates", i, requests.length);
     const [file, key] = certificateKeyLocation(request);
@@ -189,7 +207,7 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
     } else {
       const now = ports.now();
       const serial = ports.randomBytes(16);
-      toIssue.push({ at: certificates.length, request, ports: { now: () => now, randomBytes: () => serial } });
+      toIssue.push({ at: certificates.length, request, now, ports: { now: () => now, randomBytes: () => serial } });
       certificates.length++; // its place, filled once issued
     }
   }
@@ -199,9 +217,12 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
     progress("certificates issued", ++issuedCount, toIssue.length);
     return issued;
   });
-  for (const [i, { at, request }] of toIssue.entries()) {
+  for (const [i, { at, request, now }] of toIssue.entries()) {
     const issued = issuedNow[i]!;
     certificates[at] = { request, chainPem: issued.chainPem, encryptedKey: eyaml!.encrypt(issued.keyPem), status: "issued" };
+    // Valid, signed by this issuer, for these names, until its notAfter (X.509 keeps whole seconds): what judging it next time would find.
+    const renewAt = Math.floor(certificateNotAfter(now, ir.site.validityDays) / 1000) * 1000 - ir.site.renewBeforeDays * DAY_MS;
+    memo?.reuse.remember(request, issued.chainPem, ca!.intermediatePem, ir.site.renewBeforeDays, renewAt);
   }
   progress("certificates", requests.length, requests.length);
   if (memo) {

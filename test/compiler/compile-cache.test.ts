@@ -34,11 +34,14 @@ class BlobTree extends MemoryTree {
   }
 }
 
-/** The same bytes for every compile of a step: both compiles draw the same random numbers. */
+/**
+ * The same bytes for every compile of a step: both compiles draw the same random numbers. Each step
+ * is twenty days after the one before: certificates (397 days, renewed 30 days before) come due for renewal.
+ */
 function seededPorts(seed: number): CompilePorts {
   let state = seed;
   return {
-    now: () => new Date(Date.UTC(2026, 0, 1)),
+    now: () => new Date(Date.UTC(2026, 0, 1) + seed * 20 * 24 * 3600 * 1000),
     randomBytes: (size) => Buffer.from(Array.from({ length: size }, () => {
       state = (Math.imul(state, 1103515245) + 12345) >>> 0;
       return state >>> 24;
@@ -190,6 +193,26 @@ describe("a compile with the cache equals a clean compile", () => {
     // And the cache was used, at every level, and missed too (what changed was made anew).
     for (const [level, stats] of Object.entries({ files: cache.files.stats, machines: cache.resolved.machines.stats, boot: cache.resolved.bootHosts.stats, setupOrder: cache.emitted.setupOrder.stats, reservations: cache.emitted.reservations.stats, ipam: cache.emitted.ipamLines.stats, certificates: cache.credentials.reuse.stats, hiera: cache.emitted.nodeHiera.stats, enc: cache.emitted.enc.stats, ipxe: cache.emitted.ipxe.stats, grub: cache.emitted.grub.stats, pxelinux: cache.emitted.pxelinux.stats })) {
       assert.ok(stats.hits > stats.misses * 2 && stats.misses > 0, `${level}: ${JSON.stringify(stats)}`);
+    }
+  });
+
+  it("a certificate the cache keeps is renewed when a clean compile renews it, not a day later or sooner", async () => {
+    const site = startingSite();
+    const { ca } = await freshKeystore();
+    const day = 24 * 3600 * 1000;
+    const at = (days: number): CompilePorts => ({ ...seededPorts(days), now: () => new Date(Date.UTC(2026, 0, 1) + days * day) });
+    const cache = new CompileCache();
+    const first = await compile({ tree: new BlobTree(site), ca, ports: at(0), cache });
+    assert.ok(first.credentials!.certificates.length > 0 && first.credentials!.certificates.every((c) => c.status === "issued"));
+    // Issued for 397 days, renewed within 30 of the end: kept on day 366, renewed on day 368. The
+    // cache judges the first of these from what it remembered at issue, the next from its own verdict.
+    for (const days of [100, 366, 368]) {
+      const previous = previousOf(first)!;
+      const clean = await compile({ tree: new MemoryTree(site), ca, ports: at(days), previous });
+      const cached = await compile({ tree: new BlobTree(site), ca, ports: at(days), previous, cache });
+      const statuses = (r: CompileResult) => r.credentials!.certificates.map((c) => `${c.request.name} ${c.status}`);
+      assert.deepEqual(statuses(cached), statuses(clean), `day ${days}`);
+      assert.ok(clean.credentials!.certificates.every((c) => c.status === (days < 367 ? "reused" : "issued")), `day ${days}: ${statuses(clean).join(", ")}`);
     }
   });
 
