@@ -3,23 +3,15 @@
 // after its first render and five one-machine commits, by site size.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../test/helpers/ports.js";
 import { generateSite } from "./generate-site.js";
 
 const cli = fileURLToPath(new URL("../cli/main.js", import.meta.url));
 const GIT = ["-c", "user.name=bench", "-c", "user.email=bench@example.org", "-c", "commit.gpgsign=false", "-c", "gc.auto=0"];
 const git = (cwd: string, ...args: string[]) => execFileSync("git", [...GIT, ...args], { cwd, stdio: "pipe" });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** VmHWM (peak) and VmRSS (now) of a process, MiB. */
 async function memoryOf(pid: number): Promise<{ peak: number; now: number }> {

@@ -25,17 +25,19 @@ export interface EmitMemo {
 }
 
 /**
- * Results of earlier compiles in one process (the daemon's apply loop, `oci plan`'s two
+ * Results of earlier compiles in one process (the daemon's render worker, `oci plan`'s two
  * revisions), so that a change costs about what it changed:
  * - each file's parse and schema verdict, by path and bytes;
  * - each machine's resolution, by its (shared, frozen) document and everything else it reads;
  * - each machine's boot entry, by its resolved machine, the site's settings and the networks;
- * - each machine's hiera and ENC file, by its resolved machine and everything else they read, and
- *   its boot files by its boot entry;
- * - the manifest's digest of each file, by path and content;
- * - the previous render's hiera files parsed (by text), and the certificates judged reusable (by
- *   chain, issuer, names, until their renew time).
- * Work across machines (references, IPAM, waves, cluster hiera, DHCP) is done on every compile.
+ * - each machine's hiera, ENC and boot files and its lines of the setup order and DHCP
+ *   reservations, by its resolved machine or boot entry and the rest of what they are made of;
+ * - the previous IPAM state, parsed, by its text, and each kept allocation's line of it;
+ * - the previous render's hiera files' encrypted values, by text, and the certificates judged
+ *   reusable (by chain, issuer and names, until their renew time), both as of the last render;
+ * - the manifest's digest of each file, by path and content.
+ * Every key holds all a value was made from: nothing is invalidated, a changed input misses. Work
+ * across machines (references, uniqueness, IPAM, waves, cluster hiera, DHCP) is done every compile.
  */
 export class CompileCache {
   readonly files = new SiteFileCache();
