@@ -20,12 +20,17 @@ export function judgePreviousCertificate(chainPem: string, request: CertificateR
     return { reuse: false, reason: "the previous certificate cannot be parsed" };
   }
   if (!cert.verify(issuer.publicKey)) return { reuse: false, reason: "signed by another CA" };
-  const renewAt = new Date(cert.validTo).getTime() - renewBeforeDays * DAY_MS;
+  const renewAt = renewTime(new Date(cert.validTo).getTime(), renewBeforeDays);
   if (now.getTime() > renewAt) return { reuse: false, reason: `expires ${new Date(cert.validTo).toISOString().slice(0, 10)}, within ${renewBeforeDays} days` };
   const wanted = wantedNames(request);
   const present = (cert.subjectAltName ?? "").split(", ").filter(Boolean).sort();
   if (wanted.join(",") !== present.join(",")) return { reuse: false, reason: `names changed (${present.join(" ")} → ${wanted.join(" ")})` };
   return { reuse: true, renewAt };
+}
+
+/** When a certificate valid until `notAfter` (ms since the epoch) enters its renew window. X.509 keeps whole seconds. */
+export function renewTime(notAfter: number, renewBeforeDays: number): number {
+  return Math.floor(notAfter / 1000) * 1000 - renewBeforeDays * DAY_MS;
 }
 
 /** The subject alternative names a request asks for, as OpenSSL prints them, sorted. */

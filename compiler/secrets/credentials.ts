@@ -7,7 +7,7 @@ import { certificateRequests, type CertificateRequest } from "../pki/certificate
 import { mapWithLimit } from "../async/map-with-limit.js";
 import { certificateNotAfter, issueCertificate } from "../pki/issue-certificate.js";
 import { createPublicKeyRequest, judgeSignedCertificate, requestedNames } from "../pki/public-certificate.js";
-import { ReuseMemo } from "../pki/reuse-certificate.js";
+import { renewTime, ReuseMemo } from "../pki/reuse-certificate.js";
 import type { CompilePorts } from "../ports.js";
 import type { SiteIR } from "../resolve/site-ir.js";
 import { ENCRYPTED_VALUE, type EyamlEncryptor } from "./eyaml.js";
@@ -89,8 +89,6 @@ function encryptedValuesOf(data: Record<string, unknown> | null): EncryptedValue
   for (const [key, value] of Object.entries(data ?? {})) if (typeof value === "string" && ENCRYPTED_VALUE.test(value)) values[key] = value;
   return values;
 }
-
-const DAY_MS = 24 * 3600 * 1000;
 
 /** The previous render's hiera files parsed, by path with their text, and the certificates kept, for the next compile. */
 export class CredentialMemo {
@@ -220,8 +218,8 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
   for (const [i, { at, request, now }] of toIssue.entries()) {
     const issued = issuedNow[i]!;
     certificates[at] = { request, chainPem: issued.chainPem, encryptedKey: eyaml!.encrypt(issued.keyPem), status: "issued" };
-    // Valid, signed by this issuer, for these names, until its notAfter (X.509 keeps whole seconds): what judging it next time would find.
-    const renewAt = Math.floor(certificateNotAfter(now, ir.site.validityDays) / 1000) * 1000 - ir.site.renewBeforeDays * DAY_MS;
+    // Valid, signed by this issuer, for these names, until its notAfter: what judging it next time would find.
+    const renewAt = renewTime(certificateNotAfter(now, ir.site.validityDays), ir.site.renewBeforeDays);
     memo?.reuse.remember(request, issued.chainPem, ca!.intermediatePem, ir.site.renewBeforeDays, renewAt);
   }
   progress("certificates", requests.length, requests.length);

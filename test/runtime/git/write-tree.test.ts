@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { openRepository } from "../../../compiler/load/git-repository.js";
@@ -49,7 +50,10 @@ describe("writing a render as a Git tree", () => {
     const cache = new TreeWriteCache();
     const mine = await writeFilesAsTree(repo, [{ path: "a", content: "1\n" }], undefined, cache);
     const theirs = await writeFilesAsTree(repo, [{ path: "a", content: "2\n" }], undefined);
-    // Built on their tree, the file goes back to "1\n": the content is hashed and looked up, not taken from the cache's tree.
+    // My tree never landed and git gc pruned its blob: nothing on their branch holds "1\n".
+    const blob = (await gitCli(gitdir, "rev-parse", `${mine}:a`)).trim();
+    await rm(join(gitdir, "objects", blob.slice(0, 2), blob.slice(2)));
+    // Built on their tree, the file goes back to "1\n": written again, not assumed present from the cache's tree.
     const next = await writeFilesAsTree(repo, [{ path: "a", content: "1\n" }, { path: "b", content: "3\n" }], { treeId: theirs, blobIds: new Set() }, cache);
     assert.equal(await gitCli(gitdir, "cat-file", "blob", `${next}:a`), "1\n");
     assert.notEqual(next, mine);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { packFiles, unpackFiles } from "../../../runtime/render/packed-files.js";
+import { packFiles, transferOf, unpackFiles } from "../../../runtime/render/packed-files.js";
 
 describe("packed files", () => {
   it("give back every file, byte for byte, empty and multi-byte ones included, in order", () => {
@@ -17,10 +17,10 @@ describe("packed files", () => {
     for (const file of files) assert.ok(back.get(file.path)!.equals(Buffer.from(file.content)), file.path);
   });
 
-  it("cross a thread in one transfer: the sender's buffer is detached, nothing copied", () => {
+  it("cross a thread in one transfer: what transferOf lists is moved, the sender's buffer detached, nothing copied", () => {
     const packed = packFiles([{ path: "f", content: "hello" }]);
     const { port1, port2 } = new MessageChannel();
-    port1.postMessage(packed, [packed.bytes]);
+    port1.postMessage(packed, transferOf(packed));
     assert.equal(packed.bytes.byteLength, 0, "the sender no longer holds the bytes");
     port1.close();
     port2.close();
