@@ -1,12 +1,30 @@
 import * as fs from "node:fs";
 import { join } from "node:path";
-import git from "isomorphic-git";
+import git, { type PromiseFsClient } from "isomorphic-git";
 
 /** A local repository, worktree or bare, as isomorphic-git addresses it; `cache` shares parsed packfiles across calls. */
 export interface GitRepository {
-  readonly fs: typeof fs;
+  readonly fs: PromiseFsClient;
   readonly gitdir: string;
   readonly cache: object;
+}
+
+/**
+ * node:fs as isomorphic-git takes it. isomorphic-git wraps the fs it is given anew on every call,
+ * and tells a promise fs by calling its readFile() with no argument, twice: node:fs rejects that
+ * with an error whose stack it captures. Reading a 10,000-machine plan's 30,000 blobs spent 3.1 s
+ * of its 47 s there. Here readFile() with no argument is an empty promise, and the rest is node:fs.
+ */
+export const gitFs: PromiseFsClient = {
+  promises: {
+    ...fs.promises,
+    readFile: ((...args: unknown[]) => (args.length === 0 ? Promise.resolve(undefined) : (fs.promises.readFile as (...a: unknown[]) => Promise<unknown>)(...args))) as PromiseFsClient["promises"]["readFile"],
+  } as PromiseFsClient["promises"],
+};
+
+/** The repository at a Git directory (not a work tree: see openRepository). */
+export function repositoryAt(gitdir: string): GitRepository {
+  return { fs: gitFs, gitdir, cache: {} };
 }
 
 export class RevisionNotFoundError extends Error {
@@ -22,7 +40,7 @@ export function openRepository(dir: string): GitRepository {
   const dotGit = join(dir, ".git");
   const gitdir = fs.existsSync(dotGit) && fs.statSync(dotGit).isDirectory() ? dotGit : dir;
   if (!fs.existsSync(join(gitdir, "HEAD"))) throw new RevisionNotFoundError("HEAD", `${dir} is not a Git repository`);
-  return { fs, gitdir, cache: {} };
+  return repositoryAt(gitdir);
 }
 
 /**

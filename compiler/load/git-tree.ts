@@ -1,5 +1,6 @@
 import git from "isomorphic-git";
 import type { GitRepository } from "./git-repository.js";
+import { readBlob } from "./read-blob.js";
 import type { SiteTree, UnfollowedEntry } from "./site-tree.js";
 
 const REGULAR_FILE = /^100(644|755)$/;
@@ -28,8 +29,7 @@ export class GitTree implements SiteTree {
   async readFile(path: string): Promise<string> {
     const oid = this.#blobs.get(path);
     if (!oid) throw new Error(`no file ${path} in commit ${this.commit}`);
-    const { blob } = await git.readBlob({ ...this.repo, oid });
-    return Buffer.from(blob).toString("utf8");
+    return (await readBlob(this.repo, oid)).toString("utf8");
   }
 
   contentId(path: string): string | undefined {

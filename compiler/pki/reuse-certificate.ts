@@ -15,7 +15,7 @@ export function judgePreviousCertificate(chainPem: string, request: CertificateR
   let issuer: X509Certificate;
   try {
     cert = new X509Certificate(chainPem);
-    issuer = new X509Certificate(issuerPem);
+    issuer = parsedIssuer(issuerPem);
   } catch {
     return { reuse: false, reason: "the previous certificate cannot be parsed" };
   }
@@ -26,6 +26,14 @@ export function judgePreviousCertificate(chainPem: string, request: CertificateR
   const present = (cert.subjectAltName ?? "").split(", ").filter(Boolean).sort();
   if (wanted.join(",") !== present.join(",")) return { reuse: false, reason: `names changed (${present.join(" ")} → ${wanted.join(" ")})` };
   return { reuse: true, renewAt };
+}
+
+// Every certificate of a render has the same issuer: parsed once, not 10,000 times.
+let lastIssuer: { readonly pem: string; readonly cert: X509Certificate } | undefined;
+
+function parsedIssuer(pem: string): X509Certificate {
+  if (lastIssuer?.pem !== pem) lastIssuer = { pem, cert: new X509Certificate(pem) };
+  return lastIssuer.cert;
 }
 
 /** When a certificate valid until `notAfter` (ms since the epoch) enters its renew window. X.509 keeps whole seconds. */

@@ -1,4 +1,3 @@
-import { parse } from "yaml";
 import { closestNames } from "../diagnostics/closest-names.js";
 import { Code } from "../diagnostics/codes.js";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
@@ -10,7 +9,8 @@ import { createPublicKeyRequest, judgeSignedCertificate, requestedNames } from "
 import { renewTime, ReuseMemo } from "../pki/reuse-certificate.js";
 import type { CompilePorts } from "../ports.js";
 import type { SiteIR } from "../resolve/site-ir.js";
-import { ENCRYPTED_VALUE, type EyamlEncryptor } from "./eyaml.js";
+import type { EyamlEncryptor } from "./eyaml.js";
+import { encryptedValuesOfText, type EncryptedValues } from "./hiera-encrypted-values.js";
 import { generateSecret } from "./generate-secret.js";
 import { secretCatalog, type SecretSpec } from "./secret-catalog.js";
 
@@ -81,19 +81,12 @@ export interface CredentialInputs {
   readonly memo?: CredentialMemo;
 }
 
-/** The eyaml-encrypted values of a hiera file, by key: all the previous render's hiera is read for (a parsed node file weighs ten times these). */
-type EncryptedValues = Readonly<Record<string, string>>;
-
-function encryptedValuesOf(data: Record<string, unknown> | null): EncryptedValues {
-  const values: Record<string, string> = {};
-  for (const [key, value] of Object.entries(data ?? {})) if (typeof value === "string" && ENCRYPTED_VALUE.test(value)) values[key] = value;
-  return values;
-}
-
 /** The previous render's hiera files parsed, by path with their text, and the certificates kept, for the next compile. */
 export class CredentialMemo {
   hiera = new Map<string, { readonly text: string; readonly value: EncryptedValues | undefined }>();
   readonly reuse = new ReuseMemo();
+  /** The previous state/secrets.json read last, by its text. */
+  secretsState?: { readonly text: string; readonly state: ReadSecretsState };
 
   /**
    * The render just made, as the next compile's previous: each hiera file's text with the encrypted
@@ -121,6 +114,12 @@ interface SecretsState {
   secrets: { name: string; file: string; key: string }[];
 }
 
+interface ReadSecretsState {
+  readonly eyamlFingerprint?: string | undefined;
+  /** Each secret's hiera file and key, by name. */
+  readonly location: ReadonlyMap<string, { readonly file: string; readonly key: string }>;
+}
+
 /**
  * Re-uses every secret and certificate of the previous render that is still right, and creates
  * the rest: secrets are generated once and only ever stored eyaml-encrypted; certificates are
@@ -135,15 +134,16 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
       const text = await previous?.readFile(file);
       // The daemon's previous render is the one it made: the same text, often the same string, parsed once.
       const kept = memo?.hiera.get(file);
-      const value = text === undefined ? undefined : kept?.text === text ? kept.value : encryptedValuesOf(parse(text, { version: "1.1" }) as Record<string, unknown>);
+      const value = text === undefined ? undefined : kept?.text === text ? kept.value : encryptedValuesOfText(text);
       if (text !== undefined) hieraRead.set(file, { text, value });
       hieraCache.set(file, value);
     }
-    const value = hieraCache.get(file)?.[key];
-    return typeof value === "string" && ENCRYPTED_VALUE.test(value) ? value : undefined;
+    // Every value kept was an encrypted value when it was read (encryptedValuesOfText) or was made by this process.
+    const values = hieraCache.get(file);
+    return values && Object.hasOwn(values, key) ? values[key] : undefined;
   };
 
-  const state = await readSecretsState(previous, diagnostics);
+  const state = await readSecretsState(previous, diagnostics, memo);
   if (eyaml && state?.eyamlFingerprint && state.eyamlFingerprint !== eyaml.fingerprint) {
     diagnostics.error(Code.EyamlKeyChanged, { file: `${previous!.label}${SECRETS_STATE_PATH}`, line: 1, col: 1 }, "the site's eyaml public key changed since the previous render: its secrets are encrypted for the old key", "re-encrypt the previous secrets for the new key (eyaml recrypt) before compiling, or restore the old key; oci never regenerates every password silently");
   }
@@ -164,7 +164,7 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
   const secrets: EncryptedSecret[] = [];
   const createdSecrets: string[] = [];
   const pendingSecrets: string[] = [];
-  const location = new Map((state?.secrets ?? []).map((s) => [s.name, s]));
+  const location = state?.location ?? new Map<string, { file: string; key: string }>();
   const progress = input.progress ?? (() => undefined);
   for (const [i, spec] of catalog.entries()) {
     progress("secrets", i, catalog.length);
@@ -295,12 +295,18 @@ export function certificateKeyLocation(request: CertificateRequest): [file: stri
     : [`hiera/clusters/${request.cluster}.yaml`, "oci::profile::haproxy::public_private_key"];
 }
 
-async function readSecretsState(previous: PreviousFiles | undefined, diagnostics: DiagnosticBag): Promise<SecretsState | undefined> {
+/** The previous secrets state, with where each secret is by name; the daemon's is most often the text it wrote last, read once. */
+async function readSecretsState(previous: PreviousFiles | undefined, diagnostics: DiagnosticBag, memo?: CredentialMemo): Promise<ReadSecretsState | undefined> {
   const text = await previous?.readFile(SECRETS_STATE_PATH);
   if (text === undefined) return undefined;
+  if (memo?.secretsState?.text === text) return memo.secretsState.state;
   try {
-    const state = JSON.parse(text) as SecretsState;
-    if (state.version === 1 && Array.isArray(state.secrets)) return state;
+    const parsed = JSON.parse(text) as SecretsState;
+    if (parsed.version === 1 && Array.isArray(parsed.secrets)) {
+      const state = { eyamlFingerprint: parsed.eyamlFingerprint, location: new Map(parsed.secrets.map((s) => [s.name, s])) };
+      if (memo) memo.secretsState = { text, state };
+      return state;
+    }
   } catch {
     // reported below
   }

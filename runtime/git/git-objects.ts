@@ -15,16 +15,28 @@ function sortKey(entry: TreeEntry): string {
   return entry.kind === "tree" ? `${entry.name}/` : entry.name;
 }
 
+const OID = /^[0-9a-f]{40}$/;
+
+/** Writes a tree object; a render's folders hold up to 10,000 entries, so each is sorted and laid out once. */
 export function writeTreeObject(gitdir: string, entries: readonly TreeEntry[]): string {
-  const sorted = [...entries].sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
-  const parts: Buffer[] = [];
-  for (const entry of sorted) {
-    if (!/^[0-9a-f]{40}$/.test(entry.oid) || entry.name === "" || entry.name.includes("/") || entry.name.includes("\0")) {
+  const keyed = entries.map((entry) => ({ entry, key: sortKey(entry) }));
+  let ordered = true;
+  for (let i = 1; i < keyed.length && ordered; i++) ordered = keyed[i - 1]!.key < keyed[i]!.key;
+  if (!ordered) keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  let size = 0;
+  for (const { entry } of keyed) {
+    if (!OID.test(entry.oid) || entry.name === "" || entry.name.includes("/") || entry.name.includes("\0")) {
       throw new Error(`bad tree entry ${JSON.stringify(entry)}`);
     }
-    parts.push(Buffer.from(`${entry.kind === "tree" ? "40000" : "100644"} ${entry.name}\0`), Buffer.from(entry.oid, "hex"));
+    size += (entry.kind === "tree" ? 6 : 7) + Buffer.byteLength(entry.name) + 1 + 20;
   }
-  return writeLooseObject(gitdir, "tree", Buffer.concat(parts));
+  const content = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const { entry } of keyed) {
+    at += content.write(`${entry.kind === "tree" ? "40000" : "100644"} ${entry.name}\0`, at);
+    at += content.write(entry.oid, at, "hex");
+  }
+  return writeLooseObject(gitdir, "tree", content);
 }
 
 export interface Signature {

@@ -119,7 +119,9 @@ export async function commitRender(repo: GitRepository, source: string, options:
     });
     if (!result.files) return { status: "invalid", compile: result };
 
-    const base = rendered ? { treeId: rendered.treeId, blobIds: new Set(rendered.blobIds().values()) } : undefined;
+    // The set of the tip's blob ids is made only if a changed file needs it (the tree-write cache spares most).
+    let tipBlobs: Set<string> | undefined;
+    const base = rendered ? { treeId: rendered.treeId, hasBlob: (id: string) => (tipBlobs ??= new Set(rendered.blobIds().values())).has(id) } : undefined;
     const treeOid = await writeFilesAsTree(repo, result.files, base, options.trees);
     // The same render as the tip, and the tip vouched for as this host would sign it: nothing to commit.
     if (rendered && treeOid === rendered.treeId && !history && (!options.signer || (await signedBy(repo, parent!, options.signer)))) {

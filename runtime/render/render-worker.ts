@@ -1,10 +1,9 @@
 // The render worker's thread: compiles and commits renders, and reads releases, away from the
 // thread that answers DHCP, TFTP and HTTP (a 10,000-machine compile holds a thread for seconds).
 // It keeps the compile caches for the life of the daemon. See background-renderer.ts.
-import * as fs from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { CompileCache } from "../../compiler/compile-cache.js";
-import type { GitRepository } from "../../compiler/load/git-repository.js";
+import { repositoryAt, type GitRepository } from "../../compiler/load/git-repository.js";
 import { GitTree } from "../../compiler/load/git-tree.js";
 import { TreeWriteCache } from "../git/write-tree.js";
 import { loadRelease } from "../release/release.js";
@@ -17,7 +16,7 @@ const port = parentPort!;
 const cache = new CompileCache();
 const trees = new TreeWriteCache();
 const repositories = new Map<string, GitRepository>();
-const repositoryAt = (gitdir: string) => repositories.get(gitdir) ?? repositories.set(gitdir, { fs, gitdir, cache: {} }).get(gitdir)!;
+const repositoryOf = (gitdir: string) => repositories.get(gitdir) ?? repositories.set(gitdir, repositoryAt(gitdir)).get(gitdir)!;
 
 port.on("message", (request: WorkerRequest) => {
   void handle(request).then(
@@ -44,7 +43,7 @@ function throttled(sink: (phase: string, done: number, total: number) => void): 
 }
 
 async function handle(request: WorkerRequest): Promise<[WorkerReply, ArrayBuffer[]]> {
-  const repo = repositoryAt(request.gitdir);
+  const repo = repositoryOf(request.gitdir);
   if (request.kind === "release") {
     // Read and checked here (every blob, every manifest digest); the daemon's thread only takes it.
     const release = await loadRelease(await GitTree.open(repo, request.commit), request.releaseId);
