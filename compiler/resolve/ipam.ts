@@ -37,16 +37,18 @@ export function allocateAddresses(
     return set;
   };
   const addresses = new Map<string, string>();
-  const allocations: { readonly allocation: IpamAllocation; readonly address: number }[] = [];
-  // An allocation the previous state holds as it is stays the same object: what is kept by it (its line of state/ipam.json) stays too.
-  const previousByKey = new Map((previous?.allocations ?? []).map((a) => [a.key, a]));
-  const record = (request: AddressRequest, address: number, origin: IpamAllocation["origin"]) => {
+  // Per network, in the order state/ipam.json lists them: by address, then key.
+  const byNetwork = new Map<string, { readonly allocation: IpamAllocation; readonly address: number }[]>();
+  const previousByKey = previous ? indexOf(previous) : new Map<string, PreviousAllocation>();
+  const record = (request: AddressRequest, address: number, origin: IpamAllocation["origin"], text = formatIpv4(address)) => {
     takenOn(request.network).add(address);
-    const text = formatIpv4(address);
     addresses.set(request.key, text);
-    const old = previousByKey.get(request.key);
+    const old = previousByKey.get(request.key)?.allocation;
+    // An allocation the previous state holds as it is stays the same object: what is kept by it (its line of state/ipam.json) stays too.
     const same = old !== undefined && old.address === text && old.network === request.network && old.origin === origin;
-    allocations.push({ allocation: same ? old : { address: text, key: request.key, network: request.network, origin }, address });
+    let list = byNetwork.get(request.network);
+    if (!list) byNetwork.set(request.network, (list = []));
+    list.push({ allocation: same ? old : { address: text, key: request.key, network: request.network, origin }, address });
   };
 
   const automatic: AddressRequest[] = [];
@@ -55,14 +57,13 @@ export function allocateAddresses(
     else automatic.push(request);
   }
 
-  const before = new Map((previous?.allocations ?? []).filter((a) => a.origin === "auto").map((a) => [a.key, a]));
   const fresh: AddressRequest[] = [];
   for (const request of automatic) {
-    const old = before.get(request.key);
+    const old = previousByKey.get(request.key)?.auto;
+    const kept = old && old.allocation.network === request.network ? old : undefined;
     const network = networks.get(request.network);
-    const address = old && old.network === request.network ? parseIpv4(old.address) : undefined;
-    if (network && address !== undefined && isAllocatable(network, address, infrastructure) && !takenOn(request.network).has(address)) {
-      record(request, address, "auto");
+    if (network && kept && isAllocatable(network, kept.address, infrastructure) && !takenOn(request.network).has(kept.address)) {
+      record(request, kept.address, "auto", kept.allocation.address);
     } else {
       fresh.push(request);
     }
@@ -83,8 +84,48 @@ export function allocateAddresses(
     record(request, candidate, "auto");
   }
 
-  allocations.sort(({ allocation: a, address: x }, { allocation: b, address: y }) => (a.network < b.network ? -1 : a.network > b.network ? 1 : x - y || (a.key < b.key ? -1 : 1)));
-  return { addresses, state: { version: 1, allocations: allocations.map((a) => a.allocation) } };
+  const allocations: IpamAllocation[] = [];
+  for (const network of [...byNetwork.keys()].sort()) for (const { allocation } of byAddress(byNetwork.get(network)!)) allocations.push(allocation);
+  return { addresses, state: { version: 1, allocations } };
+}
+
+/**
+ * A network's allocations by address, then key. Addresses (32 bits) and positions (20) make unique
+ * numbers a typed array sorts natively; 40,000 allocations sorted by a comparator took 30 ms.
+ */
+function byAddress<T extends { readonly allocation: IpamAllocation; readonly address: number }>(list: readonly T[]): readonly T[] {
+  const tied = (a: T, b: T) => a.address - b.address || (a.allocation.key < b.allocation.key ? -1 : 1);
+  if (list.length >= 1 << 20) return [...list].sort(tied);
+  const order = new Float64Array(list.length);
+  for (let i = 0; i < list.length; i++) order[i] = list[i]!.address * (1 << 20) + i;
+  order.sort();
+  const sorted = Array.from(order, (n) => list[n % (1 << 20)]!);
+  // Two allocations of one address (a site invalid elsewhere) are ordered by key, as a comparator would.
+  for (let i = 1; i < sorted.length; i++) if (sorted[i - 1]!.address === sorted[i]!.address) return sorted.sort(tied);
+  return sorted;
+}
+
+interface PreviousAllocation {
+  /** The last allocation of the key. */
+  readonly allocation: IpamAllocation;
+  /** The last `auto` one, with its address parsed. */
+  readonly auto?: { readonly allocation: IpamAllocation; readonly address: number };
+}
+
+// A previous state is read once per state: the daemon's is the one its last compile made, the same object.
+const indexes = new WeakMap<IpamState, ReadonlyMap<string, PreviousAllocation>>();
+
+function indexOf(state: IpamState): ReadonlyMap<string, PreviousAllocation> {
+  let index = indexes.get(state);
+  if (!index) {
+    const built = new Map<string, PreviousAllocation>();
+    for (const allocation of state.allocations) {
+      const auto = allocation.origin === "auto" ? { allocation, address: parseIpv4(allocation.address) } : built.get(allocation.key)?.auto;
+      built.set(allocation.key, { allocation, ...(auto ? { auto } : {}) });
+    }
+    indexes.set(state, (index = built));
+  }
+  return index;
 }
 
 // VIPs first, so a new cluster's VIP sits at the bottom of the free space, before its machines.

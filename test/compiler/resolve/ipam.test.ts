@@ -3,10 +3,16 @@ import { readFile, writeFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { compile, type PreviousRender } from "../../../compiler/index.js";
+import { DiagnosticBag } from "../../../compiler/diagnostics/diagnostic.js";
+import { formatIpv4, parseCidr, parseIpv4 } from "../../../compiler/net/ipv4.js";
+import { allocateAddresses, type AddressRequest } from "../../../compiler/resolve/ipam.js";
+import type { IpamAllocation, IpamState } from "../../../compiler/resolve/site-ir.js";
+import type { IndexedNetwork } from "../../../compiler/validate/site-index.js";
 import { DirectoryTree } from "../../../compiler/load/directory-tree.js";
 import type { SiteIR } from "../../../compiler/resolve/site-ir.js";
 import { fixtures as fixturesDir, sampleSite } from "../../helpers/paths.js";
 import { copySite } from "../../helpers/temp-dirs.js";
+import { seededRandom } from "../../helpers/seeded-random.js";
 
 function previousFrom(ir: SiteIR): PreviousRender {
   const text = JSON.stringify(ir.ipam);
@@ -126,4 +132,54 @@ describe("IPAM and the site's own equipment", () => {
     assert.equal(`${d.file}:${d.line}:${d.col}`, "clusters/c1/machines/c1-cmp-1.yaml:10:9");
     assert.match(d.message, /192\.168\.10\.2 is the provisioning host/);
   });
+
+  it("gives what the plain definition gives, over random sites and previous states", () => {
+    const random = seededRandom(5);
+    const networks = new Map<string, IndexedNetwork>(["a", "b", "m"].map((name, i) => {
+      const net = parseCidr(`10.${i}.0.0/26`);
+      return [name, { located: { doc: { name, cidr: `10.${i}.0.0/26` } }, net, reserved: [{ start: net.base + 10, end: net.base + 12 }], ...(i === 1 ? { pool: { start: net.base + 40, end: net.base + 50 } } : {}) } as unknown as IndexedNetwork];
+    }));
+    const infrastructure = new Map([[parseIpv4("10.0.0.1"), "gateway"]]);
+    let previous: IpamState | undefined;
+    for (let step = 0; step < 300; step++) {
+      const requests: AddressRequest[] = [];
+      for (let i = 0; i < 20; i++) {
+        if (random(4) === 0) continue;
+        const network = ["a", "b", "m", "gone"][random(4)]!;
+        const literal = random(5) === 0 ? formatIpv4(networks.get(network === "gone" ? "a" : network)!.net.base + 2 + random(60)) : undefined;
+        requests.push({ key: `${["vip", "machine", "ipmi"][i % 3]}/h${i}`, network, ...(literal ? { literal } : {}), at: () => ({ file: "x", line: 1, col: 1 }) });
+      }
+      const got = allocateAddresses(networks, infrastructure, requests, previous, new DiagnosticBag());
+      assert.deepEqual(got.state, reference(networks, infrastructure, requests, previous), `step ${step}`);
+      // The next step starts from this state, or from a shuffled or damaged-looking copy of it.
+      previous = random(6) === 0 ? { version: 1, allocations: [...got.state.allocations].reverse() } : random(6) === 0 ? undefined : got.state;
+    }
+  });
 });
+
+/** The definition, written plainly: keep what is still free and valid, give the rest the lowest free address (VIPs first, then by key), list by network, address, key. */
+function reference(networks: ReadonlyMap<string, IndexedNetwork>, infrastructure: ReadonlyMap<number, string>, requests: readonly AddressRequest[], previous: IpamState | undefined): IpamState {
+  const taken = new Set<string>();
+  const out: IpamAllocation[] = [];
+  const allocatable = (n: IndexedNetwork, x: number) => x > n.net.base && x < n.net.last && !infrastructure.has(x) && !(n.pool && x >= n.pool.start && x <= n.pool.end) && !n.reserved.some((r) => x >= r.start && x <= r.end);
+  const put = (r: AddressRequest, x: number, origin: IpamAllocation["origin"]) => {
+    taken.add(`${r.network} ${x}`);
+    out.push({ address: formatIpv4(x), key: r.key, network: r.network, origin });
+  };
+  for (const r of requests) if (r.literal !== undefined) put(r, parseIpv4(r.literal), "literal");
+  const fresh: AddressRequest[] = [];
+  for (const r of requests.filter((q) => q.literal === undefined)) {
+    const old = [...(previous?.allocations ?? [])].reverse().find((a) => a.key === r.key && a.origin === "auto");
+    const n = networks.get(r.network);
+    if (n && old && old.network === r.network && allocatable(n, parseIpv4(old.address)) && !taken.has(`${r.network} ${parseIpv4(old.address)}`)) put(r, parseIpv4(old.address), "auto");
+    else fresh.push(r);
+  }
+  const rank = (k: string) => ({ vip: 0, machine: 1, ipmi: 2 } as Record<string, number>)[k.split("/")[0]!] ?? 3;
+  for (const r of fresh.sort((a, b) => rank(a.key) - rank(b.key) || (a.key < b.key ? -1 : 1))) {
+    const n = networks.get(r.network);
+    if (!n) continue;
+    for (let x = n.net.base; x <= n.net.last; x++) if (allocatable(n, x) && !taken.has(`${r.network} ${x}`)) { put(r, x, "auto"); break; }
+  }
+  return { version: 1, allocations: out.sort((a, b) => (a.network < b.network ? -1 : a.network > b.network ? 1 : parseIpv4(a.address) - parseIpv4(b.address) || (a.key < b.key ? -1 : 1))) };
+}
+

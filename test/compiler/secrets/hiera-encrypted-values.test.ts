@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { yamlText } from "../../../compiler/emit/output-file.js";
 import { encryptedValuesOf, encryptedValuesOfText, scanEncryptedValues } from "../../../compiler/secrets/hiera-encrypted-values.js";
+import { seededRandom } from "../../helpers/seeded-random.js";
 
 const ENC = (n: number) => `ENC[PKCS7,${"MIIBmwYJKoZIhvcNAQcDoIIBjDCCAYgCAQAx".slice(0, 8 + (n % 20))}${n}+/=]`;
 /** What parsing gives, or the parser's error: the reference the scan must equal. */
@@ -23,8 +24,7 @@ const read = (text: string) => {
 
 describe("the encrypted values of a previous hiera file", () => {
   it("are scanned, not parsed, in the form oci writes, and are what parsing gives", () => {
-    let seed = 11;
-    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    const random = seededRandom(11);
     let scanned = 0;
     for (let i = 0; i < 300; i++) {
       const data: Record<string, unknown> = {};

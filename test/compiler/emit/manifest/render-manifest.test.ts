@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
 import { DigestMemo, renderManifest } from "../../../../compiler/emit/manifest/render-manifest.js";
 import { jsonText, sortFiles, type OutputFile } from "../../../../compiler/emit/output-file.js";
+import { seededRandom } from "../../../helpers/seeded-random.js";
 
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 /** What the manifest is by definition: jsonText of every file's digest. */
@@ -10,8 +11,7 @@ const expected = (files: readonly OutputFile[]) => jsonText({ format: 1, files: 
 
 describe("manifest.json", () => {
   it("is jsonText of the digests, with and without the memo, over a sequence of renders", () => {
-    let seed = 7;
-    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    const random = seededRandom(7);
     // Paths JSON must escape, paths in code-unit order that locale order would not keep, and array-index names.
     const names = ["a.yaml", "B.yaml", "hiera/nodes/x.yaml", 'quote"d', "back\\slash", "tab\there", "é.yaml", "z/Ω", "0", "17", "017", "dir/3"];
     const memo = new DigestMemo();
