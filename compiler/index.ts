@@ -107,7 +107,7 @@ export async function compile(input: CompileInput): Promise<CompileResult> {
 /** Every emitter's files, sorted, with the manifest that hashes them. */
 export function emitRender(ir: SiteIR, credentials: Credentials, memo?: EmitMemo): OutputFile[] {
   const files = sortFiles([
-    ...renderHiera(ir, credentials, memo?.nodeHiera), ...renderEnc(ir, memo?.enc), ...renderIpamState(ir, memo?.ipamLines), ...renderSecretsState(credentials), ...renderPki(credentials),
+    ...renderHiera(ir, credentials, memo?.hiera), ...renderEnc(ir, memo?.enc), ...renderIpamState(ir, memo?.ipamLines), ...renderSecretsState(credentials), ...renderPki(credentials),
     ...renderDhcpdConf(ir), ...renderKeaDhcp4(ir), ...renderDnsmasqConf(ir), ...renderReservations(ir, memo?.reservations),
     ...renderIpxe(ir, memo?.ipxe), ...renderPxelinux(ir, memo?.pxelinux), ...renderGrub(ir, memo?.grub), ...renderSetupOrder(ir, memo?.setupOrder), ...renderStatusPage(ir),
   ]);

@@ -46,6 +46,18 @@ export function wantedNames(request: CertificateRequest): string[] {
   return [...request.dnsNames.map((n) => `DNS:${n}`), ...request.ipAddresses.map((a) => `IP Address:${a}`)].sort();
 }
 
+// A request is frozen data (the same object while its machine is unchanged): its names are joined once.
+const namesKeys = new WeakMap<CertificateRequest, string>();
+
+function namesKey(request: CertificateRequest): string {
+  let key = namesKeys.get(request);
+  if (key === undefined) {
+    key = wantedNames(request).join(",");
+    if (Object.isFrozen(request)) namesKeys.set(request, key);
+  }
+  return key;
+}
+
 /**
  * The verdicts that kept a certificate, by request name, for the next compile of the process: a
  * certificate judged with the same chain, issuer and names before its renew time is kept again
@@ -61,7 +73,7 @@ export class ReuseMemo {
   }
 
   judge(chainPem: string, request: CertificateRequest, issuerPem: string, now: Date, renewBeforeDays: number): ReuseVerdict {
-    const names = wantedNames(request).join(",");
+    const names = namesKey(request);
     const kept = this.#kept.get(request.name);
     if (kept && kept.chainPem === chainPem && kept.issuerPem === issuerPem && kept.names === names && kept.renewBeforeDays === renewBeforeDays && now.getTime() <= kept.renewAt) {
       this.#hits++;
@@ -76,7 +88,7 @@ export class ReuseMemo {
 
   /** A certificate just issued for `request`: the next compile keeps it without judging it, until `renewAt`. */
   remember(request: CertificateRequest, chainPem: string, issuerPem: string, renewBeforeDays: number, renewAt: number): void {
-    this.#kept.set(request.name, { chainPem, issuerPem, names: wantedNames(request).join(","), renewBeforeDays, renewAt });
+    this.#kept.set(request.name, { chainPem, issuerPem, names: namesKey(request), renewBeforeDays, renewAt });
   }
 
   /** Forgets the requests not in `names`. */

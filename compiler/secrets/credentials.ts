@@ -85,6 +85,17 @@ export interface CredentialInputs {
 export class CredentialMemo {
   hiera = new Map<string, { readonly text: string; readonly value: EncryptedValues | undefined }>();
   readonly reuse = new ReuseMemo();
+  #secrets = new WeakMap<SecretSpec, EncryptedSecret>();
+
+  /** A secret kept from the previous render: the same object as the last compile's when its spec and value are the same. */
+  kept(spec: SecretSpec, encrypted: string): EncryptedSecret {
+    const before = this.#secrets.get(spec);
+    if (before?.encrypted === encrypted) return before;
+    const secret = Object.freeze({ ...spec, encrypted });
+    if (Object.isFrozen(spec)) this.#secrets.set(spec, secret);
+    return secret;
+  }
+
   /** The previous state/secrets.json read last, by its text. */
   secretsState?: { readonly text: string; readonly state: ReadSecretsState };
 
@@ -170,7 +181,7 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
     progress("secrets", i, catalog.length);
     const where = location.get(spec.name);
     const old = rotate.has(spec.name) || !where ? undefined : await previousHiera(where.file, where.key);
-    if (old) secrets.push({ ...spec, encrypted: old });
+    if (old) secrets.push(memo?.kept(spec, old) ?? { ...spec, encrypted: old });
     else if (eyaml) {
       secrets.push({ ...spec, encrypted: eyaml.encrypt(generateSecret(spec.kind, ports)) });
       createdSecrets.push(spec.name);

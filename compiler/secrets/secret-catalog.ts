@@ -1,4 +1,4 @@
-import type { ClusterIR, SiteIR } from "../resolve/site-ir.js";
+import type { ClusterIR, MachineIR, SiteIR } from "../resolve/site-ir.js";
 import type { Service } from "../validate/site-model.js";
 
 export type SecretKind = "password" | "hex" | "uuid" | "cephx" | "fernet" | "corosync-key" | "ipmi-password";
@@ -22,12 +22,27 @@ const WITH_RABBIT: readonly Service[] = ["glance", "nova", "neutron", "cinder", 
 export function secretCatalog(ir: SiteIR): SecretSpec[] {
   const specs: SecretSpec[] = [];
   for (const cluster of ir.clusters) specs.push(...clusterSecrets(cluster));
-  for (const m of ir.machines) {
-    specs.push({ name: `autosign/${m.fqdn}`, kind: "hex", hieraFile: `hiera/nodes/${m.fqdn}.yaml`, hieraKey: "oci::node::autosign_token" });
-    // The BMC's admin password, set in-band by Puppet (oci::bmc); what oci's power commands use.
-    if (m.ipmi) specs.push({ name: `ipmi/${m.fqdn}`, kind: "ipmi-password", hieraFile: `hiera/nodes/${m.fqdn}.yaml`, hieraKey: "oci::bmc::password" });
-  }
+  for (const m of ir.machines) specs.push(...machineSecrets(m));
   return specs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+// A resolved machine is frozen, and the compile cache gives an unchanged machine the same object:
+// its specs stay the same objects too, and what later compiles keep by them (a secret's line of
+// state/secrets.json) is found again.
+const byMachine = new WeakMap<MachineIR, readonly SecretSpec[]>();
+
+/** Per node: an autosign token, and its BMC's admin password (set in-band by Puppet, oci::bmc; what oci's power commands use). */
+function machineSecrets(m: MachineIR): readonly SecretSpec[] {
+  let specs = byMachine.get(m);
+  if (!specs) {
+    const hieraFile = `hiera/nodes/${m.fqdn}.yaml`;
+    specs = Object.freeze([
+      Object.freeze({ name: `autosign/${m.fqdn}`, kind: "hex" as const, hieraFile, hieraKey: "oci::node::autosign_token" }),
+      ...(m.ipmi ? [Object.freeze({ name: `ipmi/${m.fqdn}`, kind: "ipmi-password" as const, hieraFile, hieraKey: "oci::bmc::password" })] : []),
+    ]);
+    if (Object.isFrozen(m)) byMachine.set(m, specs);
+  }
+  return specs;
 }
 
 function clusterSecrets(cluster: ClusterIR): SecretSpec[] {

@@ -59,6 +59,19 @@ const PARENT_DOT_VLAN = /^([a-z][a-z0-9_-]{0,14})\.([0-9]{1,4})$/;
  * machine's first boot NIC, or the bond that NIC is a member of (machines PXE-boot from one member).
  */
 export function layOutLinks(machine: MachineDoc, vlanOf: (network: string) => number | undefined): LinkLayout {
+  // A frozen document is one the file cache shares between compiles: laid out again only when a VLAN it reads changed.
+  if (!Object.isFrozen(machine)) return layOut(machine, vlanOf);
+  const vlans = machine.interfaces.map((i) => vlanOf(i.network) ?? "").join(",");
+  const kept = layouts.get(machine);
+  if (kept?.vlans === vlans) return kept.layout;
+  const layout = layOut(machine, vlanOf);
+  layouts.set(machine, { vlans, layout });
+  return layout;
+}
+
+const layouts = new WeakMap<MachineDoc, { readonly vlans: string; readonly layout: LinkLayout }>();
+
+function layOut(machine: MachineDoc, vlanOf: (network: string) => number | undefined): LinkLayout {
   const problems: LayoutProblem[] = [];
   const bonds = machine.bonds ?? [];
   const bondOfMac = new Map<string, string>();

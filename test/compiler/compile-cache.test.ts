@@ -191,7 +191,7 @@ describe("a compile with the cache equals a clean compile", () => {
     for (const kind of KINDS) assert.ok((counts[kind] ?? 0) >= 15, `${kind}: ${JSON.stringify(counts)}`);
     assert.ok(errorsSeen > 0 && errorsSeen < 150, `steps with errors: ${errorsSeen}`);
     // And the cache was used, at every level, and missed too (what changed was made anew).
-    for (const [level, stats] of Object.entries({ files: cache.files.stats, machines: cache.resolved.machines.stats, boot: cache.resolved.bootHosts.stats, setupOrder: cache.emitted.setupOrder.stats, reservations: cache.emitted.reservations.stats, ipam: cache.emitted.ipamLines.stats, certificates: cache.credentials.reuse.stats, hiera: cache.emitted.nodeHiera.stats, enc: cache.emitted.enc.stats, ipxe: cache.emitted.ipxe.stats, grub: cache.emitted.grub.stats, pxelinux: cache.emitted.pxelinux.stats })) {
+    for (const [level, stats] of Object.entries({ files: cache.files.stats, machines: cache.resolved.machines.stats, boot: cache.resolved.bootHosts.stats, setupOrder: cache.emitted.setupOrder.stats, reservations: cache.emitted.reservations.stats, ipam: cache.emitted.ipamLines.stats, certificates: cache.credentials.reuse.stats, hiera: cache.emitted.hiera.nodes.stats, clusterHiera: cache.emitted.hiera.shared.stats, enc: cache.emitted.enc.stats, ipxe: cache.emitted.ipxe.stats, grub: cache.emitted.grub.stats, pxelinux: cache.emitted.pxelinux.stats })) {
       assert.ok(stats.hits > stats.misses * 2 && stats.misses > 0, `${level}: ${JSON.stringify(stats)}`);
     }
   });

@@ -3,24 +3,41 @@ import { certificateKeyLocation, type Credentials } from "../../secrets/credenti
 import { networkdFiles } from "../networkd-files.js";
 import { yamlText, type OutputFile } from "../output-file.js";
 import type { KeyedMemo } from "../../memo/keyed-memo.js";
+import type { DataMemo } from "../../memo/data-memo.js";
 
 // Keys are in the `oci::` namespace: the Puppet module's classes read them by automatic parameter
 // lookup (`oci::cluster::vip` is parameter `vip` of class `oci::cluster`). Hierarchy:
 // nodes/<fqdn> → clusters/<cluster> → common.
 
 /** hiera/common.yaml, hiera/clusters/<name>.yaml and hiera/nodes/<fqdn>.yaml, with the encrypted secrets and TLS material. */
-export function renderHiera(ir: SiteIR, credentials: Credentials, memo?: KeyedMemo<MachineIR, OutputFile>): OutputFile[] {
+export interface HieraMemo {
+  readonly nodes: KeyedMemo<MachineIR, OutputFile>;
+  /** hiera/common.yaml and the clusters' files, by their data. */
+  readonly shared: DataMemo;
+}
+
+export function renderHiera(ir: SiteIR, credentials: Credentials, memo?: HieraMemo): OutputFile[] {
   const extra = credentialData(credentials);
   const file = (path: string, data: Record<string, unknown>): OutputFile => ({ path, content: yamlText({ ...data, ...extra.get(path) }) });
-  const files: OutputFile[] = [file("hiera/common.yaml", commonData(ir))];
-  for (const cluster of ir.clusters) files.push(file(`hiera/clusters/${cluster.name}.yaml`, clusterData(cluster, ir)));
+  const shared = (path: string, data: Record<string, unknown>): OutputFile => {
+    const all = { ...data, ...extra.get(path) };
+    return { path, content: memo ? memo.shared.text(path, all, () => yamlText(all)) : yamlText(all) };
+  };
+  const files: OutputFile[] = [shared("hiera/common.yaml", commonData(ir))];
+  const members = new Map<string, MachineIR[]>();
+  for (const m of ir.machines) (members.get(m.cluster) ?? members.set(m.cluster, []).get(m.cluster)!).push(m);
+  for (const cluster of ir.clusters) files.push(shared(`hiera/clusters/${cluster.name}.yaml`, clusterData(cluster, members.get(cluster.name) ?? [])));
+  memo?.shared.retain(new Set(files.map((f) => f.path)));
   const networks = new Map(ir.networks.map((n) => [n.name, n]));
   // A node's file is its machine, the networks and its secrets and certificates: the same three, the same file.
   const networksKey = memo ? JSON.stringify(ir.networks) : "";
   for (const machine of ir.machines) {
     const path = `hiera/nodes/${machine.fqdn}.yaml`;
     const make = () => file(path, nodeData(machine, networks));
-    files.push(memo ? memo.get(machine, [networksKey, ...Object.entries(extra.get(path) ?? {}).flat()], make) : make());
+    const values = extra.get(path);
+    const parts: unknown[] = [networksKey];
+    if (values) for (const key in values) parts.push(key, values[key]);
+    files.push(memo ? memo.nodes.get(machine, parts, make) : make());
   }
   return files;
 }
@@ -63,8 +80,8 @@ function commonData(ir: SiteIR): Record<string, unknown> {
   };
 }
 
-function clusterData(cluster: ClusterIR, ir: SiteIR): Record<string, unknown> {
-  const byHost = new Map(ir.machines.filter((m) => m.cluster === cluster.name).map((m) => [m.hostname, m]));
+function clusterData(cluster: ClusterIR, members: readonly MachineIR[]): Record<string, unknown> {
+  const byHost = new Map(members.map((m) => [m.hostname, m]));
   const hosts = (names: readonly string[]) =>
     names.map((name) => {
       const m = byHost.get(name)!;
