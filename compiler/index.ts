@@ -44,6 +44,8 @@ export interface PreviousRender {
   readFile(path: string): Promise<string | undefined>;
   /** How to name the previous render in a diagnostic, e.g. `render/` or `oci/rendered@1a2b3c4`. */
   readonly label: string;
+  /** readFile's answer at once, when every file is in memory (10,000 machines' keys are read without 30,000 awaits). */
+  readonly readFileNow?: (path: string) => string | undefined;
 }
 
 export interface CompileInput {

@@ -4,7 +4,7 @@ import { openRepository, resolveRevision, type GitRepository } from "../../compi
 import { GitTree } from "../../compiler/load/git-tree.js";
 import { formatPlan, type PlanFormat } from "../../compiler/plan/format-plan.js";
 import { planChanges } from "../../compiler/plan/plan.js";
-import { previousRenderFrom, renderedBranchOf } from "../../runtime/render/render-branch.js";
+import { previousRenderFrom, previousRenderInMemory, renderedBranchOf } from "../../runtime/render/render-branch.js";
 import { progressOn } from "../../runtime/observe/progress.js";
 import { hostBranchTip } from "../branch-tip.js";
 import { Exit } from "../exit-codes.js";
@@ -58,6 +58,5 @@ async function previousFor(repo: GitRepository, baseTree: GitTree, base: Compile
     const { previous } = await renderedState(repo, baseTree);
     return previous ? { previous } : {};
   }
-  const files = new Map(base.files.map((f) => [f.path, f.content]));
-  return { previous: { label: "BASE render:", readFile: async (path) => files.get(path) } };
+  return { previous: previousRenderInMemory("BASE render:", new Map(base.files.map((f) => [f.path, f]))) };
 }

@@ -20,6 +20,7 @@ export const SECRETS_STATE_PATH = "state/secrets.json";
 export interface PreviousFiles {
   readFile(path: string): Promise<string | undefined>;
   readonly label: string;
+  readonly readFileNow?: (path: string) => string | undefined;
 }
 
 export interface EncryptedSecret extends SecretSpec {
@@ -140,19 +141,28 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
   const { ir, previous, ca, eyaml, ports, rotate, diagnostics, memo } = input;
   const hieraCache = new Map<string, EncryptedValues | undefined>();
   const hieraRead = new Map<string, { readonly text: string; readonly value: EncryptedValues | undefined }>();
-  const previousHiera = async (file: string, key: string): Promise<string | undefined> => {
-    if (!hieraCache.has(file)) {
-      const text = await previous?.readFile(file);
-      // The daemon's previous render is the one it made: the same text, often the same string, parsed once.
-      const kept = memo?.hiera.get(file);
-      const value = text === undefined ? undefined : kept?.text === text ? kept.value : encryptedValuesOfText(text);
-      if (text !== undefined) hieraRead.set(file, { text, value });
-      hieraCache.set(file, value);
-    }
+  const readHiera = (file: string, text: string | undefined) => {
+    // The daemon's previous render is the one it made: the same text, often the same string, parsed once.
+    const kept = memo?.hiera.get(file);
+    const value = text === undefined ? undefined : kept?.text === text ? kept.value : encryptedValuesOfText(text);
+    if (text !== undefined) hieraRead.set(file, { text, value });
+    hieraCache.set(file, value);
+  };
+  const valueOf = (file: string, key: string) => {
     // Every value kept was an encrypted value when it was read (encryptedValuesOfText) or was made by this process.
     const values = hieraCache.get(file);
     return values && Object.hasOwn(values, key) ? values[key] : undefined;
   };
+  // At once when the file was read or the previous render is in memory; a promise only for a file read from Git.
+  const previousHieraNow = (file: string, key: string): string | undefined | Promise<string | undefined> => {
+    if (!hieraCache.has(file)) {
+      if (!previous?.readFileNow) return previous!.readFile(file).then((text) => (hieraCache.has(file) || readHiera(file, text), valueOf(file, key)));
+      readHiera(file, previous.readFileNow(file));
+    }
+    return valueOf(file, key);
+  };
+  const previousHiera = async (file: string, key: string): Promise<string | undefined> => (previous ? previousHieraNow(file, key) : undefined);
+  const previousFile = (path: string): string | undefined | Promise<string | undefined> => (previous?.readFileNow ? previous.readFileNow(path) : previous?.readFile(path));
 
   const state = await readSecretsState(previous, diagnostics, memo);
   if (eyaml && state?.eyamlFingerprint && state.eyamlFingerprint !== eyaml.fingerprint) {
@@ -180,7 +190,8 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
   for (const [i, spec] of catalog.entries()) {
     progress("secrets", i, catalog.length);
     const where = location.get(spec.name);
-    const old = rotate.has(spec.name) || !where ? undefined : await previousHiera(where.file, where.key);
+    let old = rotate.has(spec.name) || !where || !previous ? undefined : previousHieraNow(where.file, where.key);
+    if (old instanceof Promise) old = await old;
     if (old) secrets.push(memo?.kept(spec, old) ?? { ...spec, encrypted: old });
     else if (eyaml) {
       secrets.push({ ...spec, encrypted: eyaml.encrypt(generateSecret(spec.kind, ports)) });
@@ -201,9 +212,11 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
   for (const [i, request] of requests.entries()) {
     progress("certificates", i, requests.length);
     const [file, key] = certificateKeyLocation(request);
-    const oldChain = await previous?.readFile(`pki/certs/${request.name}.pem`);
+    let oldChain = previousFile(`pki/certs/${request.name}.pem`);
+    if (oldChain instanceof Promise) oldChain = await oldChain;
     // Only a previous certificate makes its key worth reading (a hiera file read and parsed per node).
-    const oldKey = oldChain ? await previousHiera(file, key) : undefined;
+    let oldKey = oldChain ? previousHieraNow(file, key) : undefined;
+    if (oldKey instanceof Promise) oldKey = await oldKey;
     const verdict = oldChain && oldKey && issuerPem
       ? (memo?.reuse ?? new ReuseMemo()).judge(oldChain, request, issuerPem, ports.now(), ir.site.renewBeforeDays)
       : { reuse: false as const, reason: "new" };

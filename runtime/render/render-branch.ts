@@ -29,9 +29,15 @@ export class ConcurrentUpdateError extends Error {
  * id is their hash.
  */
 export function previousRenderFrom(tree: GitTree, label: string, written?: TreeWriteCache): PreviousRender {
-  const inMemory = written?.last?.treeId === tree.treeId ? written.last.files : undefined;
+  if (written?.last?.treeId === tree.treeId) return previousRenderInMemory(label, written.last.files);
   const paths = tree.blobIds();
-  return { label, readFile: async (path) => (!paths.has(path) ? undefined : inMemory?.get(path)?.content ?? tree.readFile(path)) };
+  return { label, readFile: async (path) => (!paths.has(path) ? undefined : tree.readFile(path)) };
+}
+
+/** A render held in memory (the tree this process wrote last, by path), as the previous render of the next compile. */
+export function previousRenderInMemory(label: string, files: ReadonlyMap<string, { readonly content: string }>): PreviousRender {
+  const readFileNow = (path: string) => files.get(path)?.content;
+  return { label, readFile: async (path) => readFileNow(path), readFileNow };
 }
 
 /** The rendered branch a site asks for in site.yaml (`git.renderedBranch`), read before the full compile. */
@@ -111,8 +117,12 @@ export async function commitRender(repo: GitRepository, source: string, options:
     else if (problem) return { status: "history", problem, branch, advice: historyAdvice(branch, problem) };
     const parent = history === "bootstrap" ? undefined : tip;
 
-    const rendered = parent ? await GitTree.open(repo, parent) : undefined;
-    const previous = rendered ? previousRenderFrom(rendered, `${branch}@${parent!.slice(0, 7)}:`, options.trees) : undefined;
+    // The tip is most often the tree this process wrote last: then it is read from memory, not walked.
+    const tipTree = parent ? (await git.readCommit({ ...repo, oid: parent })).commit.tree : undefined;
+    const written = options.trees?.last?.gitdir === repo.gitdir && options.trees.last.treeId === tipTree ? options.trees.last : undefined;
+    const rendered = parent && !written ? await GitTree.open(repo, parent) : undefined;
+    const label = `${branch}@${parent?.slice(0, 7)}:`;
+    const previous = written ? previousRenderInMemory(label, written.files) : rendered ? previousRenderFrom(rendered, label) : undefined;
     const result = await compile({
       tree, ...(previous ? { previous } : {}), ...(options.ca ? { ca: options.ca } : {}), rotate: options.rotate ?? [], ...(options.progress ? { progress: options.progress } : {}),
       ...(options.cache ? { cache: options.cache } : {}),
@@ -121,10 +131,11 @@ export async function commitRender(repo: GitRepository, source: string, options:
 
     // The set of the tip's blob ids is made only if a changed file needs it (the tree-write cache spares most).
     let tipBlobs: Set<string> | undefined;
-    const base = rendered ? { treeId: rendered.treeId, hasBlob: (id: string) => (tipBlobs ??= new Set(rendered.blobIds().values())).has(id) } : undefined;
+    const tipBlobIds = () => (rendered ? rendered.blobIds().values() : [...written!.files.values()].map((f) => f.oid));
+    const base = tipTree ? { treeId: tipTree, hasBlob: (id: string) => (tipBlobs ??= new Set(tipBlobIds())).has(id) } : undefined;
     const treeOid = await writeFilesAsTree(repo, result.files, base, options.trees);
     // The same render as the tip, and the tip vouched for as this host would sign it: nothing to commit.
-    if (rendered && treeOid === rendered.treeId && !history && (!options.signer || (await signedBy(repo, parent!, options.signer)))) {
+    if (tipTree && treeOid === tipTree && !history && (!options.signer || (await signedBy(repo, parent!, options.signer)))) {
       await recordHistory(repo, branch, recorded, parent!);
       return { status: "unchanged", compile: result, commit: parent!, branch };
     }
