@@ -81,7 +81,7 @@ export function resolveSite(index: SiteIndex, previousIpam: IpamState | undefine
     const contextKey = JSON.stringify([name, domain, context.novaDefault, context.bmcUser, context.tunnelRoles, site, networks]);
     for (const machine of members) {
       const wave = waveOf.get(machine.doc.hostname)!;
-      const placed = addressesOf(machine.doc, addresses);
+      const placed = addressesOf(machine, addresses);
       const make = () => resolveMachine(machine, context, wave, placed);
       // A frozen document is one a file cache shares between compiles: same document, same inputs, same machine.
       machines.push(memo && Object.isFrozen(machine.doc) ? memo.machines.get(machine.doc, [contextKey, wave, ...placed], make) : make());
@@ -126,20 +126,28 @@ function addressRequests(index: SiteIndex): AddressRequest[] {
       ...(doc.vip.address === "auto" ? {} : { literal: doc.vip.address }),
     });
   }
-  for (const { doc, source } of index.model.machines) {
-    doc.interfaces.forEach((iface, i) => {
-      requests.push({
-        key: `machine/${doc.hostname}/${iface.network}`, network: iface.network, at: () => source.valueAt(["interfaces", i]),
-        ...(iface.ip === undefined || iface.ip === "auto" ? {} : { literal: iface.ip }),
-      });
+  for (const machine of index.model.machines) for (const request of machineRequests(machine)) requests.push(request);
+  return requests;
+}
+
+// A frozen document is one the file cache shares between compiles: its requests stay the same objects (and keys).
+const requestsByDoc = new WeakMap<MachineDoc, { readonly source: unknown; readonly requests: readonly AddressRequest[] }>();
+
+/** A machine's address requests: one per interface, then its BMC's (the order addressesOf reads them in). */
+function machineRequests({ doc, source }: LocatedMachine): readonly AddressRequest[] {
+  const kept = requestsByDoc.get(doc);
+  if (kept?.source === source) return kept.requests;
+  const requests: AddressRequest[] = doc.interfaces.map((iface, i) => ({
+    key: `machine/${doc.hostname}/${iface.network}`, network: iface.network, at: () => source.valueAt(["interfaces", i]),
+    ...(iface.ip === undefined || iface.ip === "auto" ? {} : { literal: iface.ip }),
+  }));
+  if (doc.ipmi) {
+    requests.push({
+      key: `ipmi/${doc.hostname}`, network: doc.ipmi.network, at: () => source.valueAt(["ipmi"]),
+      ...(doc.ipmi.ip === undefined || doc.ipmi.ip === "auto" ? {} : { literal: doc.ipmi.ip }),
     });
-    if (doc.ipmi) {
-      requests.push({
-        key: `ipmi/${doc.hostname}`, network: doc.ipmi.network, at: () => source.valueAt(["ipmi"]),
-        ...(doc.ipmi.ip === undefined || doc.ipmi.ip === "auto" ? {} : { literal: doc.ipmi.ip }),
-      });
-    }
   }
+  if (Object.isFrozen(doc)) requestsByDoc.set(doc, { source, requests });
   return requests;
 }
 
@@ -163,10 +171,8 @@ interface MachineContext {
 }
 
 /** A machine's addresses in the order resolveMachine takes them: one per interface, then the BMC's. */
-function addressesOf(doc: MachineDoc, addresses: ReadonlyMap<string, string>): string[] {
-  const placed = doc.interfaces.map((iface) => addresses.get(`machine/${doc.hostname}/${iface.network}`)!);
-  if (doc.ipmi) placed.push(addresses.get(`ipmi/${doc.hostname}`)!);
-  return placed;
+function addressesOf(machine: LocatedMachine, addresses: ReadonlyMap<string, string>): string[] {
+  return machineRequests(machine).map((request) => addresses.get(request.key)!);
 }
 
 function resolveMachine(machine: LocatedMachine, context: MachineContext, wave: number, addresses: readonly string[]): MachineIR {
