@@ -1,4 +1,4 @@
-import { X509Certificate } from "node:crypto";
+import { X509Certificate, type KeyObject } from "node:crypto";
 import type { CertificateRequest } from "./certificate-requests.js";
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -12,14 +12,14 @@ export type ReuseVerdict = { readonly reuse: true; readonly renewAt: number } | 
  */
 export function judgePreviousCertificate(chainPem: string, request: CertificateRequest, issuerPem: string, now: Date, renewBeforeDays: number): ReuseVerdict {
   let cert: X509Certificate;
-  let issuer: X509Certificate;
+  let issuer: KeyObject;
   try {
     cert = new X509Certificate(chainPem);
-    issuer = parsedIssuer(issuerPem);
+    issuer = issuerKey(issuerPem);
   } catch {
     return { reuse: false, reason: "the previous certificate cannot be parsed" };
   }
-  if (!cert.verify(issuer.publicKey)) return { reuse: false, reason: "signed by another CA" };
+  if (!cert.verify(issuer)) return { reuse: false, reason: "signed by another CA" };
   const renewAt = renewTime(new Date(cert.validTo).getTime(), renewBeforeDays);
   if (now.getTime() > renewAt) return { reuse: false, reason: `expires ${new Date(cert.validTo).toISOString().slice(0, 10)}, within ${renewBeforeDays} days` };
   const wanted = wantedNames(request);
@@ -28,12 +28,12 @@ export function judgePreviousCertificate(chainPem: string, request: CertificateR
   return { reuse: true, renewAt };
 }
 
-// Every certificate of a render has the same issuer: parsed once, not 10,000 times.
-let lastIssuer: { readonly pem: string; readonly cert: X509Certificate } | undefined;
+// Every certificate of a render has the same issuer: its key is read once, not 10,000 times.
+let lastIssuer: { readonly pem: string; readonly key: KeyObject } | undefined;
 
-function parsedIssuer(pem: string): X509Certificate {
-  if (lastIssuer?.pem !== pem) lastIssuer = { pem, cert: new X509Certificate(pem) };
-  return lastIssuer.cert;
+function issuerKey(pem: string): KeyObject {
+  if (lastIssuer?.pem !== pem) lastIssuer = { pem, key: new X509Certificate(pem).publicKey };
+  return lastIssuer.key;
 }
 
 /** When a certificate valid until `notAfter` (ms since the epoch) enters its renew window. X.509 keeps whole seconds. */

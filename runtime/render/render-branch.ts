@@ -23,18 +23,17 @@ export class ConcurrentUpdateError extends Error {
   }
 }
 
-/**
- * A rendered commit's tree, read as the previous render of the next compile. When it is the tree
- * this process wrote last (`written`), its files are read from memory: the same bytes, as the tree's
- * id is their hash.
- */
-export function previousRenderFrom(tree: GitTree, label: string, written?: TreeWriteCache): PreviousRender {
-  if (written?.last?.treeId === tree.treeId) return previousRenderInMemory(label, written.last.files);
+/** A rendered commit's tree, read as the previous render of the next compile. */
+export function previousRenderFrom(tree: GitTree, label: string): PreviousRender {
   const paths = tree.blobIds();
   return { label, readFile: async (path) => (!paths.has(path) ? undefined : tree.readFile(path)) };
 }
 
-/** A render held in memory (the tree this process wrote last, by path), as the previous render of the next compile. */
+/**
+ * A render held in memory, by path, as the previous render of the next compile: the tree this
+ * process wrote last (the same bytes as reading it back, its id being their hash), or BASE's render
+ * in a plan. The compile reads it before the next tree is written over the same map.
+ */
 export function previousRenderInMemory(label: string, files: ReadonlyMap<string, { readonly content: string }>): PreviousRender {
   const readFileNow = (path: string) => files.get(path)?.content;
   return { label, readFile: async (path) => readFileNow(path), readFileNow };

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmod, readFile, writeFile } from "node:fs/promises";
+import { chmod, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { openRepository } from "../../../compiler/load/git-repository.js";
+import { PackedObjects } from "../../../compiler/load/packed-object.js";
 import { DamagedObjectError, readBlob } from "../../../compiler/load/read-blob.js";
 import { gitCli } from "../../helpers/git-repo.js";
 import { tempDir } from "../../helpers/temp-dirs.js";
@@ -36,6 +37,40 @@ describe("reading a blob", () => {
       assert.equal(looseCount === 0, packed, "the objects are where this case needs them");
       const repo = openRepository(dir);
       for (const [path, oid] of blobs) assert.deepEqual(await readBlob(repo, oid), catFile(dir, oid), `${path}, ${packed ? "packed" : "loose"}`);
+    }
+  });
+
+  it("reads packs of deltas itself, on offsets and on named bases, as git reads them", async () => {
+    const dir = await tempDir("oci-read-pack-");
+    await gitCli(dir, "init", "-q", "-b", "main");
+    // Similar files over several commits: git stores most of them as deltas, in chains.
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 40; i++) {
+        const lines = Array.from({ length: 60 }, (_, l) => `key${l}: value ${l} of machine ${i}${l === round * 7 ? ` changed in round ${round}` : ""}`);
+        await writeFile(join(dir, `m${i}.yaml`), `${lines.join("\n")}\n`);
+      }
+      await gitCli(dir, "add", "-A");
+      await gitCli(dir, "commit", "-q", "-m", `round ${round}`);
+    }
+    const blobs = (await gitCli(dir, "rev-list", "--objects", "--all")).trim().split("\n").map((l) => l.split(" ")[0]!)
+      .filter((oid) => execFileSync("git", ["cat-file", "-t", oid], { cwd: dir, encoding: "utf8" }).trim() === "blob");
+    assert.ok(blobs.length >= 150, `${blobs.length} blobs`);
+    for (const [form, repack] of [["offset deltas", ["repack", "-adf", "--depth=50", "--window=50"]], ["named bases", ["-c", "repack.useDeltaBaseOffset=false", "repack", "-adf", "--depth=50", "--window=50"]]] as const) {
+      await gitCli(dir, ...repack);
+      await gitCli(dir, "prune-packed");
+      const idx = (await readdir(join(dir, ".git/objects/pack"))).filter((n) => n.endsWith(".idx"));
+      assert.equal(idx.length, 1);
+      const verify = await gitCli(dir, "verify-pack", "-v", join(dir, ".git/objects/pack", idx[0]!));
+      const chained = verify.split("\n").filter((l) => /^[0-9a-f]{40} blob +\d+ \d+ \d+ \d+ [0-9a-f]{40}$/.test(l)).length;
+      assert.ok(chained > 50, `${form}: ${chained} blobs stored as deltas`);
+      const reader = new PackedObjects(join(dir, ".git"));
+      for (const oid of blobs) {
+        const read = reader.read(oid);
+        assert.equal(read?.type, "blob", `${form}: ${oid} read by our reader`);
+        assert.deepEqual(read!.content, catFile(dir, oid), `${form}: ${oid}`);
+      }
+      const repo = openRepository(dir);
+      for (const oid of blobs.slice(0, 20)) assert.deepEqual(await readBlob(repo, oid), catFile(dir, oid), `${form}: readBlob ${oid}`);
     }
   });
 
