@@ -4,7 +4,7 @@ import type { ProgressSink } from "../../compiler/index.js";
 import type { GitRepository } from "../../compiler/load/git-repository.js";
 import { unpackFiles } from "./packed-files.js";
 import type { RenderSigner, RenderVerifier } from "./render-signature.js";
-import type { RenderOutcome, WorkerReply, WorkerRequest } from "./render-worker-protocol.js";
+import type { RenderDelta, RenderOutcome, WorkerReply, WorkerRequest } from "./render-worker-protocol.js";
 
 export interface BackgroundRenderOptions {
   readonly removeStaleLocks?: boolean;
@@ -43,11 +43,14 @@ interface Pending {
 export class BackgroundRenderer {
   #worker: Worker | undefined;
   #nextId = 1;
+  /** The last render handed back, which the worker sends the next one as changes to. */
+  #held: { readonly commit: string; readonly files: ReadonlyMap<string, Buffer> } | undefined;
   readonly #pending = new Map<number, Pending>();
 
   constructor(private readonly repo: GitRepository) {}
 
   async commitRender(source: string, options: BackgroundRenderOptions = {}): Promise<BackgroundRenderOutcome> {
+    const base = this.#held;
     const reply = await this.#ask({
       kind: "render", gitdir: this.repo.gitdir, source,
       options: {
@@ -56,19 +59,25 @@ export class BackgroundRenderer {
         ...(options.signer ? { signerKey: options.signer.signingKey } : {}),
         ...(options.verifier ? { verifierKeys: options.verifier.publicKeys } : {}),
         ...(options.known ? { known: options.known } : {}),
+        ...(base ? { base: base.commit } : {}),
       },
     }, options.progress);
     if (reply.kind !== "rendered") throw new Error(`render worker answered ${reply.kind} to a render`);
     const { outcome } = reply;
     if (outcome.status === "invalid" || outcome.status === "history") return outcome;
-    const { files, ...rest } = outcome;
-    return { ...rest, ...(files ? { files: unpackFiles(files) } : {}) };
+    const { files: packed, delta, ...rest } = outcome;
+    if (delta && delta.base !== base?.commit) throw new Error(`render worker sent changes since ${delta.base}, and this thread holds ${base?.commit ?? "nothing"}`);
+    const files = packed ? unpackFiles(packed) : delta ? withChanges(base!.files, delta) : undefined;
+    if (files) this.#held = { commit: rest.commit, files };
+    return { ...rest, ...(files ? { files } : {}) };
   }
 
   /** A rendered commit's files, read and checked against its manifest (loadRelease) on the worker. */
   async releaseFiles(commit: string, releaseId: string): Promise<Map<string, Buffer>> {
     const reply = await this.#ask({ kind: "release", gitdir: this.repo.gitdir, commit, releaseId });
     if (reply.kind !== "release") throw new Error(`render worker answered ${reply.kind} to a release read`);
+    // The worker sends the next render whole after a release read: nothing is held to build on.
+    this.#held = undefined;
     return unpackFiles(reply.files);
   }
 
@@ -117,6 +126,18 @@ export class BackgroundRenderer {
     this.#pending.delete(id);
     if (this.#pending.size === 0) this.#worker?.unref();
   }
+}
+
+/**
+ * A render from the one before it and what changed: a new map (the one before is still served
+ * until the swap). Each changed file is copied out of the hand-over buffer, so a buffer is not
+ * kept alive by one small file for as long as it does not change.
+ */
+function withChanges(before: ReadonlyMap<string, Buffer>, delta: RenderDelta): Map<string, Buffer> {
+  const files = new Map(before);
+  for (const path of delta.removed) files.delete(path);
+  for (const [path, content] of unpackFiles(delta.changed)) files.set(path, Buffer.from(content));
+  return files;
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

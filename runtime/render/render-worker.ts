@@ -7,10 +7,11 @@ import { repositoryAt, type GitRepository } from "../../compiler/load/git-reposi
 import { GitTree } from "../../compiler/load/git-tree.js";
 import { TreeWriteCache } from "../git/write-tree.js";
 import { loadRelease } from "../release/release.js";
-import { packFiles, transferOf } from "./packed-files.js";
+import { packFiles, transferOf, type PackedFiles } from "./packed-files.js";
 import { commitRender } from "./render-branch.js";
 import { RenderSigner, RenderVerifier } from "./render-signature.js";
-import type { WorkerReply, WorkerRequest } from "./render-worker-protocol.js";
+import type { RenderDelta, WorkerReply, WorkerRequest } from "./render-worker-protocol.js";
+import type { OutputFile } from "../../compiler/index.js";
 
 const port = parentPort!;
 const cache = new CompileCache();
@@ -42,15 +43,43 @@ function throttled(sink: (phase: string, done: number, total: number) => void): 
   };
 }
 
+/** The render the daemon's thread was last sent, by path: the next render on it is sent as what changed. */
+let sent: { readonly commit: string; readonly files: Map<string, string> } | undefined;
+
+/**
+ * The files of `rendered` whose content differs from `before`'s, and the paths it no longer has;
+ * `before` is brought up to `rendered` on the way. Most contents are the very strings of the last
+ * render (the compile cache's), so comparing 60,000 of them costs little.
+ */
+function changesSince(before: Map<string, string>, rendered: readonly OutputFile[]): { changed: OutputFile[]; removed: string[] } {
+  const changed: OutputFile[] = [];
+  for (const file of rendered) {
+    if (before.get(file.path) === file.content) continue;
+    changed.push(file);
+    before.set(file.path, file.content);
+  }
+  const removed: string[] = [];
+  if (before.size !== rendered.length) {
+    const now = new Set(rendered.map((f) => f.path));
+    for (const path of before.keys()) if (!now.has(path)) removed.push(path);
+    for (const path of removed) before.delete(path);
+  }
+  return { changed, removed };
+}
+
 async function handle(request: WorkerRequest): Promise<[WorkerReply, ArrayBuffer[]]> {
   const repo = repositoryOf(request.gitdir);
   if (request.kind === "release") {
+    // The daemon's thread takes these files whole: the next render is sent whole too.
+    sent = undefined;
     // Read and checked here (every blob, every manifest digest); the daemon's thread only takes it.
     const release = await loadRelease(await GitTree.open(repo, request.commit), request.releaseId);
     const files = packFiles([...release.files].map(([path, content]) => ({ path, content })));
     return [{ id: request.id, kind: "release", files }, transferOf(files)];
   }
   const { options } = request;
+  // The files sent last, when the daemon's thread says it holds them.
+  const base = sent?.commit === options.base ? sent : undefined;
   const outcome = await commitRender(repo, request.source, {
     cache, trees, removeStaleLocks: options.removeStaleLocks,
     ...(options.ca ? { ca: options.ca } : {}),
@@ -64,9 +93,23 @@ async function handle(request: WorkerRequest): Promise<[WorkerReply, ArrayBuffer
   if (outcome.status === "invalid") return [{ id: request.id, kind: "rendered", outcome: { status: "invalid", diagnostics } }, []];
   // Not checked against its manifest again: the manifest was made from these very files, in this
   // compile. A render read back from Git (above) is checked.
-  const files = outcome.status === "committed" ? packFiles(outcome.compile.files!) : undefined;
+  let files: PackedFiles | undefined;
+  let delta: RenderDelta | undefined;
+  if (outcome.status === "committed") {
+    const rendered = outcome.compile.files!;
+    // Brought up to this render in place below: not what was sent until the reply leaves.
+    sent = undefined;
+    if (base) {
+      const changes = changesSince(base.files, rendered);
+      delta = { base: base.commit, changed: packFiles(changes.changed), removed: changes.removed };
+    } else {
+      files = packFiles(rendered);
+    }
+    sent = { commit: outcome.commit, files: base ? base.files : new Map(rendered.map((f) => [f.path, f.content])) };
+  }
+  const packed = files ?? delta?.changed;
   return [
-    { id: request.id, kind: "rendered", outcome: { status: outcome.status, diagnostics, commit: outcome.commit, branch: outcome.branch, ...(outcome.parent ? { parent: outcome.parent } : {}), ...(files ? { files } : {}) } },
-    files ? transferOf(files) : [],
+    { id: request.id, kind: "rendered", outcome: { status: outcome.status, diagnostics, commit: outcome.commit, branch: outcome.branch, ...(outcome.parent ? { parent: outcome.parent } : {}), ...(files ? { files } : {}), ...(delta ? { delta } : {}) } },
+    packed ? transferOf(packed) : [],
   ];
 }

@@ -3,7 +3,7 @@
 // must be the commit's files, byte for byte.
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { openRepository } from "../../../compiler/load/git-repository.js";
@@ -58,6 +58,16 @@ describe("the background renderer", () => {
     assert.ok(phases.size > 0, "the worker's progress reached this thread");
     // What stays the same between the renders stays byte for byte (secrets, certificates, IPAM).
     assert.ok(first.files!.get("hiera/common.yaml")!.equals(second.files!.get("hiera/common.yaml")!));
+
+    // The second render came over as what changed since the first; a third removes files: the
+    // render built from the one before and the changes is still the commit's, file for file.
+    await rm(join(repo, "clusters/cl1/machines/cl1-compute-3.yaml"));
+    const third = await renderer.commitRender(await commitAll(repo, "Remove cl1-compute-3"), { ca, signer });
+    assert.equal(third.status, "committed");
+    if (third.status !== "committed") return;
+    assert.deepEqual(third.files, await treeOf(repo, third.commit));
+    assert.ok(![...third.files!.keys()].some((p) => p.includes("cl1-compute-3")), "its files are gone");
+    assert.ok([...second.files!.keys()].some((p) => p.includes("cl1-compute-3")), "the render before keeps its files: the third is a new map");
   });
 
   it("reports an invalid site's diagnostics and commits nothing", async () => {
