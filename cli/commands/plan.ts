@@ -8,6 +8,7 @@ import { previousRenderFrom, previousRenderInMemory, renderedBranchOf } from "..
 import { progressOn } from "../../runtime/observe/progress.js";
 import { hostBranchTip } from "../branch-tip.js";
 import { Exit } from "../exit-codes.js";
+import { readPlanCache, writePlanCache } from "../plan-cache.js";
 
 export function registerPlan(program: Command): void {
   program
@@ -18,7 +19,8 @@ export function registerPlan(program: Command): void {
     .option("--repo <dir>", "the Git repository (default: the current directory)", ".")
     .addOption(new Option("--format <format>", "output format").choices(["text", "markdown", "json"]).default("text"))
     .option("--all-files", "also show the diffs of derived files (manifest.json, the DHCP formats beyond dhcpd.conf); json always has them")
-    .action(async (baseRev: string, headRev: string, options: { repo: string; format: PlanFormat; allFiles?: boolean }) => {
+    .option("--no-cache", "neither read nor keep the certificate verdicts of earlier runs (<git dir>/oci/plan-cache.json)")
+    .action(async (baseRev: string, headRev: string, options: { repo: string; format: PlanFormat; allFiles?: boolean; cache: boolean }) => {
       const repo = openRepository(options.repo);
       const [baseCommit, headCommit] = [await resolveRevision(repo, baseRev), await resolveRevision(repo, headRev)];
       const baseTree = await GitTree.open(repo, baseCommit);
@@ -30,9 +32,11 @@ export function registerPlan(program: Command): void {
       else process.stderr.write(`oci: plan: WARNING: no rendered branch here (${rendered.branch}, nor a remote's): addresses, certificates and secrets are allocated from nothing, a guess, not what the provisioning host will give; fetch it first: git fetch origin ${rendered.branch}\n`);
       // One cache for both: HEAD parses and checks only the files it changed.
       const cache = new CompileCache();
+      if (options.cache) cache.credentials.reuse.takeStoredVerdicts(readPlanCache(repo.gitdir)?.certificates ?? {});
       const base = await compile({ tree: baseTree, ...(rendered.previous ? { previous: rendered.previous } : {}), progress: labelled(baseRev), cache });
       const head = await compile({ tree: await GitTree.open(repo, headCommit), ...(await previousFor(repo, baseTree, base)), progress: labelled(headRev), cache });
       progress.finish();
+      if (options.cache) writePlanCache(repo.gitdir, { certificates: cache.credentials.reuse.storedVerdicts() }, (message) => process.stderr.write(`${message}\n`));
       const plan = planChanges({ revision: baseRev, commit: baseCommit, result: base }, { revision: headRev, commit: headCommit, result: head }, rendered.state ?? null);
       process.stdout.write(formatPlan(plan, options.format, { allFiles: options.allFiles === true }));
       process.exitCode = plan.head.valid ? Exit.ok : Exit.invalidInput;

@@ -1,4 +1,4 @@
-import { X509Certificate, type KeyObject } from "node:crypto";
+import { createHash, X509Certificate, type KeyObject } from "node:crypto";
 import type { CertificateRequest } from "./certificate-requests.js";
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -46,6 +46,10 @@ export function wantedNames(request: CertificateRequest): string[] {
   return [...request.dnsNames.map((n) => `DNS:${n}`), ...request.ipAddresses.map((a) => `IP Address:${a}`)].sort();
 }
 
+function verdictDigest(name: string, chainPem: string, issuerPem: string, names: string, renewBeforeDays: number): string {
+  return createHash("sha256").update(`${name}\0${names}\0${renewBeforeDays}\0${issuerPem}\0${chainPem}`).digest("hex");
+}
+
 // A request is frozen data (the same object while its machine is unchanged): its names are joined once.
 const namesKeys = new WeakMap<CertificateRequest, string>();
 
@@ -65,6 +69,8 @@ function namesKey(request: CertificateRequest): string {
  */
 export class ReuseMemo {
   readonly #kept = new Map<string, { readonly chainPem: string; readonly issuerPem: string; readonly names: string; readonly renewBeforeDays: number; readonly renewAt: number }>();
+  /** Verdicts from an earlier process, by digest: renew time. */
+  readonly #stored = new Map<string, number>();
   #hits = 0;
   #misses = 0;
 
@@ -79,6 +85,12 @@ export class ReuseMemo {
       this.#hits++;
       return { reuse: true, renewAt: kept.renewAt };
     }
+    const stored = this.#stored.size > 0 ? this.#stored.get(verdictDigest(request.name, chainPem, issuerPem, names, renewBeforeDays)) : undefined;
+    if (stored !== undefined && now.getTime() <= stored) {
+      this.#hits++;
+      this.#kept.set(request.name, { chainPem, issuerPem, names, renewBeforeDays, renewAt: stored });
+      return { reuse: true, renewAt: stored };
+    }
     this.#misses++;
     const verdict = judgePreviousCertificate(chainPem, request, issuerPem, now, renewBeforeDays);
     if (verdict.reuse) this.#kept.set(request.name, { chainPem, issuerPem, names, renewBeforeDays, renewAt: verdict.renewAt });
@@ -89,6 +101,22 @@ export class ReuseMemo {
   /** A certificate just issued for `request`: the next compile keeps it without judging it, until `renewAt`. */
   remember(request: CertificateRequest, chainPem: string, issuerPem: string, renewBeforeDays: number, renewAt: number): void {
     this.#kept.set(request.name, { chainPem, issuerPem, names: namesKey(request), renewBeforeDays, renewAt });
+  }
+
+  /**
+   * The verdicts that kept a certificate, as a digest of what they were judged on (request name,
+   * chain, issuer, names, renew window) and the renew time: what `oci plan` stores for its next run.
+   * A digest names every input: an entry can only be taken for the very same certificate and request.
+   */
+  storedVerdicts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, v] of this.#kept) out[verdictDigest(name, v.chainPem, v.issuerPem, v.names, v.renewBeforeDays)] = v.renewAt;
+    return out;
+  }
+
+  /** Verdicts stored by an earlier process (storedVerdicts), taken until their renew time. */
+  takeStoredVerdicts(verdicts: Readonly<Record<string, number>>): void {
+    for (const [digest, renewAt] of Object.entries(verdicts)) if (/^[0-9a-f]{64}$/.test(digest) && Number.isSafeInteger(renewAt)) this.#stored.set(digest, renewAt);
   }
 
   /** Forgets the requests not in `names`. */

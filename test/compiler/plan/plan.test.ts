@@ -8,6 +8,7 @@ import { sampleSite } from "../../helpers/paths.js";
 import { runOci } from "../../helpers/run-cli.js";
 import { tempDir } from "../../helpers/temp-dirs.js";
 import { addComputeToSample } from "../../helpers/sample-changes.js";
+import { freshKeystore } from "../../helpers/keystore.js";
 
 describe("oci plan", () => {
   it("adding one compute names that node, its addresses, its DHCP entry and its wave, and nothing unrelated", async () => {
@@ -138,6 +139,33 @@ describe("oci plan", () => {
     const guess = /^\+ machine cl1-compute-3 \(compute, cluster cl1\) gets (\S+) \(a guess: no rendered state\)$/m.exec(guessed.stdout)?.[1];
     assert.ok(guess, guessed.stdout.slice(0, 2000));
     assert.notEqual(guess, planned, "without the state the address differs: it was never right to show it as real");
+  });
+
+  it("keeps the certificate verdicts of a run for the next, and plans the same with them, without them and with a damaged file", async () => {
+    const repo = await repoFromSite(sampleSite);
+    const { dir: keystore } = await freshKeystore();
+    assert.equal((await runOci(["compile", "--commit", "--repo", repo, "--keystore", keystore])).code, 0);
+    await gitCli(repo, "checkout", "-q", "-b", "pr");
+    // A change that makes no secret (a new one would be encrypted afresh at every run, and its redacted digest with it).
+    const machine = join(repo, "clusters/cl1/machines/cl1-compute-2.yaml");
+    await writeFile(machine, (await readFile(machine, "utf8")).replace("CZ300005", "CZ300777"));
+    await commitAll(repo, "A new serial for cl1-compute-2");
+    const plan = async (...extra: string[]) => {
+      const result = await runOci(["plan", "main", "HEAD", "--repo", repo, "--format", "json", ...extra]);
+      assert.equal(result.code, 0, result.stderr);
+      return result.stdout;
+    };
+    const cacheFile = join(repo, ".git/oci/plan-cache.json");
+    const reference = await plan("--no-cache");
+    await assert.rejects(readFile(cacheFile), "--no-cache keeps nothing");
+    assert.equal(await plan(), reference, "the first run, judging every certificate");
+    const kept = JSON.parse(await readFile(cacheFile, "utf8")) as { format: number; certificates: Record<string, number> };
+    const issued = (await gitCli(repo, "ls-tree", "--name-only", "oci/rendered", "pki/certs/")).trim().split("\n").length;
+    assert.equal(Object.keys(kept.certificates).length, issued, "one verdict per certificate of the rendered state");
+    assert.equal(await plan(), reference, "the next run, taking them");
+    await writeFile(cacheFile, "{ damaged");
+    assert.equal(await plan(), reference, "a damaged file is ignored");
+    assert.equal(Object.keys((JSON.parse(await readFile(cacheFile, "utf8")) as typeof kept).certificates).length, issued, "and replaced");
   });
 
   it("exits 1 with HEAD's diagnostics when HEAD does not compile", async () => {
