@@ -69,6 +69,8 @@ export class PackedObjects {
   #listed = false;
   /** Objects read lately, by pack and offset: the bases of delta chains, which neighbours share. */
   readonly #recent = new Map<string, PackedObject>();
+  /** Pack files held open, by path: 10,000 reads of one pack open it once. */
+  readonly #open = new Map<string, number>();
 
   constructor(readonly gitdir: string) {}
 
@@ -80,12 +82,15 @@ export class PackedObjects {
     if (relist || !this.#listed) this.#list();
     const found = this.#find(oid);
     if (!found) return undefined;
-    const fd = openSync(found.index.packPath, "r");
-    try {
-      return this.#readAt(fd, found.index.packPath, found.offset, 0);
-    } finally {
-      closeSync(fd);
-    }
+    let fd = this.#open.get(found.index.packPath);
+    if (fd === undefined) this.#open.set(found.index.packPath, (fd = openSync(found.index.packPath, "r")));
+    return this.#readAt(fd, found.index.packPath, found.offset, 0);
+  }
+
+  /** Closes the packs held open (a pack a gc removed is freed on disk only then). */
+  close(): void {
+    for (const fd of this.#open.values()) closeSync(fd);
+    this.#open.clear();
   }
 
   #find(oid: string): { index: PackIndex; offset: number } | undefined {
@@ -97,6 +102,9 @@ export class PackedObjects {
   }
 
   #list(): void {
+    // Packs listed again may be others (a gc replaced them): what was held open is let go.
+    this.close();
+    this.#recent.clear();
     const dir = join(this.gitdir, "objects", "pack");
     let names: string[];
     try {
@@ -125,7 +133,8 @@ export class PackedObjects {
   }
 }
 
-const RECENT_OBJECTS = 512;
+// A site's files are small and share delta bases: a few MB of them spare re-inflating chains.
+const RECENT_OBJECTS = 4096;
 
 function readAt(
   fd: number, offset: number, depth: number, baseAt: (offset: number) => PackedObject | undefined, baseNamed: (oid: string) => PackedObject | undefined,
