@@ -34,12 +34,21 @@ export function scanEncryptedValues(text: string): EncryptedValues | undefined {
   let found = 0;
   for (const [, key, value] of text.matchAll(ENTRY)) {
     if (NOT_TEXT_KEY.test(key!) || Object.hasOwn(values, key!)) return undefined;
-    values[key!] = value!;
+    values[key!] = detached(value!);
     found++;
   }
   let mentions = 0;
   for (let at = text.indexOf("ENC["); at !== -1; at = text.indexOf("ENC[", at + 4)) mentions++;
   return mentions === found ? values : undefined;
+}
+
+/**
+ * A copy of a string cut from a larger one. V8 keeps a match as a slice of the text it was found
+ * in, so a value kept for the next compile would keep its whole hiera file alive, and the next
+ * compile's equal text beside it: 60 MB at 10,000 machines.
+ */
+function detached(slice: string): string {
+  return ` ${slice}`.slice(1);
 }
 
 /** The encrypted values of a parsed hiera file. */
