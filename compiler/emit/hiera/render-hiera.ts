@@ -9,13 +9,14 @@ import type { DataMemo } from "../../memo/data-memo.js";
 // lookup (`oci::cluster::vip` is parameter `vip` of class `oci::cluster`). Hierarchy:
 // nodes/<fqdn> → clusters/<cluster> → common.
 
-/** hiera/common.yaml, hiera/clusters/<name>.yaml and hiera/nodes/<fqdn>.yaml, with the encrypted secrets and TLS material. */
+/** What hiera keeps between compiles: each node's file by its machine, the shared files by their data. */
 export interface HieraMemo {
   readonly nodes: KeyedMemo<MachineIR, OutputFile>;
   /** hiera/common.yaml and the clusters' files, by their data. */
   readonly shared: DataMemo;
 }
 
+/** hiera/common.yaml, hiera/clusters/<name>.yaml and hiera/nodes/<fqdn>.yaml, with the encrypted secrets and TLS material. */
 export function renderHiera(ir: SiteIR, credentials: Credentials, memo?: HieraMemo): OutputFile[] {
   const extra = credentialData(credentials);
   const file = (path: string, data: Record<string, unknown>): OutputFile => ({ path, content: yamlText({ ...data, ...extra.get(path) }) });

@@ -1,9 +1,9 @@
 import { SECRETS_STATE_PATH, type Credentials, type EncryptedSecret } from "../../secrets/credentials.js";
-import type { SecretSpec } from "../../secrets/secret-catalog.js";
 import { jsonListItem, jsonTextWithList, type OutputFile } from "../output-file.js";
 
-// A secret's line is kept by its frozen spec (the same object while its machine is unchanged): 20,000 at 10,000 machines.
-const lines = new WeakMap<SecretSpec, string>();
+// A secret's line is kept by the secret, when frozen: a kept secret is the same object while its
+// spec and value are (CredentialMemo.kept). 20,000 of them at 10,000 machines.
+const lines = new WeakMap<EncryptedSecret, string>();
 
 function line(secret: EncryptedSecret): string {
   let text = lines.get(secret);
