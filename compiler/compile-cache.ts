@@ -22,7 +22,7 @@ export interface EmitMemo {
   readonly reservations: KeyedMemo<BootHostIR, string>;
   /** An allocation's line of state/ipam.json. */
   readonly ipamLines: KeyedMemo<IpamAllocation, string>;
-  /** The manifest's digests, by path and content. */
+  /** The manifest's line of each file, by path and content. */
   readonly digests: DigestMemo;
 }
 
@@ -38,7 +38,7 @@ export interface EmitMemo {
  * - the previous IPAM state, parsed, by its text, and each kept allocation's line of it;
  * - the previous render's hiera files' encrypted values, by text, and the certificates judged
  *   reusable (by chain, issuer and names, until their renew time), both as of the last render;
- * - the manifest's digest of each file, by path and content.
+ * - the manifest's line (and digest) of each file, by path and content.
  * Every key holds all a value was made from: nothing is invalidated, a changed input misses. Work
  * across machines (references, uniqueness, IPAM, waves, cluster hiera data, DHCP) is done every compile.
  */

@@ -7,7 +7,7 @@ import { inflateSync } from "node:zlib";
 // rendered branch are all packed, and a 10,000-machine plan reads 30,000 of their blobs. What this
 // reader gives is checked by its id by the caller; anything it cannot read is left to isomorphic-git.
 
-const OBJECT_TYPES = ["", "commit", "tree", "blob", "tag", "", "ofs-delta", "ref-delta"] as const;
+const OBJECT_TYPES = ["", "commit", "tree", "blob", "tag"] as const;
 const OFS_DELTA = 6;
 const REF_DELTA = 7;
 /** A delta chain longer than this is git's own limit (pack.depth, 4095 at most). */
@@ -164,8 +164,8 @@ function readAt(
   } else if (type === REF_DELTA) {
     base = baseNamed(head.subarray(at, at + 20).toString("hex"));
     at += 20;
-  } else if (!OBJECT_TYPES[type] || type === 5) {
-    return undefined;
+  } else if (!OBJECT_TYPES[type]) {
+    return undefined; // 0 and 5 are no type
   }
   if ((type === OFS_DELTA || type === REF_DELTA) && !base) return undefined;
   const data = inflateAt(fd, offset + at, size);

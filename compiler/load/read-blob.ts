@@ -5,6 +5,7 @@ import { inflateSync } from "node:zlib";
 import git from "isomorphic-git";
 import type { GitRepository } from "./git-repository.js";
 import { PackedObjects } from "./packed-object.js";
+import { blobId } from "./site-file-cache.js";
 
 export class DamagedObjectError extends Error {
   readonly code = "OCI2103";
@@ -71,7 +72,7 @@ function fromPack(packed: PackedObjects, oid: string, relist: boolean): Buffer |
   try {
     const found = packed.read(oid, relist);
     if (found?.type !== "blob") return undefined;
-    return createHash("sha1").update(`blob ${found.content.length}\0`).update(found.content).digest("hex") === oid ? found.content : undefined;
+    return blobId(found.content) === oid ? found.content : undefined;
   } catch {
     return undefined;
   }

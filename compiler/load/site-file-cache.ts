@@ -65,10 +65,14 @@ export class SiteFileCache {
   }
 }
 
-/** Git's blob id of a text (SHA-1 of `blob <length>\0<bytes>`): the id a Git tree already gives its files. */
-export function blobIdOf(text: string): string {
-  const bytes = Buffer.from(text, "utf8");
+/** Git's blob id of bytes (SHA-1 of `blob <length>\0<bytes>`): the id a Git tree already gives its files. */
+export function blobId(bytes: Buffer): string {
   return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
+
+/** Git's blob id of a text, as UTF-8. */
+export function blobIdOf(text: string): string {
+  return blobId(Buffer.from(text, "utf8"));
 }
 
 /** Freezes a plain value and everything in it: a shared value that something tries to change throws instead. */

@@ -1,14 +1,9 @@
-import { createHash } from "node:crypto";
 import type { GitRepository } from "../../compiler/load/git-repository.js";
+import { blobId } from "../../compiler/load/site-file-cache.js";
 import { rememberTree } from "../../compiler/load/git-tree.js";
 import type { OutputFile } from "../../compiler/index.js";
 import { writeTreeObject, type TreeEntry } from "./git-objects.js";
 import { writeLooseObject } from "./loose-object.js";
-
-/** The id Git gives a blob: sha1 of `blob <size>\0<content>`. */
-export function blobId(content: Buffer): string {
-  return createHash("sha1").update(`blob ${content.length}\0`).update(content).digest("hex");
-}
 
 interface Folder {
   readonly path: string;

@@ -6,7 +6,7 @@ import { compareAndSwapRef, readRef, RefLockedError, RefMovedError, removeStaleL
 import { editTree } from "../git/edit-tree.js";
 import { writeCommitObject } from "../git/git-objects.js";
 import { writeLooseObject } from "../git/loose-object.js";
-import { blobId } from "../git/write-tree.js";
+import { blobId } from "../../compiler/load/site-file-cache.js";
 import { ConcurrentUpdateError } from "../render/render-branch.js";
 
 export const DISCOVERED_FOLDER = "inventory/discovered";
