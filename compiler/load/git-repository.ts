@@ -1,6 +1,8 @@
 import * as fs from "node:fs";
-import { join } from "node:path";
 import git, { type PromiseFsClient } from "isomorphic-git";
+import { gitDirOf, RevisionNotFoundError } from "./git-dir.js";
+
+export { RevisionNotFoundError } from "./git-dir.js";
 
 /** A local repository, worktree or bare, as isomorphic-git addresses it; `cache` shares parsed packfiles across calls. */
 export interface GitRepository {
@@ -27,20 +29,9 @@ export function repositoryAt(gitdir: string): GitRepository {
   return { fs: gitFs, gitdir, cache: {} };
 }
 
-export class RevisionNotFoundError extends Error {
-  readonly code = "OCI2101";
-  constructor(readonly revision: string, detail: string) {
-    super(`unknown revision ${JSON.stringify(revision)}: ${detail}`);
-    this.name = "RevisionNotFoundError";
-  }
-}
-
 /** `dir/.git` for a work tree, `dir` itself for a bare repository. */
 export function openRepository(dir: string): GitRepository {
-  const dotGit = join(dir, ".git");
-  const gitdir = fs.existsSync(dotGit) && fs.statSync(dotGit).isDirectory() ? dotGit : dir;
-  if (!fs.existsSync(join(gitdir, "HEAD"))) throw new RevisionNotFoundError("HEAD", `${dir} is not a Git repository`);
-  return repositoryAt(gitdir);
+  return repositoryAt(gitDirOf(dir));
 }
 
 /**
