@@ -123,7 +123,8 @@ function compareMachines(before: readonly MachineIR[], after: readonly MachineIR
   const changed: MachineChange[] = [];
   for (const [name, m] of now) {
     const o = old.get(name);
-    if (!o) continue;
+    // A machine that resolved the same is the same object (the compile cache): nothing to compare.
+    if (!o || o === m) continue;
     const changes: string[] = [];
     const fact = (label: string, a: unknown, b: unknown) => {
       const [x, y] = [JSON.stringify(a), JSON.stringify(b)];
