@@ -32,6 +32,8 @@ export interface SignedCertificateVerdict {
   readonly problem?: string;
   /** Absent, or why an operator should act soon (it expires within the renewal window). */
   readonly warning?: string;
+  /** The verdict is the same for every `now` up to this time (ms since the epoch); absent: for every later `now`. */
+  readonly sameUntil?: number;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -59,8 +61,13 @@ export function judgeSignedCertificate(chainPem: string, csrPem: string, endpoin
   const host = endpoint.toLowerCase();
   const covers = names.some((n) => n === host || (n.startsWith("*.") && host.slice(host.indexOf(".") + 1) === n.slice(2)));
   if (!covers) return { problem: `it does not name ${endpoint} (its DNS names: ${names.join(", ") || "none"})` };
-  if (leaf.notAfter.getTime() <= now.getTime()) return { problem: `it expired on ${leaf.notAfter.toISOString()}` };
-  if (leaf.notBefore.getTime() > now.getTime()) return { problem: `it is not valid before ${leaf.notBefore.toISOString()}` };
-  const left = Math.floor((leaf.notAfter.getTime() - now.getTime()) / DAY_MS);
-  return left < renewBeforeDays ? { warning: `it expires in ${left} day(s), on ${leaf.notAfter.toISOString()}` } : {};
+  const notAfter = leaf.notAfter.getTime();
+  if (notAfter <= now.getTime()) return { problem: `it expired on ${leaf.notAfter.toISOString()}` };
+  if (leaf.notBefore.getTime() > now.getTime()) return { problem: `it is not valid before ${leaf.notBefore.toISOString()}`, sameUntil: leaf.notBefore.getTime() - 1 };
+  const left = Math.floor((notAfter - now.getTime()) / DAY_MS);
+  // The same while at least `days` whole days are left; at notAfter itself it has expired.
+  const whileDaysLeft = (days: number) => notAfter - days * DAY_MS - (days === 0 ? 1 : 0);
+  return left < renewBeforeDays
+    ? { warning: `it expires in ${left} day(s), on ${leaf.notAfter.toISOString()}`, sameUntil: whileDaysLeft(left) }
+    : { sameUntil: whileDaysLeft(renewBeforeDays) };
 }

@@ -73,6 +73,12 @@ export class ReuseMemo {
   readonly #stored = new Map<string, number>();
   #hits = 0;
   #misses = 0;
+  #changes = 0;
+
+  /** How many times the verdicts kept changed: a process that stores them writes them again only after a change. */
+  get changes(): number {
+    return this.#changes;
+  }
 
   get stats(): { hits: number; misses: number } {
     return { hits: this.#hits, misses: this.#misses };
@@ -88,18 +94,24 @@ export class ReuseMemo {
     const stored = this.#stored.size > 0 ? this.#stored.get(verdictDigest(request.name, chainPem, issuerPem, names, renewBeforeDays)) : undefined;
     if (stored !== undefined && now.getTime() <= stored) {
       this.#hits++;
+      this.#changes++;
       this.#kept.set(request.name, { chainPem, issuerPem, names, renewBeforeDays, renewAt: stored });
       return { reuse: true, renewAt: stored };
     }
     this.#misses++;
     const verdict = judgePreviousCertificate(chainPem, request, issuerPem, now, renewBeforeDays);
-    if (verdict.reuse) this.#kept.set(request.name, { chainPem, issuerPem, names, renewBeforeDays, renewAt: verdict.renewAt });
-    else this.#kept.delete(request.name);
+    if (verdict.reuse) {
+      this.#kept.set(request.name, { chainPem, issuerPem, names, renewBeforeDays, renewAt: verdict.renewAt });
+      this.#changes++;
+    } else if (this.#kept.delete(request.name)) {
+      this.#changes++;
+    }
     return verdict;
   }
 
   /** A certificate just issued for `request`: the next compile keeps it without judging it, until `renewAt`. */
   remember(request: CertificateRequest, chainPem: string, issuerPem: string, renewBeforeDays: number, renewAt: number): void {
+    this.#changes++;
     this.#kept.set(request.name, { chainPem, issuerPem, names: namesKey(request), renewBeforeDays, renewAt });
   }
 
@@ -121,6 +133,11 @@ export class ReuseMemo {
 
   /** Forgets the requests not in `names`. */
   retain(names: ReadonlySet<string>): void {
-    for (const name of this.#kept.keys()) if (!names.has(name)) this.#kept.delete(name);
+    for (const name of this.#kept.keys()) {
+      if (!names.has(name)) {
+        this.#kept.delete(name);
+        this.#changes++;
+      }
+    }
   }
 }

@@ -52,6 +52,12 @@ export interface PendingCertificate {
 
 /** Certificates and secrets of a render, with what this compile created and what only the provisioning host can create. */
 export interface Credentials {
+  /**
+   * These credentials are the same for every `now` up to this time (ms since the epoch): when a kept
+   * certificate enters its renew window, a committed one's days left change, or (a certificate issued)
+   * at once. Absent: for every later `now`. Secrets and keys made anew are random, not timed.
+   */
+  readonly sameUntil?: number;
   readonly secrets: readonly EncryptedSecret[];
   readonly createdSecrets: readonly string[];
   readonly pendingSecrets: readonly string[];
@@ -115,6 +121,15 @@ export class CredentialMemo {
     for (const byo of credentials.publicEndpoints) put(`hiera/clusters/${byo.cluster}.yaml`, "oci::profile::haproxy::public_private_key", byo.encryptedKey);
     this.hiera = new Map(files.filter((f) => f.path.startsWith("hiera/")).map((f) => [f.path, { text: f.content, value: values.get(f.path) ?? {} }]));
   }
+}
+
+/**
+ * What a compile takes from a file of its previous render: of a hiera file, its encrypted values
+ * (readHiera below reads nothing else of it, and nothing else reads it); of any other file, all of
+ * it. Two previous renders that agree on this at every path a compile read give it the same result.
+ */
+export function previousFileUse(path: string, text: string | undefined): string | undefined {
+  return text !== undefined && path.startsWith("hiera/") ? `encrypted values ${JSON.stringify(encryptedValuesOfText(text))}` : text;
 }
 
 /** Where a long phase reports how far it is: `done` of `total` items. */
@@ -209,6 +224,8 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
   // uses every core. What each one draws from the ports (time, serial) is drawn here, in request
   // order, so the same ports give the same certificates whatever order they finish in.
   const toIssue: { readonly at: number; readonly request: CertificateRequest; readonly now: Date; readonly ports: CompilePorts }[] = [];
+  let sameUntil = Infinity;
+  const sameUntilAtMost = (time: number) => void (sameUntil = Math.min(sameUntil, time));
   for (const [i, request] of requests.entries()) {
     progress("certificates", i, requests.length);
     const [file, key] = certificateKeyLocation(request);
@@ -221,6 +238,7 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
       ? (memo?.reuse ?? new ReuseMemo()).judge(oldChain, request, issuerPem, ports.now(), ir.site.renewBeforeDays)
       : { reuse: false as const, reason: "new" };
     if (verdict.reuse) {
+      sameUntilAtMost(verdict.renewAt);
       certificates.push({ request, chainPem: oldChain!, encryptedKey: oldKey!, status: "reused" });
     } else if (!ca) {
       pendingCertificates.push({ request, reason: `${verdict.reason}; the provisioning host (with the keystore) issues it` });
@@ -228,6 +246,7 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
       pendingCertificates.push({ request, reason: `${verdict.reason}; the site has no eyaml public key to deliver its private key` });
     } else {
       const now = ports.now();
+      sameUntilAtMost(now.getTime());
       const serial = ports.randomBytes(16);
       toIssue.push({ at: certificates.length, request, now, ports: { now: () => now, randomBytes: () => serial } });
       certificates.length++; // its place, filled once issued
@@ -252,9 +271,10 @@ export async function materializeCredentials(input: CredentialInputs): Promise<C
     memo.hiera = hieraRead;
     memo.reuse.retain(new Set(requests.map((r) => r.name)));
   }
-  const publicEndpoints = await bringYourOwnEndpoints(input, previousHiera);
+  const publicEndpoints = await bringYourOwnEndpoints(input, previousHiera, sameUntilAtMost);
   const caPem = ca?.rootPem ?? (await previous?.readFile("pki/ca.pem"));
   return {
+    ...(sameUntil < Infinity ? { sameUntil } : {}),
     secrets, createdSecrets, pendingSecrets, certificates, pendingCertificates, publicEndpoints,
     ...(caPem ? { caPem } : {}),
     ...(issuerPem ? { intermediatePem: issuerPem } : {}),
@@ -274,7 +294,9 @@ export const PUBLIC_CSR_FILE = (endpoint: string) => `pki/csr/${endpoint}.csr`;
  * sign it and commits the chain as clusters/<cluster>/public-certificate.pem, which is checked
  * against that key, the endpoint and the date before HAProxy gets it.
  */
-async function bringYourOwnEndpoints(input: CredentialInputs, previousHiera: (file: string, key: string) => Promise<string | undefined>): Promise<PublicEndpointRequest[]> {
+async function bringYourOwnEndpoints(
+  input: CredentialInputs, previousHiera: (file: string, key: string) => Promise<string | undefined>, sameUntilAtMost: (time: number) => void,
+): Promise<PublicEndpointRequest[]> {
   const { ir, previous, eyaml, ports, diagnostics } = input;
   const out: PublicEndpointRequest[] = [];
   for (const cluster of ir.clusters.filter((c) => c.publicCertificate === "byo")) {
@@ -301,6 +323,7 @@ async function bringYourOwnEndpoints(input: CredentialInputs, previousHiera: (fi
       continue;
     }
     const verdict = judgeSignedCertificate(chain, request.csrPem, endpoint, ports.now(), ir.site.renewBeforeDays);
+    if (verdict.sameUntil !== undefined) sameUntilAtMost(verdict.sameUntil);
     if (verdict.problem) {
       diagnostics.error(Code.PublicCertificateWrong, { file: chainFile, line: 1, col: 1 }, `the certificate for ${endpoint} cannot be used: ${verdict.problem}`,
         `it must be issued from ${PUBLIC_CSR_FILE(endpoint)} of the rendered branch, for ${endpoint}, and valid now`);

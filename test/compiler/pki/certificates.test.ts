@@ -9,6 +9,7 @@ import { describe, it } from "node:test";
 import { compile, type CompileResult, type PreviousRender } from "../../../compiler/index.js";
 import { DirectoryTree } from "../../../compiler/load/directory-tree.js";
 import { certificateRequests } from "../../../compiler/pki/certificate-requests.js";
+import { renewTime } from "../../../compiler/pki/reuse-certificate.js";
 import type { CompilePorts } from "../../../compiler/ports.js";
 import { writeRenderDirectory } from "../../../runtime/render/render-directory.js";
 import { eyamlDecrypt } from "../../helpers/eyaml.js";
@@ -112,6 +113,17 @@ describe("certificates issued by the site CA", async () => {
     assert.deepEqual(issued(soon), []);
     const late = await compile({ tree: new DirectoryTree(sampleSite), ca, previous: previousOf(first), ports: clockAt(new Date(Date.now() + 380 * DAY)) });
     assert.equal(issued(late).length, 20, "397-day certificates within 30 days of expiry are all re-issued");
+  });
+
+  it("its credentials say until when a later clock gives the same render: a kept certificate's renew time, or now once one was issued", async () => {
+    assert.ok(first.credentials!.sameUntil! <= Date.now(), "a compile that issued holds for its own instant only");
+    const kept = await compile({ tree: new DirectoryTree(sampleSite), ca, previous: previousOf(first) });
+    const renewBeforeDays = kept.ir!.site.renewBeforeDays;
+    const earliest = Math.min(...kept.credentials!.certificates.map((c) => renewTime(new Date(new X509Certificate(c.chainPem).validTo).getTime(), renewBeforeDays)));
+    assert.equal(kept.credentials!.sameUntil, earliest);
+    const at = async (time: number) => compile({ tree: new DirectoryTree(sampleSite), ca, previous: previousOf(first), ports: clockAt(new Date(time)) });
+    assert.deepEqual((await at(earliest)).files, kept.files, "the same render up to that time");
+    assert.ok(issued(await at(earliest + 1)).length > 0, "and a renewal just after it");
   });
 
   it("re-issues only the certificate whose names changed", async () => {

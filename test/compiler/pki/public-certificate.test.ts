@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { compile, type CompileResult, type PreviousRender } from "../../../compiler/index.js";
 import { DirectoryTree } from "../../../compiler/load/directory-tree.js";
+import { judgeSignedCertificate } from "../../../compiler/pki/public-certificate.js";
 import { systemPorts } from "../../../compiler/ports.js";
+import { seededRandom } from "../../helpers/seeded-random.js";
 import { eyamlDecrypt } from "../../helpers/eyaml.js";
 import { sampleSite } from "../../helpers/paths.js";
 import { runTool } from "../../helpers/run-tool.js";
@@ -118,5 +121,29 @@ describe("bring-your-own public certificate: oci's key and CSR, the operator's s
     const soon = await compile({ tree: new DirectoryTree(site), previous: previousOf(first) });
     assert.ok(soon.files);
     assert.match(soon.diagnostics.find((x) => x.code === "OCI1020")?.message ?? "", /expires in 9 day\(s\)/);
+  });
+
+  it("a verdict holds until its sameUntil and changes just after it: before validity, counting the days left, at expiry", async () => {
+    const chain = await sign(fileOf(first, CSR)!, `DNS:${ENDPOINT}`, 10);
+    const leaf = new X509Certificate(chain);
+    const [notBefore, notAfter] = [new Date(leaf.validFrom).getTime(), new Date(leaf.validTo).getTime()];
+    const judge = (time: number) => judgeSignedCertificate(chain, fileOf(first, CSR)!, ENDPOINT, new Date(time), 30);
+    const said = (time: number) => { const v = judge(time); return `${v.problem ?? ""}|${v.warning ?? ""}`; };
+    const random = seededRandom(7);
+    const DAY = 24 * 3600 * 1000;
+    const times = [notBefore - 1, notBefore, notAfter - 1, notAfter, ...Array.from({ length: 200 }, () => notBefore - DAY + random(13 * DAY))];
+    let timed = 0;
+    for (const time of times) {
+      const { sameUntil } = judge(time);
+      if (sameUntil === undefined) {
+        assert.equal(said(time + 400 * DAY), said(time), "no sameUntil: the same verdict for good");
+        continue;
+      }
+      timed++;
+      assert.ok(sameUntil >= time, `${time}: sameUntil ${sameUntil} is not before now`);
+      assert.equal(said(sameUntil), said(time), `${new Date(time).toISOString()}: the same verdict at ${new Date(sameUntil).toISOString()}`);
+      assert.notEqual(said(sameUntil + 1), said(time), `${new Date(time).toISOString()}: another verdict just after ${new Date(sameUntil).toISOString()}`);
+    }
+    assert.ok(timed > 150, `${timed} timed verdicts`);
   });
 });

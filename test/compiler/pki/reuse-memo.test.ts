@@ -32,6 +32,24 @@ describe("certificate verdicts kept by an earlier process", () => {
     ] as const) assert.equal(verdict.reuse, false, what);
   });
 
+  it("counts the changes to what it keeps, and only those: a warm plan process stores its verdicts again only after one", () => {
+    const chain = "-----BEGIN CERTIFICATE-----\nnot one\n-----END CERTIFICATE-----\n";
+    const now = new Date(Date.UTC(2026, 0, 1));
+    const memo = new ReuseMemo();
+    memo.judge(chain, request, "issuer", now, 30);
+    assert.equal(memo.changes, 0, "a certificate judged not reusable, as it was not kept: no change");
+    memo.remember(request, chain, "issuer", 30, now.getTime() + DAY);
+    assert.equal(memo.changes, 1);
+    memo.judge(chain, request, "issuer", now, 30);
+    memo.retain(new Set([request.name]));
+    assert.equal(memo.changes, 1, "the same verdict taken again, the same request retained: no change");
+    memo.judge(chain, request, "issuer", new Date(now.getTime() + 2 * DAY), 30);
+    assert.equal(memo.changes, 2, "past its renew time: judged again, and no longer kept");
+    memo.remember(request, chain, "issuer", 30, now.getTime() + DAY);
+    memo.retain(new Set());
+    assert.equal(memo.changes, 4, "kept, then dropped with its request");
+  });
+
   it("ignores what is not a verdict: a renew time that is no time", () => {
     const chain = "-----BEGIN CERTIFICATE-----\nnot one\n-----END CERTIFICATE-----\n";
     const now = new Date(Date.UTC(2026, 0, 1));
