@@ -1,6 +1,8 @@
 import { realpathSync, statSync, unlinkSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { openRepository } from "../../compiler/load/git-repository.js";
+import { collectIfGrown } from "../../runtime/observe/collect-if-grown.js";
+import { throttledProgress } from "../../runtime/observe/throttled-progress.js";
 import { errorExit } from "../error-exit.js";
 import { Exit } from "../exit-codes.js";
 import { runPlan, PlanSession } from "./run-plan.js";
@@ -12,9 +14,6 @@ export interface WarmPlanOptions {
   readonly build: string;
   readonly idleMinutes: number;
 }
-
-// Progress is forwarded at most this often per phase (10,000 machines report 10,000 steps).
-const PROGRESS_EVERY_MS = 100;
 
 /**
  * The warm plan process of one repository and build: plans one request at a time, all with one
@@ -79,7 +78,7 @@ export async function serveWarmPlans(options: WarmPlanOptions): Promise<void> {
     } else {
       try {
         if (realpathSync(openRepository(message.request.repo).gitdir) !== gitdir) throw new Error(`${message.request.repo} is not the repository of this warm plan process (${gitdir})`);
-        code = await runPlan(message.request, session, { stdout: (text) => send({ type: "stdout", text }), stderr: (text) => send({ type: "stderr", text }), progress: throttled(send) });
+        code = await runPlan(message.request, session, { stdout: (text) => send({ type: "stdout", text }), stderr: (text) => send({ type: "stderr", text }), progress: throttledProgress((phase, done, total) => send({ type: "progress", phase, done, total })) });
       } catch (error) {
         const ended = errorExit(error);
         send({ type: "stderr", text: ended.message });
@@ -97,6 +96,7 @@ export async function serveWarmPlans(options: WarmPlanOptions): Promise<void> {
     send({ type: "exit", code });
     connection.end();
     armIdle();
+    collectIfGrown();
   }
 
   if (!(await listenOrFindRunning(server, options.socket))) {
@@ -142,12 +142,3 @@ function answers(socket: string): Promise<boolean> {
   });
 }
 
-function throttled(send: (m: ServerMessage) => void): (phase: string, done: number, total: number) => void {
-  const last = new Map<string, number>();
-  return (phase, done, total) => {
-    const now = Date.now();
-    if (done < total && now - (last.get(phase) ?? -Infinity) < PROGRESS_EVERY_MS) return;
-    last.set(phase, now);
-    send({ type: "progress", phase, done, total });
-  };
-}

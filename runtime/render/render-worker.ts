@@ -1,13 +1,13 @@
 // The render worker's thread: compiles and commits renders, and reads releases, away from the
 // thread that answers DHCP, TFTP and HTTP (a 10,000-machine compile holds a thread for seconds).
 // It keeps the compile caches for the life of the daemon. See background-renderer.ts.
-import { getHeapStatistics, setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { parentPort } from "node:worker_threads";
 import { CompileCache } from "../../compiler/compile-cache.js";
 import { repositoryAt, type GitRepository } from "../../compiler/load/git-repository.js";
 import { GitTree } from "../../compiler/load/git-tree.js";
 import { TreeWriteCache } from "../git/write-tree.js";
+import { collectIfGrown } from "../observe/collect-if-grown.js";
+import { throttledProgress as throttled } from "../observe/throttled-progress.js";
 import { loadRelease } from "../release/release.js";
 import { packFiles, transferOf, type PackedFiles } from "./packed-files.js";
 import { commitRender } from "./render-branch.js";
@@ -27,51 +27,6 @@ port.on("message", (request: WorkerRequest) => {
     (error: Error) => port.postMessage({ id: request.id, kind: "failed", name: error.name, message: error.message, ...((error as { code?: string }).code ? { code: (error as { code?: string }).code } : {}) } satisfies WorkerReply),
   ).finally(collectIfGrown);
 });
-
-/**
- * A full collection after a compile, once the heap has grown to twice what was live after the last
- * one. A 10,000-machine compile leaves about 300 MB of garbage on a live heap of 460 MB, and V8
- * let the heap grow far beyond that before it collected: over 25 commits `oci serve`'s RSS swung
- * between 1.3 and 2.2 GB. It used to collect at every commit only because each sent a 107 MB
- * buffer to the daemon's thread (external memory forces a collection); since only what changed is
- * sent, nothing did. Run after the reply is sent: the daemon never waits for it. V8's gc() is
- * reached by turning its flag on and reading it from a fresh context.
- */
-function collectIfGrown(): void {
-  const { total_heap_size: total } = getHeapStatistics();
-  if (collecting || total < Math.max(2 * liveAfterCollection, MIN_COLLECTED_HEAP)) return;
-  // Incremental, between the worker's tasks: a stop-the-world one took both cores for its length,
-  // and the daemon's thread stalled 279 ms (51 ms without).
-  collecting = true;
-  void collectGarbage({ type: "major", execution: "async" }).then(() => {
-    collecting = false;
-    liveAfterCollection = getHeapStatistics().used_heap_size;
-  });
-}
-
-let collecting = false;
-
-const MIN_COLLECTED_HEAP = 256 * 1024 * 1024;
-let liveAfterCollection = 0;
-setFlagsFromString("--expose-gc");
-const collectGarbage = runInNewContext("gc") as (options: { type: "major"; execution: "async" }) => Promise<void>;
-
-/**
- * A compile reports every secret and certificate it goes through (30,000 at 10,000 machines), which
- * the daemon's thread would receive one message each: a phase's start, its end, and a step every
- * 200 ms are enough for a progress line.
- */
-function throttled(sink: (phase: string, done: number, total: number) => void): (phase: string, done: number, total: number) => void {
-  let lastPhase = "";
-  let lastAt = 0;
-  return (phase, done, total) => {
-    const now = performance.now();
-    if (phase === lastPhase && done !== 0 && done < total && now - lastAt < 200) return;
-    lastPhase = phase;
-    lastAt = now;
-    sink(phase, done, total);
-  };
-}
 
 /** The render the daemon's thread was last sent, by path: the next render on it is sent as what changed. */
 let sent: { readonly commit: string; readonly files: Map<string, string> } | undefined;
