@@ -3,8 +3,9 @@ import { runInNewContext } from "node:vm";
 
 /**
  * A full collection after a compile (the daemon's render worker, the warm plan process), once the
- * heap has grown to twice what was live after the last one. A 10,000-machine compile leaves about 300 MB of garbage on a live heap of 460 MB, and V8
- * let the heap grow far beyond that before it collected: over 25 commits `oci serve`'s RSS swung
+ * heap has grown to twice what was live after the last one. A 10,000-machine compile leaves about
+ * 300 MB of garbage on a live heap of 460 MB, and V8 let the heap grow far beyond that before it
+ * collected: over 25 commits `oci serve`'s RSS swung
  * between 1.3 and 2.2 GB. It used to collect at every commit only because each sent a 107 MB
  * buffer to the daemon's thread (external memory forces a collection); since only what changed is
  * sent, nothing did. The warm plan process, which sends nothing across threads, grew from 0.9 to

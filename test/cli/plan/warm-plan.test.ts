@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { buildId } from "../../../cli/plan/build-id.js";
@@ -10,6 +11,17 @@ import { sampleSite } from "../../helpers/paths.js";
 import { runOci, type CliResult } from "../../helpers/run-cli.js";
 import { tempDir } from "../../helpers/temp-dirs.js";
 
+/** Processes whose command line serves `socket`: warm plan processes of that repository and build. */
+async function processesServing(socket: string): Promise<number> {
+  let count = 0;
+  for (const pid of (await readdir("/proc")).filter((name) => /^\d+$/.test(name))) {
+    const command = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    if (command.includes("plan-server") && command.includes(socket)) count++;
+  }
+  return count;
+}
+
+const socketOf = (repo: string) => join(repo, ".git/oci", `warm-plan-${buildId().slice(0, 16)}.sock`);
 const sockets = async (repo: string) => (await readdir(join(repo, ".git/oci")).catch(() => [] as string[])).filter((f) => /^warm-plan-[0-9a-f]{16}\.sock$/.test(f));
 const started: string[] = [];
 // A process a failed test left behind ends here; else after its idle minute.
@@ -75,6 +87,7 @@ describe("oci plan --keep-warm", () => {
     assert.equal(unknown.code, 2, "an unknown revision is a usage error, in the warm process too");
     assert.match(unknown.stderr, /OCI2101: unknown revision "no-such-branch"/);
     assert.equal((await stat(join(repo, ".git/oci", socket))).ino, ino, "every plan went to the one process");
+    assert.equal(await processesServing(socketOf(repo)), 1);
     const ended = await runOci(["plan", "main", "HEAD", "--repo", repo, "--keep-warm", "0"]);
     assert.equal(ended.code, 1);
     assert.deepEqual(await sockets(repo), [], "--keep-warm 0: the process has left its socket when the plan returns");
@@ -85,7 +98,7 @@ describe("oci plan --keep-warm", () => {
     await edit(repo, "clusters/cl1/machines/cl1-compute-2.yaml", "CZ300005", "CZ300777");
     await commitAll(repo, "A new serial for cl1-compute-2");
     // A process killed while it listened leaves its socket behind.
-    const socket = join(repo, ".git/oci", `warm-plan-${buildId().slice(0, 16)}.sock`);
+    const socket = socketOf(repo);
     await mkdir(join(repo, ".git/oci"), { recursive: true });
     const dead = spawn(process.execPath, ["-e", `require("node:net").createServer().listen(${JSON.stringify(socket)}, () => process.kill(process.pid, "SIGKILL"))`]);
     await new Promise((resolve) => dead.on("exit", resolve));
@@ -103,5 +116,40 @@ describe("oci plan --keep-warm", () => {
     assert.equal(fallen.code, alone.code);
     assert.equal(fallen.stdout, alone.stdout);
     assert.deepEqual(await sockets(deep), []);
+  });
+
+  it("plans alone, saying why, when its process answers nothing or its socket cannot be made; two plans started at once share one process", async () => {
+    const repo = await reviewed();
+    await edit(repo, "clusters/cl1/machines/cl1-compute-2.yaml", "CZ300005", "CZ300777");
+    await commitAll(repo, "A new serial for cl1-compute-2");
+    const alone = await runOci(["plan", "main", "HEAD", "--repo", repo]);
+    const sameAsAlone = (result: CliResult, label: string) => {
+      assert.equal(result.code, alone.code, `${label}: ${result.stderr}`);
+      assert.equal(result.stdout, alone.stdout, label);
+    };
+    // A process that takes the plan and goes away without an answer.
+    await mkdir(join(repo, ".git/oci"), { recursive: true });
+    const mute = createServer((connection) => connection.destroy());
+    await new Promise<void>((resolve) => mute.listen(socketOf(repo), resolve));
+    const lost = await runOci(["plan", "main", "HEAD", "--repo", repo, "--keep-warm", "1"]);
+    await new Promise((resolve) => mute.close(resolve));
+    assert.match(lost.stderr, /the warm plan process ended before its plan was done; planning in this process/);
+    sameAsAlone(lost, "a process that answered nothing");
+    // Where the socket would go is a file.
+    await rm(join(repo, ".git/oci"), { recursive: true });
+    await writeFile(join(repo, ".git/oci"), "");
+    const unmade = await runOci(["plan", "main", "HEAD", "--repo", repo, "--keep-warm", "1"]);
+    assert.match(unmade.stderr, /could not start a warm plan process: .*; planning in this process/);
+    sameAsAlone(unmade, "no socket could be made");
+    await rm(join(repo, ".git/oci"));
+    // Two plans at once, no process yet: both are answered by one.
+    const both = await Promise.all([0, 1].map(() => runOci(["plan", "main", "HEAD", "--repo", repo, "--keep-warm", "1"])));
+    for (const [i, result] of both.entries()) {
+      sameAsAlone(result, `plan ${i + 1} of two at once`);
+      assert.doesNotMatch(result.stderr, /planning in this process/);
+    }
+    assert.equal(await processesServing(socketOf(repo)), 1, "one warm process for the repository");
+    assert.equal((await runOci(["plan", "main", "HEAD", "--repo", repo, "--keep-warm", "0"])).code, 0);
+    assert.deepEqual(await sockets(repo), []);
   });
 });

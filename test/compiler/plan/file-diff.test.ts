@@ -19,9 +19,8 @@ describe("diffFiles", () => {
     }
   });
 
-  it("makes a file's patch when it is read, once, and JSON holds it", () => {
+  it("gives a file's patch when it is read, and JSON holds it in its place", () => {
     const [diff] = diffFiles([{ path: "a", content: "1\n2\n" }], [{ path: "a", content: "1\n3\n" }]);
-    assert.equal(diff!.patch, diff!.patch);
     assert.match(diff!.patch!, /^-2\n\+3$/m);
     assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(diff)) as object), ["path", "status", "redacted", "patch"]);
   });
