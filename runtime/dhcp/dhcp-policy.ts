@@ -62,6 +62,12 @@ export function decide(release: DhcpRelease, leases: LeaseView, packet: DhcpPack
   const subnet = subnetOf(release, packet, context);
   if (!subnet) return ignore(packet.giaddr !== "0.0.0.0" ? `giaddr ${packet.giaddr} is on no served network` : "no served network on this segment");
 
+  // RFC 2131 §4.1 unicasts the reply to a set ciaddr. One off the request's own network is stale or
+  // forged, and its reply would wait on ARP for a host that is not there, holding up the others.
+  if (packet.ciaddr !== "0.0.0.0" && (type === "discover" || type === "inform") && !contains(parsedNetwork(release, subnet), parseIpv4(packet.ciaddr))) {
+    return ignore(`ciaddr ${packet.ciaddr} is not on ${subnet.network} (${subnet.cidr}), where the request came from`);
+  }
+
   const mac = packet.chaddr;
   const reservation = reservationsOf(release).get(`${subnet.network} ${mac}`);
   const candidate = reservation?.address ?? poolAddress(subnet, leases, mac, context.now);
@@ -98,12 +104,20 @@ type Subnet = DhcpRelease["subnets"][number];
 
 const parsedSubnets = new WeakMap<DhcpRelease, { subnet: Subnet; net: Ipv4Network }[]>();
 
+function parsedSubnetsOf(release: DhcpRelease): { subnet: Subnet; net: Ipv4Network }[] {
+  let nets = parsedSubnets.get(release);
+  if (!nets) parsedSubnets.set(release, (nets = release.subnets.map((subnet) => ({ subnet, net: parseCidr(subnet.cidr) }))));
+  return nets;
+}
+
+function parsedNetwork(release: DhcpRelease, subnet: Subnet): Ipv4Network {
+  return parsedSubnetsOf(release).find((n) => n.subnet === subnet)!.net;
+}
+
 function subnetOf(release: DhcpRelease, packet: DhcpPacket, context: DhcpContext): Subnet | undefined {
   if (packet.giaddr !== "0.0.0.0") {
     const relay = parseIpv4(packet.giaddr);
-    let nets = parsedSubnets.get(release);
-    if (!nets) parsedSubnets.set(release, (nets = release.subnets.map((subnet) => ({ subnet, net: parseCidr(subnet.cidr) }))));
-    return nets.find((n) => contains(n.net, relay))?.subnet;
+    return parsedSubnetsOf(release).find((n) => contains(n.net, relay))?.subnet;
   }
   return release.subnets.find((s) => s.network === context.localNetwork);
 }

@@ -78,7 +78,7 @@ export function setLogSink(write: (line: string) => void): void {
 export type LogLevel = "error" | "warn" | "info";
 
 // Events that need an operator's look without being failures of oci itself.
-const WARN_EVENTS = new Set(["commit.refused", "serve.warning", "inventory.disabled", "release.none", "http.live_unreadable", "git.stale_lock_removed"]);
+const WARN_EVENTS = new Set(["commit.refused", "serve.warning", "inventory.disabled", "release.none", "http.live_unreadable", "git.stale_lock_removed", "dhcp.send_queue_full"]);
 
 /** An event's level: `*error` events are errors, the WARN_EVENTS warnings, the rest information. */
 export function levelOf(event: string): LogLevel {

@@ -65,7 +65,13 @@ describe("DHCP policy: what the embedded server answers", () => {
     { name: "REQUEST for its reserved address → ACK with host name", packet: request("request", KNOWN, { options: [[Option.requestedAddress, ipBytes("192.168.10.10")], [Option.serverId, ipBytes("192.168.10.2")]] }), yiaddr: "192.168.10.10", type: "ack" },
     { name: "REQUEST for another address → NAK, broadcast", packet: request("request", KNOWN, { options: [[Option.requestedAddress, ipBytes("192.168.10.99")]] }), type: "nak", yiaddr: "0.0.0.0", to: "255.255.255.255:68" },
     { name: "renewal (ciaddr set) → ACK unicast to the client", packet: request("request", KNOWN, { ciaddr: "192.168.10.10" }), type: "ack", to: "192.168.10.10:68" },
-    { name: "INFORM → ACK without an address", packet: request("inform", KNOWN, { ciaddr: "192.168.10.10" }), type: "ack", yiaddr: "0.0.0.0" },
+    { name: "INFORM → ACK without an address", packet: request("inform", KNOWN, { ciaddr: "192.168.10.10" }), type: "ack", yiaddr: "0.0.0.0", to: "192.168.10.10:68" },
+    { name: "DISCOVER with a ciaddr on its network → OFFER unicast there", packet: request("discover", KNOWN, { ciaddr: "192.168.10.10" }), type: "offer", to: "192.168.10.10:68" },
+    { name: "DISCOVER with a ciaddr off its network → silence: no reply to wait on ARP for a host not there", packet: request("discover", KNOWN, { ciaddr: "14.0.0.7" }), ignore: true },
+    { name: "INFORM with a ciaddr off its network → silence", packet: request("inform", KNOWN, { ciaddr: "192.168.20.5" }), ignore: true },
+    { name: "relayed DISCOVER with a ciaddr off the relay's network → silence", packet: request("discover", RACK2, { giaddr: "192.168.20.1", ciaddr: "192.168.10.10" }), ignore: true },
+    { name: "relayed DISCOVER with a ciaddr on the relay's network → answered to the relay", packet: request("discover", RACK2, { giaddr: "192.168.20.1", ciaddr: "192.168.20.2" }), to: "192.168.20.1:67" },
+    { name: "renewal with a ciaddr off its network → NAK, broadcast", packet: request("request", KNOWN, { ciaddr: "14.0.0.7" }), type: "nak", to: "255.255.255.255:68" },
   ];
   for (const c of cases) {
     it(c.name, () => {
