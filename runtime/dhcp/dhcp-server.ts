@@ -5,6 +5,7 @@ import type { Release } from "../release/release.js";
 import { decodeDhcp, encodeDhcp, messageTypeOf, type DhcpPacket } from "./dhcp-codec.js";
 import { bindSocketToDevice, interfaceOf } from "./bind-device.js";
 import { decide } from "./dhcp-policy.js";
+import { SendQueueBound } from "./send-queue-bound.js";
 import type { LeaseStore } from "./lease-store.js";
 
 export interface DhcpServerOptions {
@@ -49,6 +50,7 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<{ clo
   // Replies that hand out a lease wait for it to be on disk: one fsync per burst of datagrams, then they all go.
   const outbox: { packet: Buffer; port: number; address: string }[] = [];
   let scheduled = false;
+  const sendQueue = new SendQueueBound(options.metrics);
   const send = (packet: Buffer, port: number, address: string) => {
     outbox.push({ packet, port, address });
     if (scheduled) return;
@@ -73,7 +75,6 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<{ clo
       }
     });
   };
-  const sendQueue = new SendQueueBound(options.metrics);
   // Until the socket is tied to its interface, what arrives may come from any: drop it.
   let confined = device === undefined;
   let limitedBroadcast = false;
@@ -105,33 +106,6 @@ export async function startDhcpServer(options: DhcpServerOptions): Promise<{ clo
 }
 
 type Send = (packet: Buffer, port: number, address: string) => void;
-
-/**
- * Replies the kernel has not taken yet wait in libuv's queue, first in first out. A unicast reply
- * to an address no host answers ARP for is held by the kernel for seconds, and charged to this
- * socket's send buffer meanwhile: a flood of them fills the buffer and every reply queues behind
- * them, a real client's broadcast OFFER too. A DHCP reply seconds late is one the client has
- * already asked again for, so past MAX_QUEUED_REPLIES new replies are dropped, counted and logged
- * once, as a kernel's full socket drops datagrams; the queue then stays short enough that a real
- * client is answered once the kernel gives up on those addresses.
- */
-export class SendQueueBound {
-  static readonly MAX_QUEUED_REPLIES = 64;
-  #dropped = 0;
-
-  constructor(private readonly metrics: Metrics) {}
-
-  admit(queued: number): boolean {
-    if (queued < SendQueueBound.MAX_QUEUED_REPLIES) {
-      if (this.#dropped > 0) logEvent("dhcp.send_queue_drained", { dropped: this.#dropped });
-      this.#dropped = 0;
-      return true;
-    }
-    if (this.#dropped++ === 0) logEvent("dhcp.send_queue_full", { queued, detail: "the kernel is not taking replies (unicast to addresses that do not answer ARP?): new replies are dropped until it does" });
-    this.metrics.count("oci_dhcp_replies_dropped_total", "DHCP replies dropped, by reason", { reason: "send_queue_full" });
-    return false;
-  }
-}
 
 /**
  * `limitedBroadcast`: the socket is tied to its interface, so 255.255.255.255 leaves by that

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { SendQueueBound } from "../../../runtime/dhcp/dhcp-server.js";
+import { SendQueueBound } from "../../../runtime/dhcp/send-queue-bound.js";
 import { Metrics, setLogSink } from "../../../runtime/observe/metrics.js";
 
 describe("the DHCP send queue's bound", () => {
