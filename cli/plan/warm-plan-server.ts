@@ -141,4 +141,3 @@ function answers(socket: string): Promise<boolean> {
     probe.on("error", () => resolve(false));
   });
 }
-

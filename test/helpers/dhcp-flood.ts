@@ -1,6 +1,6 @@
-// Sends N well-formed DISCOVERs, naming as ciaddr one of 100 addresses
-// PREFIX.100–199 that no host answers ARP for. Their OFFERs are unicast there (RFC 2131 §4.1) and
-// wait in the kernel on ARP. Run inside the client namespace.
+// Sends N well-formed DISCOVERs, naming as ciaddr one of 100 addresses PREFIX.100–199 that no host
+// answers ARP for. Their OFFERs are unicast there (RFC 2131 §4.1) and wait in the kernel on ARP.
+// Run inside the client namespace.
 import { createSocket } from "node:dgram";
 import { encodeDhcp, MessageType, Option } from "../../runtime/dhcp/dhcp-codec.js";
 
